@@ -1,0 +1,5 @@
+"""keras-gans: R3GAN and ProGAN for Keras 3, on TensorFlow, JAX and PyTorch."""
+
+from keras_gans import backend
+from keras_gans import layers
+from keras_gans.version import __version__

@@ -1,0 +1,1 @@
+"""Building-block layers shared by the models (backend-agnostic, `keras.ops` only)."""

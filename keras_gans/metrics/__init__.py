@@ -1,0 +1,1 @@
+"""Evaluation metrics: FID, KID, SWD, MS-SSIM, precision/recall, mode coverage."""

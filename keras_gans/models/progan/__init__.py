@@ -1,0 +1,1 @@
+"""ProGAN (Karras et al., ICLR 2018)."""

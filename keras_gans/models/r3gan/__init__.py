@@ -1,0 +1,1 @@
+"""R3GAN (Huang et al., NeurIPS 2024)."""

@@ -1,0 +1,1 @@
+"""Optimizers whose hyperparameters can follow schedules inside compiled steps."""

@@ -1,0 +1,1 @@
+"""Hyperparameter schedules driven by the number of images seen."""

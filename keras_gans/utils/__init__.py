@@ -1,0 +1,1 @@
+"""Utilities: presets, safe checkpoint reading, images."""
