@@ -1,0 +1,231 @@
+"""Preset directories in KerasHub's layout, preset handles, and the download cache.
+
+A preset directory holds:
+
+* `config.json`: the serialized model (`keras.saving.serialize_keras_object`), without compile or build config;
+* `metadata.json`: library and Keras versions, parameter count, date, and free-form provenance (training command,
+  measured metrics, source checkpoint);
+* `model.weights.h5`: the weights, readable on every backend.
+
+A preset *handle* is one of: a registered name (e.g. `"ffhq256"`), a local directory, `hf://owner/repo[/subdir]`,
+or `kaggle://owner/model/keras/variant[/version]`. Registered names may point at an official checkpoint in another
+format; the model family converts it once and caches the converted preset directory under `cache_root()`.
+"""
+
+import datetime
+import fnmatch
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+import keras
+
+from keras_gans.version import __version__
+
+CONFIG_FILE = "config.json"
+METADATA_FILE = "metadata.json"
+WEIGHTS_FILE = "model.weights.h5"
+
+
+class PresetNotFoundError(ValueError):
+    """An unknown preset name or a handle that points at nothing."""
+
+
+class PresetDownloadError(OSError):
+    """A preset file could not be fetched (typically: no network). The message says what to fetch and where."""
+
+
+def cache_root():
+    """Where downloaded and converted presets are kept.
+
+    `$KERAS_GANS_CACHE` if set, else `$KERAS_HOME/keras_gans` (Keras' own home, `~/.keras` by default).
+    """
+    if os.environ.get("KERAS_GANS_CACHE"):
+        return pathlib.Path(os.environ["KERAS_GANS_CACHE"]).expanduser()
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return pathlib.Path(keras_home) / "keras_gans"
+
+
+def is_preset_dir(path):
+    path = pathlib.Path(path)
+    return path.is_dir() and (path / CONFIG_FILE).is_file()
+
+
+def check_preset_name(name, known, owner):
+    """Raises `PresetNotFoundError` listing the known names when `name` is not one of them."""
+    if name not in known:
+        raise PresetNotFoundError(
+            f"{owner}: unknown preset '{name}'. Known presets: {', '.join(sorted(known))}. A preset may also be a "
+            "local preset directory (with config.json), 'hf://owner/repo' or 'kaggle://owner/model/keras/variant'."
+        )
+
+
+def count_params(model):
+    return int(sum(int(keras.ops.size(w)) for w in model.weights if w.trainable))
+
+
+def save_to_preset(model, preset_dir, metadata=None):
+    """Writes `config.json`, `metadata.json` and `model.weights.h5` for `model` into `preset_dir`.
+
+    The files are written to a temporary directory beside `preset_dir` and moved into place at the end, so an
+    interrupted save never leaves a half-written preset behind.
+    """
+    preset_dir = pathlib.Path(preset_dir)
+    preset_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent))
+    try:
+        config = keras.saving.serialize_keras_object(model)
+        config.pop("compile_config", None)
+        config.pop("build_config", None)
+        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
+        meta = {
+            "keras_gans_version": __version__,
+            "keras_version": keras.__version__,
+            "backend": keras.backend.backend(),
+            "class_name": type(model).__name__,
+            "parameter_count": count_params(model),
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        }
+        meta.update(metadata or {})
+        (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+        model.save_weights(str(tmp / WEIGHTS_FILE))
+        if preset_dir.exists():
+            shutil.rmtree(preset_dir)
+        tmp.rename(preset_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return preset_dir
+
+
+def load_preset_config(preset_dir):
+    preset_dir = pathlib.Path(preset_dir)
+    try:
+        return json.loads((preset_dir / CONFIG_FILE).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{preset_dir}: not a readable preset directory ({CONFIG_FILE}: {e}).") from e
+
+
+def load_preset_metadata(preset_dir):
+    path = pathlib.Path(preset_dir) / METADATA_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def load_from_preset_dir(preset_dir, expected_cls=None, load_weights=True, config_overrides=None):
+    """Builds the model serialized in `preset_dir` and loads its weights.
+
+    Args:
+        preset_dir: a directory with `config.json` (and `model.weights.h5` when `load_weights`).
+        expected_cls: if given, the class (or a base class) the preset must deserialize to.
+        load_weights: False builds the architecture with fresh weights.
+        config_overrides: entries merged into the serialized model's `config` before building.
+    """
+    preset_dir = pathlib.Path(preset_dir)
+    config = load_preset_config(preset_dir)
+    if config_overrides:
+        config = dict(config, config=dict(config.get("config", {}), **config_overrides))
+    model = keras.saving.deserialize_keras_object(config)
+    if expected_cls is not None and not isinstance(model, expected_cls):
+        raise ValueError(
+            f"{preset_dir} holds a {type(model).__name__}, but {expected_cls.__name__}.from_preset was called. "
+            f"Use {type(model).__name__}.from_preset instead."
+        )
+    if load_weights:
+        weights = preset_dir / WEIGHTS_FILE
+        if not weights.is_file():
+            raise ValueError(f"{preset_dir}: no {WEIGHTS_FILE}; pass load_weights=False for fresh weights.")
+        if not model.built:
+            raise ValueError(
+                f"{type(model).__name__} from {preset_dir} was not built by its config; cannot load weights."
+            )
+        model.load_weights(str(weights))
+    return model
+
+
+def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, local_name=None):
+    """Downloads one file of a Hugging Face model repository into the cache and returns its path.
+
+    If `filename` is None, the repository listing is searched for files matching `patterns` (the first pattern
+    that matches exactly one file wins), so file names are never guessed. A file already in the cache is used
+    without any network access.
+    """
+    target_dir = cache_root() / "downloads" / repo_id.replace("/", "--")
+    if local_name is not None and (target_dir / local_name).is_file():
+        return target_dir / local_name
+    try:
+        import huggingface_hub
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise PresetDownloadError(
+            f"Downloading from the Hugging Face repository '{repo_id}' needs huggingface_hub "
+            "(pip install 'keras-gans[hub]')."
+        ) from e
+    try:
+        if filename is None:
+            files = huggingface_hub.list_repo_files(repo_id)
+            if subfolder:
+                files = [f for f in files if f.startswith(subfolder.rstrip("/") + "/")]
+            filename = _pick_file(files, patterns, repo_id)
+        path = huggingface_hub.hf_hub_download(repo_id, filename, cache_dir=str(cache_root() / "hf"))
+    except PresetNotFoundError:
+        raise
+    except Exception as e:  # network layer errors come in many types
+        where = target_dir / (local_name or filename or f"<the {'/'.join(patterns)} file of the repository>")
+        raise PresetDownloadError(
+            f"Could not download {filename or 'the checkpoint'} from https://huggingface.co/{repo_id} ({e}). "
+            f"Download it by hand and put it at {where}, or pass a local path."
+        ) from e
+    if local_name is not None:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target_dir / local_name)
+        return target_dir / local_name
+    return pathlib.Path(path)
+
+
+def _pick_file(files, patterns, repo_id):
+    for pattern in patterns:
+        matches = sorted(f for f in files if fnmatch.fnmatch(f.rsplit("/", 1)[-1], pattern))
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise PresetNotFoundError(
+                f"The Hugging Face repository '{repo_id}' has several files matching '{pattern}': {matches}. "
+                "Pass the file name explicitly."
+            )
+    raise PresetNotFoundError(
+        f"The Hugging Face repository '{repo_id}' has no file matching {list(patterns)} (files: {files})."
+    )
+
+
+def resolve_handle(handle):
+    """Turns `hf://...`, `kaggle://...` or a local path into a local directory; returns None for other strings."""
+    handle = str(handle)
+    if handle.startswith("hf://"):
+        repo = handle[len("hf://") :].strip("/")
+        parts = repo.split("/")
+        repo_id, subfolder = "/".join(parts[:2]), "/".join(parts[2:]) or None
+        try:
+            import huggingface_hub
+        except ImportError as e:  # pragma: no cover
+            raise PresetDownloadError("hf:// presets need huggingface_hub (pip install 'keras-gans[hub]').") from e
+        try:
+            local = huggingface_hub.snapshot_download(repo_id, cache_dir=str(cache_root() / "hf"))
+        except Exception as e:
+            raise PresetDownloadError(f"Could not download https://huggingface.co/{repo_id} ({e}).") from e
+        return pathlib.Path(local) / (subfolder or "")
+    if handle.startswith("kaggle://"):
+        try:
+            import kagglehub
+        except ImportError as e:
+            raise PresetDownloadError("kaggle:// presets need kagglehub (pip install kagglehub).") from e
+        try:
+            return pathlib.Path(kagglehub.model_download(handle[len("kaggle://") :]))
+        except Exception as e:
+            raise PresetDownloadError(f"Could not download {handle} from Kaggle ({e}).") from e
+    path = pathlib.Path(handle).expanduser()
+    if path.exists():
+        if not is_preset_dir(path):
+            raise PresetNotFoundError(f"{path} is not a preset directory: it has no {CONFIG_FILE}.")
+        return path
+    return None

@@ -1,0 +1,130 @@
+import json
+
+import huggingface_hub
+import keras
+import numpy as np
+import pytest
+
+from keras_gans.utils import preset_utils
+
+
+@keras.saving.register_keras_serializable(package="keras_gans_tests")
+class TinyNet(keras.Model):
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = keras.layers.Dense(units)
+        self.build((None, 2))
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+        self.built = True
+
+    def call(self, x):
+        return self.dense(x)
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_save_and_load_preset_round_trip(tmp_path):
+    model = TinyNet(units=4)
+    out = preset_utils.save_to_preset(model, tmp_path / "tiny", metadata={"trained_on": "nothing"})
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "metadata.json", "model.weights.h5"]
+    meta = preset_utils.load_preset_metadata(out)
+    assert meta["parameter_count"] == 2 * 4 + 4
+    assert meta["trained_on"] == "nothing"
+    assert meta["class_name"] == "TinyNet"
+    restored = preset_utils.load_from_preset_dir(out, expected_cls=TinyNet)
+    x = np.arange(6, dtype="float32").reshape(3, 2)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(restored(x)), keras.ops.convert_to_numpy(model(x)))
+    fresh = preset_utils.load_from_preset_dir(out, load_weights=False, config_overrides={"units": 4})
+    assert not np.array_equal(
+        keras.ops.convert_to_numpy(fresh.dense.kernel), keras.ops.convert_to_numpy(model.dense.kernel)
+    )
+
+
+def test_load_preset_rejects_wrong_class_and_missing_weights(tmp_path):
+    out = preset_utils.save_to_preset(TinyNet(), tmp_path / "tiny")
+    with pytest.raises(ValueError, match="holds a TinyNet"):
+        preset_utils.load_from_preset_dir(out, expected_cls=keras.layers.Dense)
+    (out / "model.weights.h5").unlink()
+    with pytest.raises(ValueError, match="load_weights=False"):
+        preset_utils.load_from_preset_dir(out)
+
+
+def test_unknown_preset_name_lists_known_ones():
+    with pytest.raises(preset_utils.PresetNotFoundError, match="Known presets: a, b"):
+        preset_utils.check_preset_name("c", {"b": 1, "a": 2}, "Thing")
+
+
+def test_resolve_handle_local_dir_and_non_preset_dir(tmp_path):
+    out = preset_utils.save_to_preset(TinyNet(), tmp_path / "tiny")
+    assert preset_utils.resolve_handle(str(out)) == out
+    with pytest.raises(preset_utils.PresetNotFoundError, match="no config.json"):
+        preset_utils.resolve_handle(str(tmp_path))
+    assert preset_utils.resolve_handle("not-a-path-or-handle") is None
+
+
+def test_corrupt_config_is_a_clear_error(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not a readable preset directory"):
+        preset_utils.load_from_preset_dir(tmp_path)
+
+
+def test_hf_download_finds_the_file_in_the_listing(cache, tmp_path, monkeypatch):
+    blob = tmp_path / "blob.pkl"
+    blob.write_bytes(b"payload")
+    calls = []
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["README.md", "sub/ffhq-256x256.pkl"])
+
+    def fake_download(repo, filename, cache_dir=None):
+        calls.append((repo, filename))
+        return str(blob)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    path = preset_utils.hf_download("owner/repo", local_name="ffhq.pkl")
+    assert calls == [("owner/repo", "sub/ffhq-256x256.pkl")]
+    assert path.read_bytes() == b"payload"
+    assert path.parent.parent.parent == cache
+    # A second call is served from the cache: the network layer is not touched.
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: pytest.fail("network used"))
+    assert preset_utils.hf_download("owner/repo", local_name="ffhq.pkl") == path
+
+
+def test_hf_download_ambiguous_or_missing_file(cache, monkeypatch):
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["a.pkl", "b.pkl"])
+    with pytest.raises(preset_utils.PresetNotFoundError, match="several files"):
+        preset_utils.hf_download("owner/repo")
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["README.md"])
+    with pytest.raises(preset_utils.PresetNotFoundError, match="no file matching"):
+        preset_utils.hf_download("owner/repo")
+
+
+def test_hf_download_offline_says_what_to_fetch_and_where(cache, monkeypatch):
+    def offline(repo):
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", offline)
+    with pytest.raises(preset_utils.PresetDownloadError) as info:
+        preset_utils.hf_download("brownvc/R3GAN-FFHQ-256x256", local_name="ffhq256.pkl")
+    message = str(info.value)
+    assert "https://huggingface.co/brownvc/R3GAN-FFHQ-256x256" in message
+    assert str(cache / "downloads" / "brownvc--R3GAN-FFHQ-256x256" / "ffhq256.pkl") in message
+
+
+def test_cache_root_follows_keras_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("KERAS_GANS_CACHE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert preset_utils.cache_root() == tmp_path / "keras_gans"
+
+
+def test_metadata_is_json(tmp_path):
+    out = preset_utils.save_to_preset(TinyNet(), tmp_path / "tiny")
+    json.loads((out / "metadata.json").read_text())
