@@ -1,0 +1,167 @@
+"""A small MNIST digit classifier, used to count StackedMNIST modes, and where its shipped weights are found.
+
+The network is the classic two-convolution MNIST CNN (34,826 parameters, ~150 KB of float32 weights):
+`Conv 3x3 (32) -> max-pool -> Conv 3x3 (64) -> max-pool -> dropout -> dense softmax (10)`, channels_last, input
+`(28, 28, 1)` floats in [0, 1]. `python -m keras_gans.metrics.train_mnist_classifier` trains it on the real MNIST
+training set; its weights ship with the library together with a JSON sidecar (test accuracy, command, backend,
+date, sha256).
+
+Where the weights are looked up, first hit wins (`classifier_weights_path`):
+
+1. `$KERAS_GANS_MNIST_CLASSIFIER`, when set (an explicit file);
+2. package data, `keras_gans/metrics/weights/` (present in an installed wheel and in a clone);
+3. the repository's top-level `weights/` folder (a clone or an editable install);
+4. the download cache, `keras_gans.utils.preset_utils.cache_root() / "weights"`.
+
+If none has the file, a `FileNotFoundError` says where it looked and how to re-create it with the training script.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+
+import keras
+import numpy as np
+
+WEIGHTS_FILE = "mnist_classifier.weights.h5"
+SIDECAR_FILE = "mnist_classifier.json"
+INPUT_SIZE = 28
+NUM_CLASSES = 10
+ENV_VAR = "KERAS_GANS_MNIST_CLASSIFIER"
+# A fixed random subset of the MNIST test set, for quick accuracy checks (its accuracy is in the sidecar too).
+TEST_SUBSET_SIZE = 2000
+TEST_SUBSET_SEED = 0
+TRAIN_COMMAND = "python -m keras_gans.metrics.train_mnist_classifier --output weights/mnist_classifier.weights.h5"
+
+
+def build_mnist_classifier(dropout=0.5, name="mnist_classifier"):
+    """Builds the (untrained) MNIST CNN used for StackedMNIST mode counting.
+
+    Args:
+        dropout: dropout rate before the final dense layer (active only in training).
+        name: model name.
+
+    Returns:
+        A built `keras.Model` mapping `(N, 28, 28, 1)` floats in [0, 1] to `(N, 10)` class probabilities.
+
+    Examples:
+
+    >>> model = build_mnist_classifier()
+    >>> model.count_params()
+    34826
+    """
+    inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="digits")
+    x = keras.layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(2, name="pool1")(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu", name="conv2")(x)
+    x = keras.layers.MaxPooling2D(2, name="pool2")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def test_subset_indices(size=TEST_SUBSET_SIZE, seed=TEST_SUBSET_SEED, num_test=10_000):
+    """Indices of the quick-check subset: `numpy.random.default_rng(seed).choice(num_test, size, replace=False)`."""
+    return np.random.default_rng(seed).choice(num_test, size, replace=False)
+
+
+def _package_weights_dir():
+    return pathlib.Path(__file__).resolve().parent / "weights"
+
+
+def _repo_weights_dir():
+    # keras_gans/metrics/mnist_classifier.py -> repository root (only meaningful in a clone).
+    return pathlib.Path(__file__).resolve().parents[2] / "weights"
+
+
+def _cache_weights_dir():
+    from keras_gans.utils.preset_utils import cache_root
+
+    return cache_root() / "weights"
+
+
+def classifier_weights_candidates():
+    """The paths searched for the classifier weights, in order (see the module docstring)."""
+    candidates = []
+    if os.environ.get(ENV_VAR):
+        candidates.append(pathlib.Path(os.environ[ENV_VAR]).expanduser())
+    candidates += [d / WEIGHTS_FILE for d in (_package_weights_dir(), _repo_weights_dir(), _cache_weights_dir())]
+    return candidates
+
+
+def classifier_weights_path():
+    """The first existing classifier weights file, or a `FileNotFoundError` naming every place searched."""
+    candidates = classifier_weights_candidates()
+    for path in candidates:
+        if path.is_file():
+            return path
+    searched = "\n  ".join(str(p) for p in candidates)
+    raise FileNotFoundError(
+        f"The StackedMNIST classifier weights '{WEIGHTS_FILE}' were not found. Searched:\n  {searched}\n"
+        f"Re-create them from a clone with `{TRAIN_COMMAND}` (a minute or two on a CPU), or point "
+        f"${ENV_VAR} at a copy."
+    )
+
+
+def classifier_sidecar(weights_path=None):
+    """The JSON sidecar (accuracy, command, backend, date, sha256) next to the weights, as a dict ({} if absent)."""
+    weights_path = pathlib.Path(weights_path) if weights_path else classifier_weights_path()
+    sidecar = weights_path.with_name(SIDECAR_FILE)
+    if not sidecar.is_file():
+        return {}
+    return json.loads(sidecar.read_text())
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_mnist_classifier(weights_path=None):
+    """Builds the MNIST CNN and loads the shipped (or given) weights.
+
+    Args:
+        weights_path: a `.weights.h5` file; default: `classifier_weights_path()`.
+
+    Returns:
+        The trained `keras.Model`.
+
+    Examples:
+
+    >>> classifier = load_mnist_classifier()
+    >>> probabilities = classifier.predict_on_batch(np.zeros((2, 28, 28, 1), "float32"))
+    """
+    weights_path = pathlib.Path(weights_path) if weights_path else classifier_weights_path()
+    model = build_mnist_classifier()
+    model.load_weights(str(weights_path))
+    return model
+
+
+def classify_digits(classifier, digits, batch_size=2048):
+    """Predicted digit (0-9) for each 28x28 grey image.
+
+    Args:
+        classifier: a model mapping `(N, 28, 28, 1)` floats in [0, 1] to `(N, 10)` scores.
+        digits: `(N, 28, 28)` or `(N, 28, 28, 1)` floats in [0, 1].
+        batch_size: images per forward pass.
+
+    Returns:
+        `(N,)` int64 numpy array of predicted classes.
+    """
+    digits = np.asarray(digits, dtype="float32")
+    if digits.ndim == 3:
+        digits = digits[..., None]
+    if digits.ndim != 4 or digits.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 1):
+        raise ValueError(
+            f"classify_digits: expected digits of shape (N, 28, 28) or (N, 28, 28, 1), got {digits.shape}."
+        )
+    predictions = [np.zeros((0,), "int64")]
+    for start in range(0, len(digits), batch_size):
+        scores = classifier.predict_on_batch(digits[start : start + batch_size])
+        predictions.append(np.argmax(keras.ops.convert_to_numpy(scores), axis=-1).astype("int64"))
+    return np.concatenate(predictions)

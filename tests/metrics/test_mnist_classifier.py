@@ -1,0 +1,96 @@
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+import keras
+
+from keras_gans.metrics import mnist_classifier
+from keras_gans.metrics import train_mnist_classifier
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+REPO_WEIGHTS = REPO_ROOT / "weights" / mnist_classifier.WEIGHTS_FILE
+PACKAGE_WEIGHTS = REPO_ROOT / "keras_gans" / "metrics" / "weights" / mnist_classifier.WEIGHTS_FILE
+
+
+@pytest.fixture(scope="module")
+def sidecar():
+    return json.loads(REPO_WEIGHTS.with_name(mnist_classifier.SIDECAR_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    (_, _), (x_test, y_test) = keras.datasets.mnist.load_data()
+    return x_test.astype("float32") / 255.0, y_test.astype("int64")
+
+
+def test_shipped_files_match_their_sidecar(sidecar):
+    assert mnist_classifier.sha256_of(REPO_WEIGHTS) == sidecar["sha256"]
+    assert PACKAGE_WEIGHTS.read_bytes() == REPO_WEIGHTS.read_bytes()
+    assert json.loads(PACKAGE_WEIGHTS.with_name(mnist_classifier.SIDECAR_FILE).read_text()) == sidecar
+    assert REPO_WEIGHTS.stat().st_size < 300_000
+    assert sidecar["parameters"] == mnist_classifier.build_mnist_classifier().count_params() == 34826
+    assert sidecar["train_samples"] == 60_000 and sidecar["test_accuracy"] > 0.98
+    for key in ("command", "backend", "date", "keras_version"):
+        assert sidecar[key]
+
+
+def test_accuracy_on_real_mnist_test_subset(sidecar, mnist_test):
+    """2,000 fixed random test images on this backend vs the accuracies recorded at training time.
+
+    * Against the same subset's recorded accuracy: only backend round-off may differ, allowed 0.2%.
+    * Against the full-test-set accuracy: the subset's accuracy is a draw without replacement from the 10,000, so
+      it may also differ by sampling noise: binomial std with finite-population correction, 3 sigma, plus 0.2%.
+    """
+    x_test, y_test = mnist_test
+    subset = mnist_classifier.test_subset_indices()
+    assert len(np.unique(subset)) == len(subset) == 2000
+    predictions = mnist_classifier.classify_digits(mnist_classifier.load_mnist_classifier(), x_test[subset])
+    accuracy = float(np.mean(predictions == y_test[subset]))
+    assert accuracy >= sidecar["test_subset_accuracy"] - 0.002
+    p, n, population = sidecar["test_accuracy"], len(subset), len(y_test)
+    sigma = math.sqrt(p * (1 - p) / n * (population - n) / (population - 1))
+    assert accuracy >= p - 0.002 - 3 * sigma
+
+
+def test_lookup_order_and_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv(mnist_classifier.ENV_VAR, raising=False)
+    assert mnist_classifier.classifier_weights_path() == PACKAGE_WEIGHTS.resolve()
+    # Without package data (e.g. a trimmed install), a clone's top-level weights/ folder is used.
+    monkeypatch.setattr(mnist_classifier, "_package_weights_dir", lambda: tmp_path / "no_package")
+    assert mnist_classifier.classifier_weights_path() == REPO_WEIGHTS.resolve()
+    # Then the cache.
+    monkeypatch.setattr(mnist_classifier, "_repo_weights_dir", lambda: tmp_path / "no_repo")
+    monkeypatch.setattr(mnist_classifier, "_cache_weights_dir", lambda: tmp_path / "cache")
+    with pytest.raises(FileNotFoundError, match="train_mnist_classifier") as error:
+        mnist_classifier.classifier_weights_path()
+    assert str(tmp_path / "cache") in str(error.value)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / mnist_classifier.WEIGHTS_FILE).write_bytes(REPO_WEIGHTS.read_bytes())
+    assert mnist_classifier.classifier_weights_path() == tmp_path / "cache" / mnist_classifier.WEIGHTS_FILE
+    # An explicit file in the environment variable wins over everything.
+    explicit = tmp_path / "mine.weights.h5"
+    explicit.write_bytes(REPO_WEIGHTS.read_bytes())
+    monkeypatch.setenv(mnist_classifier.ENV_VAR, str(explicit))
+    assert mnist_classifier.classifier_weights_path() == explicit
+
+
+def test_training_script_writes_weights_and_sidecar(tmp_path, mnist_test):
+    """A smoke run on 1,024 images; the accuracy it records is recomputed here from the written weights."""
+    output = tmp_path / "smoke" / "classifier.weights.h5"
+    train_mnist_classifier.main(["--output", str(output), "--epochs", "1", "--max-train-samples", "1024"])
+    written = json.loads((output.parent / mnist_classifier.SIDECAR_FILE).read_text())
+    assert written["sha256"] == mnist_classifier.sha256_of(output)
+    assert written["train_samples"] == 1024 and written["backend"] == keras.backend.backend()
+    x_test, y_test = mnist_test
+    subset = mnist_classifier.test_subset_indices()
+    predictions = mnist_classifier.classify_digits(mnist_classifier.load_mnist_classifier(output), x_test[subset])
+    assert abs(float(np.mean(predictions == y_test[subset])) - written["test_subset_accuracy"]) <= 0.002
+    assert written["test_accuracy"] > 0.3  # far above chance (0.1) after 8 steps
+
+
+def test_classify_digits_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
+        mnist_classifier.classify_digits(None, np.zeros((2, 32, 32, 1), "float32"))
