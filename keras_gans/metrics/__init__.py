@@ -8,3 +8,14 @@ from keras_gans.metrics.precision_recall import precision_recall_from_images
 from keras_gans.metrics.stacked_mnist import StackedMNISTModeCoverage
 from keras_gans.metrics.stacked_mnist import kl_to_uniform
 from keras_gans.metrics.stacked_mnist import stacked_mnist_modes
+
+from keras_gans.metrics.image_inputs import images_to_uint8
+from keras_gans.metrics.laplacian_pyramid import laplacian_pyramid
+from keras_gans.metrics.ms_ssim import MS_SSIM_WEIGHTS
+from keras_gans.metrics.ms_ssim import MultiScaleSSIMDiversity
+from keras_gans.metrics.ms_ssim import ms_ssim
+from keras_gans.metrics.ms_ssim import ms_ssim_diversity
+from keras_gans.metrics.swd import SlicedWassersteinDistance
+from keras_gans.metrics.swd import normalize_descriptors
+from keras_gans.metrics.swd import sliced_wasserstein
+from keras_gans.metrics.swd import sliced_wasserstein_distance
