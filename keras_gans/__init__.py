@@ -2,4 +2,5 @@
 
 from keras_gans import backend
 from keras_gans import layers
+from keras_gans import datasets
 from keras_gans.version import __version__
