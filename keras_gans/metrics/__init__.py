@@ -19,3 +19,18 @@ from keras_gans.metrics.swd import SlicedWassersteinDistance
 from keras_gans.metrics.swd import normalize_descriptors
 from keras_gans.metrics.swd import sliced_wasserstein
 from keras_gans.metrics.swd import sliced_wasserstein_distance
+
+from keras_gans.metrics.fid import FrechetInceptionDistance
+from keras_gans.metrics.fid import KernelInceptionDistance
+from keras_gans.metrics.fid import compute_fid
+from keras_gans.metrics.fid import compute_kid
+from keras_gans.metrics.fid import fid_from_statistics
+from keras_gans.metrics.fid import frechet_distance
+from keras_gans.metrics.fid import kernel_inception_distance
+from keras_gans.metrics.fid import kid_from_statistics
+from keras_gans.metrics.inception import FIDInceptionV3
+from keras_gans.metrics.inception import fid_inception_weights
+from keras_gans.metrics.feature_statistics import InceptionStatistics
+from keras_gans.metrics.feature_statistics import dataset_statistics
+from keras_gans.metrics.feature_statistics import generator_statistics
+from keras_gans.metrics.feature_statistics import inception_statistics
