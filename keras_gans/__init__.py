@@ -2,5 +2,7 @@
 
 from keras_gans import backend
 from keras_gans import layers
+from keras_gans import callbacks, losses, optimizers, schedules
 from keras_gans import datasets
+from keras_gans.models.gan import GAN
 from keras_gans.version import __version__

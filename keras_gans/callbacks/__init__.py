@@ -1,1 +1,11 @@
 """Training callbacks: sample grids, checkpoints, evaluation."""
+
+from keras_gans.callbacks.checkpoint import GANCheckpoint
+from keras_gans.callbacks.checkpoint import latest_checkpoint
+from keras_gans.callbacks.checkpoint import list_checkpoints
+from keras_gans.callbacks.checkpoint import restore_checkpoint
+from keras_gans.callbacks.checkpoint import save_checkpoint
+from keras_gans.callbacks.nonfinite import TerminateOnNonFinite
+from keras_gans.callbacks.sample_grid import SampleGrid
+from keras_gans.callbacks.sample_grid import image_grid
+from keras_gans.callbacks.sample_grid import save_png

@@ -1,1 +1,3 @@
 """GAN models."""
+
+from keras_gans.models.gan import GAN

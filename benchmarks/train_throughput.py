@@ -1,0 +1,221 @@
+"""Throughput of one full GAN training step (D with R1 + R2, G step, EMA) on the active Keras backend, as JSON.
+
+The step is timed with `train_on_batch` (synchronous: the logs are read back every step, as the non-finite check
+of `fit()` does) after warm-up steps, so compilation is excluded and reported separately. The breakdown compiles
+two more variants of the step, "D only" and "D + G", and reports the differences: `d_step_ms`, `g_step_ms` and
+`ema_ms` (plus the bookkeeping left in `other_ms`). `images_per_sec` counts the images the discriminator trains on
+(`batch`); with a relativistic loss each step also consumes a second real batch of the same size for the G phase.
+
+Configurations come from a registry of names -> builders. `tiny` (local conv nets) always exists; an R3GAN preset
+name (e.g. `bench32`: 32x32, 4 stages of width 128, cardinality 8, 2 blocks per stage, 64-d noise, unconditional)
+is built with `keras_gans.models.r3gan` when that preset exists, with the preset's recipe at 0 images.
+`--builder module:function` takes any callable `f(config_name) -> (generator, discriminator)`.
+
+Usage:
+
+    KERAS_BACKEND=jax python benchmarks/train_throughput.py --config bench32 --batch 8 [--steps 5] [--warmup 2]
+        [--builder my_module:build] [--jit auto|true|false] [--dtype-policy mixed_bfloat16] [--no-breakdown]
+"""
+
+import argparse
+import importlib
+import json
+import time
+
+import keras
+import numpy as np
+from keras import layers
+from keras import ops
+
+import keras_gans
+
+
+class _TinyGenerator(keras.Model):
+    def __init__(self, latent_dim=64, image_shape=(32, 32, 3), width=64, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.num_classes, self.image_shape, self.width = latent_dim, 0, tuple(image_shape), width
+        self.dense = layers.Dense(4 * 4 * width)
+        self.convs = [layers.Conv2D(width, 3, padding="same") for _ in range(3)]
+        self.to_rgb = layers.Conv2D(image_shape[-1], 3, padding="same")
+
+    def call(self, z, labels=None, training=None):
+        x = ops.reshape(self.dense(z), (-1, 4, 4, self.width))
+        for conv in self.convs:
+            x = ops.leaky_relu(conv(ops.repeat(ops.repeat(x, 2, axis=1), 2, axis=2)), 0.2)
+        return self.to_rgb(x)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim, "image_shape": self.image_shape,
+                "width": self.width}
+
+
+class _TinyDiscriminator(keras.Model):
+    def __init__(self, image_shape=(32, 32, 3), width=64, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes, self.image_shape, self.width = 0, tuple(image_shape), width
+        self.convs = [layers.Conv2D(width, 3, padding="same") for _ in range(3)]
+        self.head = layers.Dense(1)
+
+    def call(self, images, labels=None, training=None):
+        x = images
+        for conv in self.convs:
+            x = ops.average_pool(ops.leaky_relu(conv(x), 0.2), 2, 2)
+        return ops.reshape(self.head(ops.reshape(x, (-1, int(np.prod(x.shape[1:]))))), (-1,))
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape, "width": self.width}
+
+
+def _build_tiny(name):
+    return _TinyGenerator(), _TinyDiscriminator()
+
+
+def _r3gan_builder(preset):
+    def build(name):
+        from keras_gans.models import r3gan
+
+        generator = r3gan.R3GANGenerator(**r3gan.preset_arguments(preset, "generator"))
+        discriminator = r3gan.R3GANDiscriminator(**r3gan.preset_arguments(preset, "discriminator"))
+        return generator, discriminator
+
+    return build
+
+
+def _r3gan_compile_kwargs(preset):
+    from keras_gans.models import r3gan
+
+    recipe = r3gan.preset_recipe(preset)
+    decay = recipe["decay_nimg"]
+    sched = keras_gans.schedules.CosineDecay
+    return dict(
+        loss="rpgan",
+        r1_gamma=sched(recipe["gamma_base"], recipe["gamma_final"], decay),
+        r2_gamma=sched(recipe["gamma_base"], recipe["gamma_final"], decay),
+        learning_rate=sched(recipe["lr_base"], recipe["lr_final"], decay),
+        beta_2=sched(recipe["beta2_base"], recipe["beta2_final"], decay),
+        ema_half_life_images=sched(0.0, recipe["ema_half_life_nimg_final"], decay),
+    )
+
+
+# name -> {"build": f(name) -> (G, D), "compile": dict of GAN.compile kwargs}. The R3GAN presets are added lazily.
+CONFIGS = {
+    "tiny": {"build": _build_tiny, "compile": dict(loss="rpgan", r1_gamma=0.05, r2_gamma=0.05)},
+}
+
+
+def register_config(name, build, compile_kwargs=None):
+    """Adds a benchmark configuration: `build(name) -> (generator, discriminator)` and GAN.compile kwargs."""
+    CONFIGS[name] = {"build": build, "compile": dict(compile_kwargs or dict(loss="rpgan", r1_gamma=1.0,
+                                                                            r2_gamma=1.0))}
+
+
+def resolve_config(name):
+    if name in CONFIGS:
+        return CONFIGS[name]
+    try:
+        from keras_gans.models import r3gan
+    except ImportError as error:  # pragma: no cover - the R3GAN package is part of keras_gans
+        raise ValueError(f"Unknown benchmark config {name!r} and keras_gans.models.r3gan is unavailable.") from error
+    if name not in r3gan.R3GAN_PRESETS:
+        raise ValueError(f"Unknown benchmark config {name!r}; known: {sorted(CONFIGS)} and the R3GAN presets "
+                         f"{sorted(r3gan.R3GAN_PRESETS)}.")
+    register_config(name, _r3gan_builder(name), _r3gan_compile_kwargs(name))
+    return CONFIGS[name]
+
+
+def _load_builder(spec):
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _time_steps(gan, data, labels, steps, warmup, phases):
+    gan._step_phases = phases
+    gan.make_train_function(force=True)
+    start = time.perf_counter()
+    gan.train_on_batch(data, labels)
+    first_s = time.perf_counter() - start
+    for _ in range(warmup):
+        gan.train_on_batch(data, labels)
+    start = time.perf_counter()
+    for _ in range(steps):
+        logs = gan.train_on_batch(data, labels, return_dict=True)
+    per_step = (time.perf_counter() - start) / steps
+    return per_step, first_s, logs
+
+
+def _device():
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return str(jax.devices()[0])
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return gpus[0].name if gpus else "cpu"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="tiny")
+    parser.add_argument("--batch", type=int, default=8, help="images per phase (the official batch)")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--builder", default=None, help="module:function building (G, D) from a config name")
+    parser.add_argument("--jit", default="auto", choices=["auto", "true", "false"])
+    parser.add_argument("--dtype-policy", default=None)
+    parser.add_argument("--no-breakdown", action="store_true")
+    args = parser.parse_args()
+
+    if args.dtype_policy:
+        keras.config.set_dtype_policy(args.dtype_policy)
+    config = resolve_config(args.config) if args.builder is None else {
+        "build": _load_builder(args.builder), "compile": CONFIGS.get(args.config, CONFIGS["tiny"])["compile"]}
+    start = time.perf_counter()
+    generator, discriminator = config["build"](args.config)
+    gan = keras_gans.GAN(generator, discriminator, seed=0)
+    jit = {"auto": "auto", "true": True, "false": False}[args.jit]
+    gan.compile(jit_compile=jit, **config["compile"])
+    build_s = time.perf_counter() - start
+
+    split = gan._adversarial_loss.generator_needs_reals
+    fit_batch = 2 * args.batch if split else args.batch
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 256, (fit_batch,) + gan.image_shape, dtype=np.uint8)
+    labels = rng.integers(0, gan.num_classes, fit_batch) if gan.num_classes else None
+
+    full_s, compile_s, logs = _time_steps(gan, data, labels, args.steps, args.warmup, None)
+    result = {
+        "backend": keras.backend.backend(),
+        "device": _device(),
+        "config": args.config,
+        "batch": args.batch,
+        "fit_batch": fit_batch,
+        "dtype_policy": keras.config.dtype_policy().name,
+        "jit_compile": bool(gan.jit_compile),
+        "params": {"generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
+                   "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables))},
+        "build_s": round(build_s, 2),
+        "first_step_s": round(compile_s, 2),
+        "step_ms": round(1000 * full_s, 2),
+        "images_per_sec": round(args.batch / full_s, 3),
+        "d_loss": float(logs.get("d_loss", float("nan"))),
+    }
+    if not args.no_breakdown:
+        d_s, _, _ = _time_steps(gan, data, labels, args.steps, args.warmup, ("discriminator",))
+        dg_s, _, _ = _time_steps(gan, data, labels, args.steps, args.warmup, ("discriminator", "generator"))
+        result["breakdown"] = {
+            "d_step_ms": round(1000 * d_s, 2),
+            "g_step_ms": round(1000 * (dg_s - d_s), 2),
+            "ema_ms": round(1000 * (full_s - dg_s), 2),
+            "note": "differences of separately compiled variants; small negative values are timing noise",
+        }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""PNG grids of samples from fixed latents, written during training."""
+
+import os
+import uuid
+
+import keras
+import numpy as np
+
+
+def image_grid(images, rows, cols):
+    """Tiles `rows * cols` NHWC uint8 images into one `(rows * H, cols * W, C)` array (row-major).
+
+    Examples:
+
+    >>> import numpy as np
+    >>> from keras_gans.callbacks import image_grid
+    >>> image_grid(np.zeros((6, 4, 5, 3), "uint8"), 2, 3).shape
+    (8, 15, 3)
+    """
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    if n != rows * cols:
+        raise ValueError(f"image_grid: {n} images do not fill a {rows}x{cols} grid.")
+    return images.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
+
+
+def save_png(array, path):
+    """Writes an `(H, W, C)` uint8 array (C = 1 or 3) as PNG, atomically (temporary file, then rename)."""
+    from PIL import Image
+
+    array = np.asarray(array)
+    image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".tmp-{uuid.uuid4().hex}.png")
+    image.save(tmp, format="PNG")
+    os.replace(tmp, path)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves a PNG grid of samples from fixed latents every `every_n_images` images (EMA generator by default).
+
+    The latents are drawn once from `np.random.default_rng(seed)`, so grids from different times (and backends)
+    show the same latents. For conditional models the labels cycle through the classes (0, 1, ..., K-1, 0, ...),
+    so with `cols = num_classes` every column is one class.
+
+    Args:
+        directory: output folder.
+        every_n_images: write a grid when `images_seen` crosses a multiple of this.
+        rows: grid rows.
+        cols: grid columns.
+        seed: seed of the fixed latents.
+        use_ema: sample from the EMA generator (default) or the trained generator.
+        on_train_begin: also write a grid before the first step.
+        filename: format string with `{images_seen}`.
+
+    Examples:
+
+    ```python
+    grid = keras_gans.callbacks.SampleGrid("run/samples", every_n_images=50_000, rows=4, cols=8)
+    gan.fit(data, callbacks=[grid])  # run/samples/samples-000050000.png, ...
+    ```
+    """
+
+    def __init__(self, directory, every_n_images, rows=4, cols=4, seed=0, use_ema=True, on_train_begin=True,
+                 filename="samples-{images_seen:09d}.png"):
+        super().__init__()
+        if every_n_images <= 0:
+            raise ValueError(f"SampleGrid: `every_n_images` must be > 0, got {every_n_images}.")
+        self.directory = os.fspath(directory)
+        self.every_n_images = int(every_n_images)
+        self.rows, self.cols = int(rows), int(cols)
+        self.seed = seed
+        self.use_ema = use_ema
+        self.write_on_train_begin = on_train_begin
+        self.filename = filename
+        self.written = []
+        self._last_bucket = None
+
+    def _latents(self, model):
+        n = self.rows * self.cols
+        return np.random.default_rng(self.seed).standard_normal((n, model.latent_dim)).astype("float32")
+
+    def write(self, model=None, images_seen=None):
+        """Generates and writes one grid now; returns the path."""
+        model = model or self.model
+        if images_seen is None:
+            images_seen = int(keras.ops.convert_to_numpy(model.images_seen.value))
+        z = self._latents(model)
+        labels = np.arange(len(z)) % model.num_classes if model.num_classes else None
+        images = model.generate(z, labels=labels, use_ema=self.use_ema, output="uint8")
+        path = os.path.join(self.directory, self.filename.format(images_seen=images_seen))
+        save_png(image_grid(images, self.rows, self.cols), path)
+        self.written.append(path)
+        return path
+
+    def on_train_begin(self, logs=None):
+        images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
+        self._last_bucket = images_seen // self.every_n_images
+        if self.write_on_train_begin:
+            self.write(self.model, images_seen)
+
+    def on_train_batch_end(self, batch, logs=None):
+        value = (logs or {}).get("images_seen")
+        if value is None:
+            images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
+        else:
+            images_seen = int(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
+        bucket = images_seen // self.every_n_images
+        if bucket > self._last_bucket:
+            self._last_bucket = bucket
+            self.write(self.model, images_seen)

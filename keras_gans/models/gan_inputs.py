@@ -1,0 +1,134 @@
+"""Checks and conversions of the real batches that `GAN.fit()` receives.
+
+Conventions: images are NHWC; uint8 images in [0, 255] are mapped to [-1, 1] by `x / 127.5 - 1` (R3GAN's
+preprocessing); float images must already be in [-1, 1] (a slack of `RANGE_SLACK` is allowed for resampling
+overshoot). Labels are integer class ids `(N,)` or one-hot `(N, K)`; the networks always receive one-hot float32.
+Static problems (rank, spatial size, channels, dtype, label width) raise at trace time; value problems
+(a float image in [0, 255] or [0, 1], a class id out of range) are caught on the first batch by `GAN.fit`.
+"""
+
+import warnings
+
+import numpy as np
+from keras import ops
+
+RANGE_SLACK = 0.05
+
+
+def _shape_str(shape):
+    return "(" + ", ".join("N" if i == 0 else str(d) for i, d in enumerate(shape)) + ")"
+
+
+def check_image_spec(shape, dtype, image_shape, where="GAN.fit"):
+    """Raises `ValueError` unless a batch of images has shape `(N, *image_shape)` and a supported dtype."""
+    expected = (None,) + tuple(image_shape)
+    if len(shape) != 4:
+        raise ValueError(
+            f"{where}: images must be a rank-4 batch {_shape_str(expected)} (channels_last); got shape "
+            f"{tuple(shape)}."
+        )
+    if tuple(shape[1:]) != tuple(image_shape):
+        hint = ""
+        if tuple(shape[1:]) == (image_shape[2], image_shape[0], image_shape[1]):
+            hint = " The batch looks channels_first; transpose it to NHWC."
+        raise ValueError(
+            f"{where}: images must have shape {_shape_str(expected)} to match the networks' image_shape "
+            f"{tuple(image_shape)}; got {_shape_str((None,) + tuple(shape[1:]))}.{hint}"
+        )
+    dtype = str(dtype)
+    if dtype != "uint8" and "float" not in dtype:
+        raise ValueError(
+            f"{where}: images must be uint8 in [0, 255] or float in [-1, 1]; got dtype {dtype}."
+        )
+
+
+def check_label_spec(labels_shape, labels_dtype, num_classes, where="GAN.fit"):
+    """Raises `ValueError` unless labels fit a conditional model with `num_classes` classes (or are absent)."""
+    if num_classes == 0:
+        if labels_shape is not None:
+            raise ValueError(
+                f"{where}: the networks are unconditional (num_classes=0) but the data has labels of shape "
+                f"{tuple(labels_shape)}. Give images only (e.g. `dataset.map(lambda x, y: x)`)."
+            )
+        return
+    if labels_shape is None:
+        raise ValueError(
+            f"{where}: the networks are conditional with {num_classes} classes; give `(images, labels)` with "
+            "integer class ids (N,) or one-hot labels (N, K)."
+        )
+    rank = len(labels_shape)
+    dtype = str(labels_dtype)
+    if rank == 1 or (rank == 2 and labels_shape[1] == 1 and "int" in dtype):
+        if "int" not in dtype:
+            raise ValueError(f"{where}: class-id labels of shape (N,) must be integers; got dtype {dtype}.")
+        return
+    if rank == 2:
+        if labels_shape[1] != num_classes:
+            raise ValueError(
+                f"{where}: one-hot labels must have shape (N, {num_classes}); got (N, {labels_shape[1]})."
+            )
+        return
+    raise ValueError(
+        f"{where}: labels must be class ids (N,) or one-hot (N, {num_classes}); got shape {tuple(labels_shape)}."
+    )
+
+
+def images_to_float(images):
+    """uint8 [0, 255] -> float32 `x / 127.5 - 1`; float -> float32 unchanged."""
+    if "uint8" in str(images.dtype):
+        return ops.cast(images, "float32") / 127.5 - 1.0
+    return ops.cast(images, "float32")
+
+
+def labels_to_one_hot(labels, num_classes):
+    """Class ids `(N,)` / `(N, 1)` or one-hot `(N, K)` -> one-hot float32 `(N, K)`; `None` when unconditional."""
+    if num_classes == 0 or labels is None:
+        return None
+    labels = ops.convert_to_tensor(labels)
+    if "int" in str(labels.dtype):
+        if len(labels.shape) == 2:
+            labels = ops.reshape(labels, (-1,))
+        return ops.one_hot(ops.cast(labels, "int32"), num_classes, dtype="float32")
+    return ops.cast(labels, "float32")
+
+
+def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"):
+    """Checks a concrete first batch (NumPy): shapes, dtypes and value ranges.
+
+    Raises `ValueError` for float images outside [-1, 1] (beyond `RANGE_SLACK`), non-finite pixels, integer
+    images that are not uint8, class ids outside [0, num_classes) and one-hot rows that do not sum to 1. Warns
+    when float images all lie in [0, 1], which usually means a forgotten `x * 2 - 1`.
+    """
+    images = np.asarray(images)
+    check_image_spec(images.shape, images.dtype, image_shape, where)
+    if labels is not None:
+        labels = np.asarray(labels)
+    check_label_spec(None if labels is None else labels.shape, None if labels is None else labels.dtype,
+                     num_classes, where)
+    if images.dtype.kind == "f":
+        values = images.astype("float64")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{where}: the first batch of images contains NaN or Inf.")
+        low, high = float(values.min()), float(values.max())
+        if low < -1.0 - RANGE_SLACK or high > 1.0 + RANGE_SLACK:
+            raise ValueError(
+                f"{where}: float images must be in [-1, 1]; the first batch spans [{low:.4g}, {high:.4g}]. "
+                "Map uint8 images with `x / 127.5 - 1`, or pass them as uint8 (mapped automatically)."
+            )
+        if low >= 0.0 and high <= 1.0 and values.size > 64:
+            warnings.warn(
+                f"{where}: the first batch of float images lies in [{low:.3g}, {high:.3g}], inside [0, 1]; the "
+                "networks expect [-1, 1]. If the data is in [0, 1], map it with `x * 2 - 1`.",
+                stacklevel=3,
+            )
+    if labels is not None and labels.dtype.kind in "iu":
+        ids = labels.reshape(-1)
+        if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
+            raise ValueError(
+                f"{where}: class ids must be in [0, {num_classes}); the first batch has ids in "
+                f"[{int(ids.min())}, {int(ids.max())}]."
+            )
+    elif labels is not None:
+        sums = labels.astype("float64").sum(axis=-1)
+        if not np.allclose(sums, 1.0, atol=1e-3):
+            raise ValueError(f"{where}: one-hot labels must sum to 1 per row; the first batch has sums {sums}.")
