@@ -1,0 +1,133 @@
+"""What ProGAN's generator and discriminator share: feature-map widths and the level-of-detail machinery.
+
+Growing design (why it is built this way):
+
+* **Every block of every resolution exists from construction on.** The list of weights never changes while the
+  network grows, so a checkpoint (`.weights.h5`, `.keras`) written in any phase loads into a freshly built network,
+  the EMA copy of the generator stays aligned weight by weight, and one `model.fit` can run all phases. (ProGAN
+  resets Adam at every phase boundary, so no optimizer state has to survive a change of the active blocks.)
+* **`lod` is a non-trainable float32 variable** with the official meaning (`lod = log2(R) - log2(current
+  resolution)`, fractional during a fade-in). It is saved with the weights and read inside `call`: every fade
+  weight is `clip(lod - (log2(R) - r), 0, 1)` for the block at `2^r`, so a compiled training step can move the
+  fade-in forward every iteration without being retraced.
+* **`active_resolution` is a Python attribute**: the highest block that `call` evaluates. Blocks above it are not
+  computed at all, so training at 4x4 does not pay for the 1024x1024 layers. Changing it changes the graph: a
+  trainer sets it when a phase starts and rebuilds its train function (which it does anyway to reset Adam). The
+  default is the full resolution, which evaluates every block and gives the official network's value for any `lod`
+  (correct but as expensive as the final phase). With `active_resolution = 2^a`, the output equals the official
+  network whenever `lod >= log2(R) - a`; a smaller `lod` behaves like `log2(R) - a` (the missing blocks cannot
+  contribute).
+* The generator always returns `R x R` images (the active resolution's image, nearest-upsampled), the
+  discriminator always takes `R x R` images (box-downsampled internally to the active resolution), as in the
+  official TF code, so data pipelines and losses never change shape.
+
+`set_lod(lod)` assigns the variable and picks the cheapest exact `active_resolution`, `2^(log2(R) - floor(lod))`
+(the new, higher resolution during a fade-in); a trainer that knows its phase can pass `active_resolution`
+explicitly (e.g. at the first step of a fade-in, where `lod` is still an integer).
+"""
+
+import math
+
+import keras
+from keras import ops
+
+
+def progan_feature_maps(stage, fmap_base=8192, fmap_decay=1.0, fmap_max=512):
+    """ProGAN's width formula `nf(stage) = min(floor(fmap_base / 2^(stage * fmap_decay)), fmap_max)`.
+
+    The block at resolution `2^r` uses `nf(r - 1)` channels (so 4x4 uses `nf(1)`); `nf(0)` is the default latent
+    size and the width of the discriminator's penultimate dense layer.
+
+    Examples:
+
+    >>> [progan_feature_maps(s) for s in range(1, 11)]
+    [512, 512, 512, 512, 256, 128, 64, 32, 16, 8]
+    """
+    return int(min(int(math.floor(fmap_base / 2.0 ** (stage * fmap_decay))), fmap_max))
+
+
+def check_resolution(owner, resolution):
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 4 or resolution & (
+        resolution - 1
+    ):
+        raise ValueError(f"{owner}: `resolution` must be a power of two >= 4, got {resolution!r}.")
+    return int(math.log2(resolution))
+
+
+def resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max):
+    """Widths `[nf(0), nf(1), ..., nf(log2(R) - 1)]`; `channels` (per resolution 4..R) overrides the formula."""
+    if channels is None:
+        return [progan_feature_maps(s, fmap_base, fmap_decay, fmap_max) for s in range(resolution_log2)]
+    channels = [int(c) for c in channels]
+    if len(channels) != resolution_log2 - 1 or min(channels) < 1:
+        raise ValueError(
+            f"{owner}: `channels` must list {resolution_log2 - 1} positive widths (resolutions 4 ... "
+            f"{2**resolution_log2}), got {channels}."
+        )
+    return [channels[0]] + channels  # nf(0) = the 4x4 width when the widths are given explicitly.
+
+
+class ProGANNetwork(keras.Model):
+    """Base of `ProGANGenerator` / `ProGANDiscriminator`: the `lod` variable and `active_resolution`."""
+
+    def _init_progressive(self, resolution, active_resolution):
+        self.resolution = resolution
+        self.resolution_log2 = int(math.log2(resolution))
+        self.lod = self.add_weight(
+            name="lod", shape=(), dtype="float32", initializer="zeros", trainable=False, autocast=False
+        )
+        self._active_resolution = resolution
+        if active_resolution is not None:
+            self.active_resolution = active_resolution
+
+    @property
+    def active_resolution(self):
+        """The highest resolution whose block `call` evaluates (a Python int; see the module docstring)."""
+        return self._active_resolution
+
+    @active_resolution.setter
+    def active_resolution(self, value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < 4
+            or value > self.resolution
+            or value & (value - 1)
+        ):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `active_resolution` must be a power of two in "
+                f"[4, {self.resolution}], got {value!r}."
+            )
+        self._active_resolution = value
+
+    @property
+    def active_level(self):
+        """`log2(active_resolution)`."""
+        return int(math.log2(self._active_resolution))
+
+    def set_lod(self, lod, active_resolution=None):
+        """Assigns `lod` and sets `active_resolution` (default: `2^(log2(R) - floor(lod))`, the cheapest exact
+        choice). Call it outside compiled functions; inside a compiled step assign `self.lod` directly."""
+        lod = float(lod)
+        if not 0.0 <= lod <= self.resolution_log2 - 2:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `lod` must be in [0, {self.resolution_log2 - 2}] "
+                f"(4x4 ... {self.resolution}x{self.resolution}), got {lod}."
+            )
+        if active_resolution is None:
+            active_resolution = 2 ** (self.resolution_log2 - int(math.floor(lod)))
+        self.active_resolution = int(active_resolution)
+        self.lod.assign(lod)
+
+    def fade_weight(self, level):
+        """Weight of the old (lower-resolution) path when the block at `2^level` is blended in:
+        `clip(lod - (log2(R) - level), 0, 1)` (the clip happens in `FadeIn`)."""
+        return self.lod - float(self.resolution_log2 - level)
+
+    def _progressive_config(self):
+        return {"resolution": self.resolution, "active_resolution": self._active_resolution}
+
+
+def leaky_relu(x, slope):
+    """Leaky ReLU with ProGAN's slope (0.2); slope 0 is a plain ReLU (an ablation)."""
+    return ops.leaky_relu(x, negative_slope=slope) if slope else ops.relu(x)

@@ -1,0 +1,78 @@
+"""Validation of R3GAN's per-stage architecture arguments, shared by the generator and the discriminator.
+
+Both networks take their per-stage lists in the same order: from the 4x4 stage up to the image resolution (the
+official generator's order; the official discriminator receives these lists reversed, as `train.py` does).
+"""
+
+import keras
+
+BFLOAT16_POLICY = "mixed_bfloat16"
+
+
+def _as_stage_list(owner, name, value, num_stages):
+    values = [value] * num_stages if isinstance(value, int) and not isinstance(value, bool) else list(value)
+    if len(values) != num_stages:
+        raise ValueError(f"{owner}: `{name}` must have one entry per stage ({num_stages}, like `widths`), got "
+                         f"{len(values)}: {value!r}.")
+    return values
+
+
+def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_factor):
+    """Validates the per-stage lists; returns `(widths, cardinalities, blocks_per_stage)` as lists of ints.
+
+    `cardinalities` and `blocks_per_stage` may be a single int used for every stage.
+    """
+    widths = list(widths) if not isinstance(widths, int) else [widths]
+    if not widths:
+        raise ValueError(f"{owner}: `widths` must list at least one stage.")
+    num_stages = len(widths)
+    cardinalities = _as_stage_list(owner, "cardinalities", cardinalities, num_stages)
+    blocks = _as_stage_list(owner, "blocks_per_stage", blocks_per_stage, num_stages)
+    for name, values, minimum in (("widths", widths, 1), ("cardinalities", cardinalities, 1),
+                                  ("blocks_per_stage", blocks, 0)):
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+                raise ValueError(f"{owner}: every entry of `{name}` must be an integer >= {minimum}, got {values}.")
+    if isinstance(expansion_factor, bool) or not isinstance(expansion_factor, int) or expansion_factor < 1:
+        raise ValueError(f"{owner}: `expansion_factor` must be an integer >= 1, got {expansion_factor!r}.")
+    if sum(blocks) < 1:
+        raise ValueError(f"{owner}: the network needs at least one residual block, got blocks {blocks}.")
+    for s, (w, c, b) in enumerate(zip(widths, cardinalities, blocks)):
+        if b and (w * expansion_factor) % c:
+            raise ValueError(f"{owner}: stage {s} has expanded width {w * expansion_factor} (width {w} x "
+                             f"expansion {expansion_factor}), not divisible by its cardinality {c}.")
+    return widths, cardinalities, blocks
+
+
+def stage_dtype_policies(owner, num_stages, bfloat16_stages, base_policy):
+    """One dtype policy per stage (generator order): `"mixed_bfloat16"` for the listed stages, else `base_policy`.
+
+    `bfloat16_stages` holds stage indices in the generator order (4x4 stage = 0); negative indices count from the
+    highest resolution, e.g. `(-1, -2, -3)` for the official CIFAR-10 layout.
+    """
+    resolved = set()
+    for index in bfloat16_stages:
+        if isinstance(index, bool) or not isinstance(index, int) or not -num_stages <= index < num_stages:
+            raise ValueError(f"{owner}: `bfloat16_stages` entries must be stage indices in [-{num_stages}, "
+                             f"{num_stages}), got {list(bfloat16_stages)}.")
+        resolved.add(index % num_stages)
+    bf16 = keras.dtype_policies.get(BFLOAT16_POLICY)
+    return [bf16 if s in resolved else base_policy for s in range(num_stages)]
+
+
+def check_labels(owner, num_classes, labels, batch_shape):
+    """Checks the `labels` argument of a network call against `num_classes` (0 = unconditional)."""
+    if num_classes == 0:
+        if labels is not None and len(labels.shape) == 2 and labels.shape[-1] not in (0, None):
+            raise ValueError(f"{owner} is unconditional (num_classes=0) but got labels of shape "
+                             f"{tuple(labels.shape)}; pass labels=None.")
+        return None
+    if labels is None:
+        raise ValueError(f"{owner} is class-conditional (num_classes={num_classes}) and needs one-hot labels of "
+                         f"shape (batch, {num_classes}); got labels=None.")
+    if len(labels.shape) != 2 or labels.shape[-1] != num_classes:
+        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got "
+                         f"{tuple(labels.shape)}.")
+    if labels.shape[0] is not None and batch_shape is not None and labels.shape[0] != batch_shape:
+        raise ValueError(f"{owner}: labels batch {labels.shape[0]} does not match the input batch {batch_shape}.")
+    return labels

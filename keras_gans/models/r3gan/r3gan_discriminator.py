@@ -1,0 +1,162 @@
+"""The R3GAN discriminator (Huang et al., NeurIPS 2024, https://arxiv.org/abs/2501.05441)."""
+
+import keras
+from keras import ops
+
+from keras_gans.layers.class_conditioning import ProjectionHead
+from keras_gans.layers.r3gan_blocks import DiscriminativeBasis
+from keras_gans.layers.r3gan_blocks import DownsampleTransition
+from keras_gans.layers.r3gan_blocks import ResidualBlock
+from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.r3gan.r3gan_architecture import check_labels
+from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
+from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class R3GANDiscriminator(keras.Model):
+    """R3GAN discriminator: a 1x1 conv from RGB, stages of residual blocks from the image resolution down to 4x4
+    (the [1,3,3,1] interpolative downsampler between stages), then a depthwise 4x4 conv and a linear head.
+
+    The per-stage lists are given in the **same order as the generator's** (from the 4x4 stage up), so a preset's
+    lists serve both networks; the discriminator runs them from the highest resolution down (the official
+    `Discriminator` receives them reversed). Unconditional: one logit per image. Conditional (`num_classes > 0`): a
+    projection head, `logit = <head features, ClassEmbedding(labels)>`, with no unconditional term.
+
+    Mixed precision: `bfloat16_stages` uses generator-order indices too (`(-1, -2, -3)` = the three
+    highest-resolution stages, as in the official layout); the input 1x1 conv runs in the policy of the
+    highest-resolution stage. Logits are always float32.
+
+    Args:
+        widths: channels per stage, from the 4x4 stage up.
+        cardinalities: groups of the residual blocks' 3x3 conv, per stage (or one int for all).
+        blocks_per_stage: residual blocks per stage (or one int for all).
+        expansion_factor: inverted-bottleneck expansion of the residual blocks.
+        num_classes: number of classes; 0 for an unconditional discriminator.
+        embedding_dim: head size of a conditional discriminator; defaults to `widths[0]` (the 4x4 stage width),
+            as in the presets. Unconditional discriminators have a head of size 1.
+        image_channels: input channels.
+        kernel_size: kernel size of the grouped convolutions.
+        bfloat16_stages: stage indices (generator order) that compute in bfloat16.
+        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`).
+        **kwargs: standard `keras.Model` arguments.
+
+    Call arguments:
+        images: NHWC images `(batch, *image_shape)`.
+        labels: one-hot float labels `(batch, num_classes)` (conditional) or `None`.
+        training: unused.
+
+    Returns:
+        float32 logits of shape `(batch,)`.
+
+    Examples:
+    ```python
+    d = keras_gans.R3GANDiscriminator(widths=[64, 64, 32], cardinalities=4, blocks_per_stage=1)
+    logits = d(np.zeros((2, 16, 16, 3), "float32"))  # (2,)
+    ```
+    """
+
+    def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, num_classes=0,
+                 embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
+                 conv_implementation="auto", **kwargs):
+        super().__init__(**kwargs)
+        owner = f"R3GANDiscriminator '{self.name}'"
+        self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
+            owner, widths, cardinalities, blocks_per_stage, expansion_factor)
+        self.expansion_factor = expansion_factor
+        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
+        if self.num_classes:
+            embedding_dim = self.widths[0] if embedding_dim is None else embedding_dim
+            self.embedding_dim = check_positive_int(owner, "embedding_dim", embedding_dim)
+        elif embedding_dim:
+            raise ValueError(f"{owner}: `embedding_dim` needs num_classes > 0, got embedding_dim={embedding_dim}.")
+        else:
+            self.embedding_dim = 0
+        self.image_channels = check_positive_int(owner, "image_channels", image_channels)
+        self.kernel_size = kernel_size
+        self.bfloat16_stages = tuple(bfloat16_stages)
+        self.conv_implementation = conv_implementation
+        num_stages = len(self.widths)
+        resolution = 4 * 2 ** (num_stages - 1)
+        self.image_shape = (resolution, resolution, self.image_channels)
+        total_blocks = sum(self.blocks_per_stage)
+        policies = stage_dtype_policies(owner, num_stages, self.bfloat16_stages, self.dtype_policy)
+
+        # Internally the stages run from the highest resolution (generator stage S-1) down to 4x4 (stage 0);
+        # layer names keep the generator-order stage index so that a name identifies a resolution.
+        self.extraction = pointwise_conv(self.widths[-1], name="extraction", dtype=policies[-1])
+        self.stages = []
+        for s in reversed(range(num_stages)):
+            residual_blocks = [
+                ResidualBlock(self.cardinalities[s], total_blocks, expansion_factor, kernel_size,
+                              conv_implementation, name=f"stage{s}_block{j}", dtype=policies[s])
+                for j in range(self.blocks_per_stage[s])
+            ]
+            if s > 0:
+                transition = DownsampleTransition(self.widths[s - 1], name=f"stage{s}_downsample",
+                                                  dtype=policies[s])
+            else:
+                transition = DiscriminativeBasis(self.embedding_dim or 1, name="stage0_basis", dtype=policies[s])
+            self.stages.append(residual_blocks + [transition])
+        self.projection = (ProjectionHead(self.embedding_dim, name="projection", dtype=self.dtype_policy)
+                           if self.num_classes else None)
+
+    def _check_images(self, images_shape):
+        if tuple(images_shape[1:]) != self.image_shape or len(images_shape) != 4:
+            raise ValueError(f"R3GANDiscriminator '{self.name}' expects NHWC images of shape "
+                             f"(batch, {', '.join(map(str, self.image_shape))}), got {tuple(images_shape)}.")
+
+    def build(self, images_shape=None, labels_shape=None):
+        if images_shape is not None:
+            self._check_images(images_shape)
+        shape = (None,) + self.image_shape
+        self.extraction.build(shape)
+        shape = self.extraction.compute_output_shape(shape)
+        for stage in self.stages:
+            for layer in stage:
+                layer.build(shape)
+                shape = layer.compute_output_shape(shape)
+        if self.projection is not None:
+            self.projection.build(shape, (None, self.num_classes))
+
+    def build_from_config(self, config):
+        self.build()
+
+    def call(self, images, labels=None, training=None):
+        self._check_images(images.shape)
+        labels = check_labels(f"R3GANDiscriminator '{self.name}'", self.num_classes, labels, images.shape[0])
+        x = self.extraction(images)
+        for stage in self.stages:
+            for layer in stage:
+                x = layer(x)
+        x = ops.cast(x, "float32")
+        if self.projection is None:
+            return x[:, 0]
+        return ops.cast(self.projection(x, labels), "float32")
+
+    def compute_output_shape(self, images_shape, labels_shape=None):
+        return (images_shape[0],)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "widths": list(self.widths),
+            "cardinalities": list(self.cardinalities),
+            "blocks_per_stage": list(self.blocks_per_stage),
+            "expansion_factor": self.expansion_factor,
+            "num_classes": self.num_classes,
+            "embedding_dim": self.embedding_dim or None,
+            "image_channels": self.image_channels,
+            "kernel_size": self.kernel_size,
+            "bfloat16_stages": list(self.bfloat16_stages),
+            "conv_implementation": self.conv_implementation,
+        }
+
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Builds the discriminator of a named preset (see `keras_gans.models.r3gan.R3GAN_PRESETS`); `kwargs`
+        override the preset's arguments."""
+        from keras_gans.models.r3gan.r3gan_presets import preset_arguments
+
+        return cls(**{**preset_arguments(preset, "discriminator"), **kwargs})

@@ -1,0 +1,160 @@
+"""The R3GAN generator (Huang et al., NeurIPS 2024, https://arxiv.org/abs/2501.05441)."""
+
+import keras
+from keras import ops
+
+from keras_gans.layers.class_conditioning import ClassEmbedding
+from keras_gans.layers.r3gan_blocks import GenerativeBasis
+from keras_gans.layers.r3gan_blocks import ResidualBlock
+from keras_gans.layers.r3gan_blocks import UpsampleTransition
+from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.r3gan.r3gan_architecture import check_labels
+from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
+from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class R3GANGenerator(keras.Model):
+    """R3GAN generator: a learned 4x4 basis modulated by z, then stages of residual blocks, each stage doubling
+    the resolution with the [1,3,3,1] interpolative upsampler, and a final 1x1 conv to RGB.
+
+    Stage 0 works at 4x4 and stage `i` at `4 * 2^i`, so the output is `4 * 2^(len(widths) - 1)` pixels square.
+    There is no mapping network, noise input, normalisation or output nonlinearity: images are not clamped.
+    A conditional generator concatenates `ClassEmbedding(labels)` (size `embedding_dim`) to z.
+
+    Mixed precision: the stages listed in `bfloat16_stages` (official layout: the high-resolution stages) use the
+    `"mixed_bfloat16"` policy (float32 weights, bfloat16 compute); the output conv runs in the last stage's
+    policy, so with a bfloat16 last stage the images are bfloat16, as in the official training.
+
+    Args:
+        widths: channels per stage, from the 4x4 stage up.
+        cardinalities: groups of the residual blocks' 3x3 conv, per stage (or one int for all).
+        blocks_per_stage: residual blocks per stage (or one int for all).
+        expansion_factor: inverted-bottleneck expansion of the residual blocks.
+        latent_dim: size of z.
+        num_classes: number of classes; 0 for an unconditional generator.
+        embedding_dim: class-embedding size (conditional only); defaults to `latent_dim` as in the presets.
+        image_channels: output channels.
+        kernel_size: kernel size of the grouped convolutions.
+        bfloat16_stages: stage indices (4x4 stage = 0, negatives from the top) that compute in bfloat16.
+        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`).
+        **kwargs: standard `keras.Model` arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        z: float latents `(batch, latent_dim)`.
+        labels: one-hot float labels `(batch, num_classes)` (conditional) or `None`.
+        training: unused (the network has no train/inference difference).
+
+    Returns:
+        Images `(batch, H, W, image_channels)`, NHWC, nominally in [-1, 1] but not clamped.
+
+    Examples:
+    ```python
+    g = keras_gans.R3GANGenerator(widths=[64, 64, 32], cardinalities=4, blocks_per_stage=1, latent_dim=16)
+    images = g(np.random.normal(size=(2, 16)).astype("float32"))  # (2, 16, 16, 3)
+    g = keras_gans.R3GANGenerator.from_preset("cifar10")
+    ```
+    """
+
+    def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, latent_dim=64,
+                 num_classes=0, embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
+                 conv_implementation="auto", **kwargs):
+        super().__init__(**kwargs)
+        owner = f"R3GANGenerator '{self.name}'"
+        self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
+            owner, widths, cardinalities, blocks_per_stage, expansion_factor)
+        self.expansion_factor = expansion_factor
+        self.latent_dim = check_positive_int(owner, "latent_dim", latent_dim)
+        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
+        if self.num_classes:
+            embedding_dim = self.latent_dim if embedding_dim is None else embedding_dim
+            self.embedding_dim = check_positive_int(owner, "embedding_dim", embedding_dim)
+        elif embedding_dim:
+            raise ValueError(f"{owner}: `embedding_dim` needs num_classes > 0, got embedding_dim={embedding_dim}.")
+        else:
+            self.embedding_dim = 0
+        self.image_channels = check_positive_int(owner, "image_channels", image_channels)
+        self.kernel_size = kernel_size
+        self.bfloat16_stages = tuple(bfloat16_stages)
+        self.conv_implementation = conv_implementation
+        num_stages = len(self.widths)
+        resolution = 4 * 2 ** (num_stages - 1)
+        self.image_shape = (resolution, resolution, self.image_channels)
+        total_blocks = sum(self.blocks_per_stage)
+        policies = stage_dtype_policies(owner, num_stages, self.bfloat16_stages, self.dtype_policy)
+
+        self.class_embedding = (ClassEmbedding(self.embedding_dim, name="class_embedding", dtype=self.dtype_policy)
+                                if self.num_classes else None)
+        self.stages = []
+        for s, (width, cardinality, blocks) in enumerate(zip(self.widths, self.cardinalities,
+                                                             self.blocks_per_stage)):
+            if s == 0:
+                transition = GenerativeBasis(width, name="stage0_basis", dtype=policies[s])
+            else:
+                transition = UpsampleTransition(width, name=f"stage{s}_upsample", dtype=policies[s])
+            residual_blocks = [
+                ResidualBlock(cardinality, total_blocks, expansion_factor, kernel_size, conv_implementation,
+                              name=f"stage{s}_block{j}", dtype=policies[s])
+                for j in range(1, blocks + 1)
+            ]
+            self.stages.append([transition] + residual_blocks)
+        self.aggregation = pointwise_conv(self.image_channels, name="aggregation", dtype=policies[-1])
+
+    def _check_latents(self, z_shape):
+        if len(z_shape) != 2 or z_shape[-1] != self.latent_dim:
+            raise ValueError(f"R3GANGenerator '{self.name}' expects latents of shape (batch, {self.latent_dim}), "
+                             f"got {tuple(z_shape)}.")
+
+    def build(self, z_shape=None, labels_shape=None):
+        if z_shape is not None:
+            self._check_latents(z_shape)
+        if self.class_embedding is not None:
+            self.class_embedding.build((None, self.num_classes))
+        shape = (None, self.latent_dim + self.embedding_dim)
+        for stage in self.stages:
+            for layer in stage:
+                layer.build(shape)
+                shape = layer.compute_output_shape(shape)
+        self.aggregation.build(shape)
+
+    def build_from_config(self, config):
+        self.build()
+
+    def call(self, z, labels=None, training=None):
+        self._check_latents(z.shape)
+        labels = check_labels(f"R3GANGenerator '{self.name}'", self.num_classes, labels, z.shape[0])
+        x = z
+        if labels is not None:
+            x = ops.concatenate([z, ops.cast(self.class_embedding(labels), z.dtype)], axis=-1)
+        for stage in self.stages:
+            for layer in stage:
+                x = layer(x)
+        return self.aggregation(x)
+
+    def compute_output_shape(self, z_shape, labels_shape=None):
+        return (z_shape[0],) + self.image_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "widths": list(self.widths),
+            "cardinalities": list(self.cardinalities),
+            "blocks_per_stage": list(self.blocks_per_stage),
+            "expansion_factor": self.expansion_factor,
+            "latent_dim": self.latent_dim,
+            "num_classes": self.num_classes,
+            "embedding_dim": self.embedding_dim or None,
+            "image_channels": self.image_channels,
+            "kernel_size": self.kernel_size,
+            "bfloat16_stages": list(self.bfloat16_stages),
+            "conv_implementation": self.conv_implementation,
+        }
+
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Builds the generator of a named preset (see `keras_gans.models.r3gan.R3GAN_PRESETS`); `kwargs`
+        override the preset's arguments (e.g. `bfloat16_stages=()`)."""
+        from keras_gans.models.r3gan.r3gan_presets import preset_arguments
+
+        return cls(**{**preset_arguments(preset, "generator"), **kwargs})

@@ -1,0 +1,123 @@
+"""R3GAN presets: the architecture and training recipe of every published configuration, as plain data.
+
+Numbers follow the official `train.py` (brownvc/R3GAN) and the paper (https://arxiv.org/abs/2501.05441). Every
+per-stage list is in generator order (4x4 stage first) and serves both networks; `bfloat16_stages` reproduces the
+official mixed-precision layout ("FP16Stages", which is bfloat16). `official_parameters` are the parameter counts
+of the official networks (buffers excluded); the Keras networks have exactly as many trainable parameters.
+
+Recipe keys (schedules are half-cosines from `*_base` at 0 images to `*_final` at `decay_nimg`, then constant):
+`gamma_base/final` (R1 + R2 weight, applied as gamma / 2), `aug_p_final` (augmentation probability, from 0),
+`ema_half_life_nimg_final` (EMA half-life in images, from 0), `decay_nimg`, `lr_base/final`, `beta1`,
+`beta2_base/final`, `adam_epsilon`, `batch_size` (global batch of the README commands), `mirror` (x-flip the
+dataset), `augment`.
+"""
+
+_COMMON_RECIPE = {
+    "lr_base": 2e-4, "lr_final": 5e-5, "beta1": 0.0, "beta2_base": 0.9, "beta2_final": 0.99, "adam_epsilon": 1e-8,
+    "mirror": True, "augment": True,
+}
+_CIFAR10_RECIPE = {**_COMMON_RECIPE, "gamma_base": 0.05, "gamma_final": 0.005, "aug_p_final": 0.55,
+                   "ema_half_life_nimg_final": 5e6, "decay_nimg": 2e7, "batch_size": 512}
+_FFHQ_RECIPE = {**_COMMON_RECIPE, "aug_p_final": 0.3, "ema_half_life_nimg_final": 5e5, "decay_nimg": 2e7,
+                "batch_size": 256}
+_IMAGENET_RECIPE = {**_COMMON_RECIPE, "ema_half_life_nimg_final": 5e7, "decay_nimg": 2e8, "batch_size": 4096}
+
+
+def _architecture(widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2,
+                  embedding_dims=(None, None)):
+    blocks = list(blocks) if isinstance(blocks, (list, tuple)) else [blocks] * len(widths)
+    shared = {"widths": list(widths), "cardinalities": list(cardinalities), "blocks_per_stage": blocks,
+              "expansion_factor": 2, "num_classes": num_classes, "bfloat16_stages": list(bfloat16_stages)}
+    generator = {**shared, "latent_dim": latent_dim, "embedding_dim": embedding_dims[0]}
+    discriminator = {**shared, "embedding_dim": embedding_dims[1]}
+    return {"generator": generator, "discriminator": discriminator}
+
+
+_CIFAR10_STAGES = ([768] * 4, [96] * 4)
+_FFHQ256_WIDTHS = [768, 768, 768, 768, 384, 192, 96]
+_FFHQ256_CARDINALITIES = [96, 96, 96, 96, 48, 24, 12]
+
+R3GAN_PRESETS = {
+    "cifar10": {
+        "description": "CIFAR-10 32x32, class-conditional (10 classes; the README trains with --cond=1).",
+        **_architecture(*_CIFAR10_STAGES, num_classes=10, bfloat16_stages=(-1, -2, -3)),
+        "recipe": _CIFAR10_RECIPE,
+        "official_parameters": {"generator": 20_781_952, "discriminator": 21_280_512},
+    },
+    "cifar10_unconditional": {
+        "description": "CIFAR-10 32x32, unconditional (the official preset with --cond=0).",
+        **_architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
+        "recipe": _CIFAR10_RECIPE,
+        "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
+    },
+    "ffhq64": {
+        "description": "FFHQ 64x64, unconditional.",
+        **_architecture([768, 768, 768, 768, 384], [96, 96, 96, 96, 48], bfloat16_stages=(-1, -2, -3, -4)),
+        "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
+        "official_parameters": {"generator": 22_429_824, "discriminator": 22_381_440},
+    },
+    "ffhq256": {
+        "description": "FFHQ 256x256, unconditional (paper Table 1: 23.06M / 23.01M parameters).",
+        **_architecture(_FFHQ256_WIDTHS, _FFHQ256_CARDINALITIES, bfloat16_stages=(-1, -2, -3, -4)),
+        "recipe": {**_FFHQ_RECIPE, "gamma_base": 150.0, "gamma_final": 15.0},
+        "official_parameters": {"generator": 23_057_952, "discriminator": 23_009_568},
+    },
+    "imagenet32": {
+        "description": "ImageNet 32x32, class-conditional (1000 classes).",
+        **_architecture([1536] * 4, [96] * 4, num_classes=1000, bfloat16_stages=(-1, -2, -3)),
+        "recipe": {**_IMAGENET_RECIPE, "gamma_base": 0.5, "gamma_final": 0.05, "aug_p_final": 0.5},
+        "official_parameters": {"generator": 82_914_304, "discriminator": 86_548_992},
+    },
+    "imagenet64": {
+        "description": "ImageNet 64x64, class-conditional (1000 classes).",
+        **_architecture([1536] * 5, [96] * 5, num_classes=1000, bfloat16_stages=(-1, -2, -3, -4)),
+        "recipe": {**_IMAGENET_RECIPE, "gamma_base": 1.0, "gamma_final": 0.1, "aug_p_final": 0.4},
+        "official_parameters": {"generator": 103_570_432, "discriminator": 107_205_120},
+    },
+    "stacked_mnist": {
+        "description": "StackedMNIST 32x32 (three MNIST digits as RGB, 1000 modes), unconditional. The official "
+                       "code has no StackedMNIST preset: this is the CIFAR-10 unconditional architecture and "
+                       "recipe at 32x32.",
+        **_architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
+        "recipe": _CIFAR10_RECIPE,
+        "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
+    },
+    "bench32": {
+        "description": "Reduced 32x32 benchmark configuration (not an official preset): 4 stages of width 128, "
+                       "cardinality 8, 2 blocks per stage, 64-d noise, unconditional, float32; CIFAR-10 "
+                       "unconditional recipe.",
+        **_architecture([128] * 4, [8] * 4),
+        "recipe": _CIFAR10_RECIPE,
+    },
+    "fixture_unconditional": {
+        "description": "The tiny unconditional 32x32 configuration of the official parity fixture (not for "
+                       "training; its recipe holds the FFHQ-64 schedules the fixture's training step used).",
+        **_architecture([16, 16, 12, 12], [2] * 4, bfloat16_stages=(-1, -2, -3), latent_dim=32),
+        "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
+        "official_parameters": {"generator": 36_644, "discriminator": 36_148},
+    },
+    "fixture_conditional": {
+        "description": "The tiny conditional 16x16 configuration of the official parity fixture (5 classes; not "
+                       "for training; FFHQ-64 schedules as in the fixture's training step).",
+        **_architecture([24, 16, 12], [3, 2, 2], num_classes=5, bfloat16_stages=(-1, -2), latent_dim=16,
+                        blocks=[1, 2, 2], embedding_dims=(16, 24)),
+        "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
+        "official_parameters": {"generator": 28_980, "discriminator": 28_828},
+    },
+}
+
+
+def preset_arguments(preset, network):
+    """Constructor kwargs of `network` (`"generator"` or `"discriminator"`) for a preset name."""
+    if preset not in R3GAN_PRESETS:
+        raise ValueError(f"Unknown R3GAN preset {preset!r}; available: {sorted(R3GAN_PRESETS)}.")
+    if network not in ("generator", "discriminator"):
+        raise ValueError(f"`network` must be 'generator' or 'discriminator', got {network!r}.")
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in R3GAN_PRESETS[preset][network].items()}
+
+
+def preset_recipe(preset):
+    """The training recipe constants of a preset (a copy)."""
+    if preset not in R3GAN_PRESETS:
+        raise ValueError(f"Unknown R3GAN preset {preset!r}; available: {sorted(R3GAN_PRESETS)}.")
+    return dict(R3GAN_PRESETS[preset]["recipe"])
