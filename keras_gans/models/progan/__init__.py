@@ -1,5 +1,6 @@
 """ProGAN (Karras et al., ICLR 2018)."""
 
+from keras_gans.models.progan.progan import ProGAN
 from keras_gans.models.progan.progan_base import progan_feature_maps
 from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
 from keras_gans.models.progan.progan_generator import ProGANGenerator
@@ -12,3 +13,7 @@ from keras_gans.models.progan.progan_presets import PROGAN_SCHEDULES
 from keras_gans.models.progan.progan_presets import preset_arguments
 from keras_gans.models.progan.progan_presets import preset_recipe
 from keras_gans.models.progan.progan_presets import preset_schedule
+from keras_gans.models.progan.progan_schedule import ProGANLearningRate
+from keras_gans.models.progan.progan_schedule import ProGANSchedule
+from keras_gans.models.progan.progan_schedule import ProgressiveGrowing
+from keras_gans.models.progan.progan_schedule import fade_reals
