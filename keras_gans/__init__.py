@@ -8,6 +8,7 @@ from keras_gans.models.gan import GAN
 from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import ProGANDiscriminator
 from keras_gans.models.progan import ProGANGenerator
+from keras_gans.models.r3gan import R3GAN
 from keras_gans.models.r3gan import R3GANDiscriminator
 from keras_gans.models.r3gan import R3GANGenerator
 from keras_gans.version import __version__

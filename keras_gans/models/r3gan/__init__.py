@@ -9,3 +9,6 @@ from keras_gans.models.r3gan.r3gan_weights import export_official_weights
 from keras_gans.models.r3gan.r3gan_weights import infer_official_arguments
 from keras_gans.models.r3gan.r3gan_weights import load_official_weights
 from keras_gans.models.r3gan.r3gan_weights import r3gan_from_official
+from keras_gans.models.r3gan.r3gan import R3GAN
+from keras_gans.models.r3gan.r3gan_convert import OFFICIAL_CHECKPOINTS
+from keras_gans.models.r3gan.r3gan_convert import convert_official_snapshot

@@ -1,0 +1,230 @@
+"""`R3GAN`: the R3GAN model (generator, discriminator, EMA generator) with the paper's training recipe."""
+
+import copy
+
+import keras
+
+from keras_gans import schedules as schedules_module
+from keras_gans.layers.augment import DifferentiableAugment
+from keras_gans.models.gan import GAN
+from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
+from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
+from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
+from keras_gans.models.r3gan.r3gan_presets import preset_arguments
+from keras_gans.models.r3gan.r3gan_presets import preset_recipe
+from keras_gans.utils import preset_utils
+
+# Constructor arguments of `R3GAN` itself; every other `from_preset` override goes to both networks.
+_MODEL_ARGUMENTS = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe", "preset")
+_RECIPE_KEYS = ("gamma_base", "gamma_final", "decay_nimg", "lr_base", "lr_final", "beta1", "beta2_base",
+                "beta2_final", "adam_epsilon", "ema_half_life_nimg_final", "aug_p_final")
+
+
+def _split_overrides(overrides):
+    model = {k: v for k, v in overrides.items() if k in _MODEL_ARGUMENTS}
+    networks = {k: v for k, v in overrides.items() if k not in _MODEL_ARGUMENTS and k != "augment"}
+    return model, networks, overrides.get("augment")
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class R3GAN(GAN):
+    """R3GAN: a relativistic-pairing GAN with R1 + R2 and a modernized ResNet, trained with the paper's recipe.
+
+    Reference: [Huang et al., "The GAN is dead; long live the GAN! A Modern GAN Baseline", NeurIPS 2024](
+    https://arxiv.org/abs/2501.05441).
+
+    A `GAN` whose `compile()` defaults are the official recipe of the preset it was built from: RpGAN loss,
+    R1 = R2 with one gamma (weight `gamma / 2` on each squared gradient norm, i.e. `gamma / 2 * (R1 + R2)`), Adam
+    with `beta_1 = 0`, `epsilon = 1e-8`, and half-cosine schedules over `decay_nimg` images of the learning rate
+    (2e-4 -> 5e-5), Adam `beta_2` (0.9 -> 0.99), gamma (preset base -> final), the EMA half-life (0 -> final) and
+    the augmentation probability (0 -> final). As in `GAN`, every fit batch is split into the discriminator's
+    and the generator's real halves: `fit(batch_size=2 * B)` is R3GAN's loop with batch `B`.
+
+    Args:
+        generator: an `R3GANGenerator` (or any network meeting the `GAN` contract).
+        discriminator: an `R3GANDiscriminator` (or compatible).
+        augment_pipeline: optional augmentation layer (e.g. `keras_gans.layers.DifferentiableAugment`).
+        recipe: the training recipe (a dict with the keys of `preset_recipe()`, or a preset name); `None` means
+            `compile()` needs an explicit `gamma` and takes the other schedules from the FFHQ-64 recipe.
+        preset: name of the preset the model was built from (informational; kept in the config).
+        **kwargs: `GAN` arguments (`ema_generator`, `seed`, `uint8_offset`, `uint8_rounding`, `name`).
+
+    Examples:
+
+    ```python
+    # The paper's FFHQ-256 model with the published weights (downloaded and converted once, then cached).
+    model = keras_gans.R3GAN.from_preset("ffhq256")
+    images = model.generate(8, seed=0)                      # (8, 256, 256, 3) uint8
+
+    # Fresh weights, the official recipe, trained on your own images.
+    model = keras_gans.R3GAN.from_preset("cifar10", load_weights=False)
+    model.compile()                                         # RpGAN + R1/R2, cosine schedules, augmentation
+    model.fit(images, labels, batch_size=2 * 64, epochs=1)
+    model.save_to_preset("my_r3gan")
+    model = keras_gans.R3GAN.from_preset("my_r3gan")
+    ```
+    """
+
+    def __init__(self, generator, discriminator, augment_pipeline=None, recipe=None, preset=None, **kwargs):
+        super().__init__(generator, discriminator, augment_pipeline=augment_pipeline, **kwargs)
+        if isinstance(recipe, str):
+            recipe = preset_recipe(recipe)
+        if recipe is not None:
+            missing = [k for k in _RECIPE_KEYS if k not in recipe]
+            if missing:
+                raise ValueError(f"R3GAN: the recipe lacks {missing}; expected the keys of preset_recipe().")
+            recipe = dict(recipe)
+        self.recipe = recipe
+        self.preset = preset
+
+    # ------------------------------------------------------------------ presets
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **overrides):
+        """Builds an `R3GAN` from a preset name, a preset directory, or an `hf://` / `kaggle://` handle.
+
+        Args:
+            preset: a registered name (`keras_gans.models.r3gan.R3GAN_PRESETS`; the names with published
+                official checkpoints are in `OFFICIAL_CHECKPOINTS`) or a preset handle/directory.
+            load_weights: load the preset's weights. `False` builds the architecture with fresh weights. A
+                registered name without a published checkpoint needs `load_weights=False`.
+            **overrides: `R3GAN` arguments (`seed`, `augment_pipeline`, `name`, ...), `augment` (bool: add or
+                drop the default augmentation pipeline), and anything else is passed to both networks (e.g.
+                `bfloat16_stages=()` for float32 everywhere, `conv_implementation="split"`).
+        """
+        from keras_gans.models.r3gan import r3gan_convert
+
+        name = str(preset)
+        if name in r3gan_convert.OFFICIAL_CHECKPOINTS and load_weights:
+            return cls._from_preset_dir(r3gan_convert.official_preset_dir(name), True, overrides)
+        if name in R3GAN_PRESETS:
+            if load_weights:
+                raise ValueError(
+                    f"R3GAN.from_preset: the preset '{name}' has no published weights (published: "
+                    f"{', '.join(sorted(r3gan_convert.OFFICIAL_CHECKPOINTS))}); pass load_weights=False for the "
+                    "architecture with fresh weights."
+                )
+            return cls._from_architecture(name, overrides)
+        directory = preset_utils.resolve_handle(name)
+        if directory is None:
+            preset_utils.check_preset_name(name, R3GAN_PRESETS, "R3GAN.from_preset")
+        return cls._from_preset_dir(directory, load_weights, overrides)
+
+    @classmethod
+    def _from_architecture(cls, name, overrides):
+        model_args, network_args, augment = _split_overrides(overrides)
+        generator = R3GANGenerator(**{**preset_arguments(name, "generator"), **network_args})
+        discriminator = R3GANDiscriminator(**{**preset_arguments(name, "discriminator"), **network_args})
+        recipe = model_args.pop("recipe", preset_recipe(name))
+        if augment is None:
+            augment = bool(recipe and recipe.get("augment"))
+        if "augment_pipeline" not in model_args and augment:
+            model_args["augment_pipeline"] = DifferentiableAugment()
+        model_args.setdefault("name", f"r3gan_{name}")
+        model_args.setdefault("preset", name)
+        return cls(generator, discriminator, recipe=recipe, **model_args)
+
+    @classmethod
+    def _from_preset_dir(cls, directory, load_weights, overrides):
+        model_args, network_args, augment = _split_overrides(overrides)
+        config = copy.deepcopy(preset_utils.load_preset_config(directory))
+        inner = config.setdefault("config", {})
+        for network in ("generator", "discriminator"):
+            if network_args and isinstance(inner.get(network), dict):
+                inner[network]["config"] = {**inner[network].get("config", {}), **network_args}
+        if augment is False:
+            inner["augment_pipeline"] = None
+        elif augment and not inner.get("augment_pipeline"):
+            inner["augment_pipeline"] = keras.saving.serialize_keras_object(DifferentiableAugment())
+        config["config"] = inner
+        model = _build_from_config(config, directory, load_weights, model_args)
+        if not isinstance(model, cls):
+            raise ValueError(f"{directory} holds a {type(model).__name__}, not an {cls.__name__}.")
+        return model
+
+    def save_to_preset(self, preset_dir, metadata=None):
+        """Writes this model (G, D and the EMA generator) as a KerasHub-style preset directory.
+
+        Args:
+            preset_dir: the directory to write (`config.json`, `metadata.json`, `model.weights.h5`).
+            metadata: optional extra entries for `metadata.json` (provenance, metrics).
+        """
+        meta = {"preset": self.preset, "images_seen": int(keras.ops.convert_to_numpy(self.images_seen))}
+        meta.update(metadata or {})
+        return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, gamma=None, r1_gamma=None, r2_gamma=None, learning_rate=None, beta_2=None,
+                ema_half_life_images=None, ema_beta=None, augment_probability=None, generator_optimizer=None,
+                discriminator_optimizer=None, loss="rpgan", **kwargs):
+        """Configures training with the recipe's defaults; every argument may override them.
+
+        Args:
+            gamma: R1 and R2 gamma (float or `Schedule`); default: the recipe's cosine `gamma_base -> gamma_final`.
+                Applied as `gamma / 2 * (R1 + R2)`.
+            r1_gamma, r2_gamma: separate gammas instead of `gamma`.
+            learning_rate, beta_2: default: the recipe's cosines (2e-4 -> 5e-5, 0.9 -> 0.99).
+            ema_half_life_images: default: cosine from 0 to the recipe's final half-life (unless `ema_beta`).
+            ema_beta: a per-step EMA beta instead of the half-life.
+            augment_probability: default: cosine from 0 to the recipe's final probability when the model has an
+                augmentation pipeline.
+            generator_optimizer, discriminator_optimizer: default: PyTorch-style Adam with the recipe's betas
+                and epsilon.
+            loss: adversarial loss (default `"rpgan"`).
+            **kwargs: other `GAN.compile` arguments (`jit_compile`, `loss_scaling`, ...).
+        """
+        recipe = self.recipe or preset_recipe("ffhq64")
+        decay = recipe["decay_nimg"]
+
+        def cosine(base, final):
+            return schedules_module.CosineDecay(base, final, decay)
+
+        if gamma is None and self.recipe is not None:
+            gamma = cosine(recipe["gamma_base"], recipe["gamma_final"])
+        r1_gamma = gamma if r1_gamma is None else r1_gamma
+        r2_gamma = gamma if r2_gamma is None else r2_gamma
+        if r1_gamma is None or r2_gamma is None:
+            raise ValueError("R3GAN.compile: this model has no recipe; pass `gamma` (R3GAN: 0.05 for CIFAR-10, "
+                             "2 for FFHQ-64, 150 for FFHQ-256).")
+        if learning_rate is None:
+            learning_rate = cosine(recipe["lr_base"], recipe["lr_final"])
+        if beta_2 is None:
+            beta_2 = cosine(recipe["beta2_base"], recipe["beta2_final"])
+        if ema_half_life_images is None and ema_beta is None:
+            ema_half_life_images = cosine(0.0, recipe["ema_half_life_nimg_final"])
+        if augment_probability is None and self.augment_pipeline is not None:
+            augment_probability = cosine(0.0, recipe["aug_p_final"])
+
+        def adam():
+            from keras_gans.optimizers import Adam
+
+            return Adam(recipe["lr_base"], beta_1=recipe["beta1"], beta_2=recipe["beta2_base"],
+                        epsilon=recipe["adam_epsilon"])
+
+        super().compile(
+            generator_optimizer=generator_optimizer or adam(),
+            discriminator_optimizer=discriminator_optimizer or adam(),
+            loss=loss, r1_gamma=r1_gamma, r2_gamma=r2_gamma, learning_rate=learning_rate, beta_2=beta_2,
+            ema_half_life_images=ema_half_life_images, ema_beta=ema_beta, augment_probability=augment_probability,
+            **kwargs,
+        )
+
+    # ------------------------------------------------------------------ serialization
+    def get_config(self):
+        config = super().get_config()
+        config.update({"recipe": None if self.recipe is None else dict(self.recipe), "preset": self.preset})
+        return config
+
+
+def _build_from_config(config, directory, load_weights, model_args):
+    if model_args:
+        model_args = {k: (keras.saving.serialize_keras_object(v) if isinstance(v, keras.layers.Layer) else v)
+                      for k, v in model_args.items()}
+        config = dict(config, config={**config["config"], **model_args})
+    model = keras.saving.deserialize_keras_object(config)
+    if load_weights:
+        weights = directory / preset_utils.WEIGHTS_FILE
+        if not weights.is_file():
+            raise ValueError(f"{directory}: no {preset_utils.WEIGHTS_FILE}; pass load_weights=False for fresh "
+                             "weights.")
+        model.load_weights(str(weights))
+    return model
