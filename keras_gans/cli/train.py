@@ -1,4 +1,4 @@
-"""The `keras-gans` command line.
+"""`keras-gans train`: trains an R3GAN and writes samples, a loss plot, metrics and a checkpoint.
 
     keras-gans train --dataset embedded --architecture tiny32 --steps 300 --output runs/quickstart
 
@@ -15,11 +15,8 @@ The backend is Keras' (`KERAS_BACKEND=jax|tensorflow|torch`), or `--backend`, wh
 of keras, so this module imports keras lazily.
 """
 
-import argparse
 import json
-import os
 import pathlib
-import sys
 import time
 
 # A small R3GAN (32x32, 3 stages of width 64, group width 16) that trains on two CPU cores in minutes.
@@ -31,9 +28,8 @@ TINY32 = {
 }
 
 
-def _parser():
-    parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def register(commands):
+    """Adds the `train` subcommand to the `keras-gans` argument parser."""
     train = commands.add_parser("train", help="train an R3GAN on a dataset")
     train.add_argument("--dataset", default="embedded",
                        help="'embedded', 'mnist', 'stacked_mnist', 'tfds:<name>', an image folder or an .npz")
@@ -50,7 +46,8 @@ def _parser():
     train.add_argument("--resume", action="store_true", help="continue from --output/checkpoint")
     train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     train.add_argument("--seed", type=int, default=0)
-    return parser
+    train.set_defaults(func=train_command)
+    return train
 
 
 def _architecture(args, num_classes):
@@ -90,7 +87,8 @@ def _plot_losses(history, path):
     plt.close(fig)
 
 
-def train(args):
+def train_command(args):
+    """Runs `keras-gans train` with parsed arguments; returns the metrics dict."""
     num_classes_hint = 0
     _architecture(args, num_classes_hint)  # validates the architecture arguments before any data is loaded
     import keras
@@ -187,18 +185,3 @@ def train(args):
     print(f"Losses:  {output / 'losses.png'}")
     print(f"Metrics: {output / 'metrics.json'}")
     return metrics
-
-
-def main(argv=None):
-    args = _parser().parse_args(argv)
-    if getattr(args, "backend", None):
-        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") not in (None, args.backend):
-            raise SystemExit("keras-gans: --backend must be chosen before keras is imported.")
-        os.environ["KERAS_BACKEND"] = args.backend
-    if args.command == "train":
-        train(args)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
