@@ -15,6 +15,7 @@ Usage:
 
     KERAS_BACKEND=jax python benchmarks/train_throughput.py --config bench32 --batch 8 [--steps 5] [--warmup 2]
         [--builder my_module:build] [--jit auto|true|false] [--dtype-policy mixed_bfloat16] [--no-breakdown]
+        [--float32-stages]
 """
 
 import argparse
@@ -70,12 +71,20 @@ def _build_tiny(name):
     return _TinyGenerator(), _TinyDiscriminator()
 
 
+# Set by --float32-stages: build R3GAN presets without their bfloat16 stages.
+FLOAT32_STAGES = False
+
+
 def _r3gan_builder(preset):
     def build(name):
         from keras_gans.models import r3gan
 
-        generator = r3gan.R3GANGenerator(**r3gan.preset_arguments(preset, "generator"))
-        discriminator = r3gan.R3GANDiscriminator(**r3gan.preset_arguments(preset, "discriminator"))
+        arguments = {net: r3gan.preset_arguments(preset, net) for net in ("generator", "discriminator")}
+        if FLOAT32_STAGES:
+            for kwargs in arguments.values():
+                kwargs["bfloat16_stages"] = []
+        generator = r3gan.R3GANGenerator(**arguments["generator"])
+        discriminator = r3gan.R3GANDiscriminator(**arguments["discriminator"])
         return generator, discriminator
 
     return build
@@ -169,7 +178,16 @@ def main():
     parser.add_argument("--jit", default="auto", choices=["auto", "true", "false"])
     parser.add_argument("--dtype-policy", default=None)
     parser.add_argument("--no-breakdown", action="store_true")
+    parser.add_argument("--float32-stages", action="store_true",
+                        help="R3GAN presets without their bfloat16 stages (all float32)")
+    parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
     args = parser.parse_args()
+    if args.cudnn_benchmark and keras.backend.backend() == "torch":
+        import torch
+
+        torch.backends.cudnn.benchmark = True
+    global FLOAT32_STAGES
+    FLOAT32_STAGES = args.float32_stages
 
     if args.dtype_policy:
         keras.config.set_dtype_policy(args.dtype_policy)
@@ -196,7 +214,9 @@ def main():
         "batch": args.batch,
         "fit_batch": fit_batch,
         "dtype_policy": keras.config.dtype_policy().name,
+        "bfloat16_stages": list(getattr(gan.generator, "bfloat16_stages", []) or []),
         "jit_compile": bool(gan.jit_compile),
+        "cudnn_benchmark": bool(args.cudnn_benchmark),
         "params": {"generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
                    "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables))},
         "build_s": round(build_s, 2),

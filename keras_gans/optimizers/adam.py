@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gans.backend import fused_updates
+
 
 @keras.saving.register_keras_serializable(package="keras_gans", name="TorchStyleAdam")
 class Adam(keras.optimizers.Optimizer):
@@ -77,6 +79,19 @@ class Adam(keras.optimizers.Optimizer):
         super().build(var_list)
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
 
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        # PyTorch runs eagerly: one multi-tensor update instead of ~15 small ops per variable.
+        if fused_updates.fused_updates_available():
+            indices = [self._get_variable_index(v) for v in trainable_variables]
+            fused_updates.adam_update(
+                trainable_variables, grads,
+                [self._momentums[i] for i in indices], [self._velocities[i] for i in indices],
+                learning_rate=ops.convert_to_tensor(learning_rate), beta_1=self.beta_1,
+                beta_2=self._beta_2.value, epsilon=self.epsilon, step=self.iterations.value + 1,
+            )
+            return
+        super()._backend_update_step(grads, trainable_variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
@@ -125,7 +140,7 @@ class Adam(keras.optimizers.Optimizer):
         config.update(
             {
                 "beta_1": self.beta_1,
-                "beta_2": float(ops.convert_to_numpy(self._beta_2.value)),
+                "beta_2": float(ops.convert_to_numpy(self._beta_2)),
                 "epsilon": self.epsilon,
             }
         )
