@@ -66,3 +66,31 @@ def check_vector_shape(layer, shape, features=None, what="features"):
     if features is not None and shape[-1] != features:
         raise ValueError(f"{describe(layer)} expects {features} {what}, got {shape[-1]} (shape {shape}).")
     return shape[-1]
+
+
+def check_labels(owner, num_classes, labels, batch):
+    """Checks the `labels` argument of a network call against `num_classes` (0 = unconditional).
+
+    Args:
+        owner: the network named in the message (e.g. `"ProGANGenerator 'generator'"`).
+        num_classes: the network's number of classes; 0 means unconditional.
+        labels: `None` or one-hot labels `(batch, num_classes)` (only the static shape is checked).
+        batch: the static batch size of the main input, or `None`.
+
+    Returns:
+        `labels`, or `None` for an unconditional network.
+    """
+    if num_classes == 0:
+        if labels is not None and len(labels.shape) == 2 and labels.shape[-1] not in (0, None):
+            raise ValueError(f"{owner} is unconditional (num_classes=0) but got labels of shape "
+                             f"{tuple(labels.shape)}; pass labels=None.")
+        return None
+    if labels is None:
+        raise ValueError(f"{owner} is class-conditional (num_classes={num_classes}) and needs one-hot labels of "
+                         f"shape (batch, {num_classes}); got labels=None.")
+    if len(labels.shape) != 2 or labels.shape[-1] != num_classes:
+        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got "
+                         f"{tuple(labels.shape)}.")
+    if labels.shape[0] is not None and batch is not None and labels.shape[0] != batch:
+        raise ValueError(f"{owner}: labels batch {labels.shape[0]} does not match the input batch {batch}.")
+    return labels

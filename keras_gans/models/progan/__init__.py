@@ -2,8 +2,11 @@
 
 from keras_gans.models.progan.progan import ProGAN
 from keras_gans.models.progan.progan_base import progan_feature_maps
+from keras_gans.models.progan.progan_data import scheduled_batches
 from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
 from keras_gans.models.progan.progan_generator import ProGANGenerator
+from keras_gans.models.progan.progan_pgz_presets import PGZ_CHECKPOINTS
+from keras_gans.models.progan.progan_pgz_presets import convert_pgz_checkpoint
 from keras_gans.models.progan.progan_pgz_weights import load_pgz_discriminator_weights
 from keras_gans.models.progan.progan_pgz_weights import load_pgz_generator_weights
 from keras_gans.models.progan.progan_pgz_weights import pgz_network_arguments

@@ -1,15 +1,20 @@
 """`ProGAN`: the trainable progressive-growing GAN with the paper's recipe as `compile()` defaults."""
 
 import copy
+import inspect
 
 import keras
+from keras import ops
 
 from keras_gans import optimizers as optimizers_module
 from keras_gans.models.gan import GAN
+from keras_gans.models.progan.progan_data import count_images
+from keras_gans.models.progan.progan_data import scheduled_batches
 from keras_gans.models.progan.progan_schedule import ProGANLearningRate
 from keras_gans.models.progan.progan_schedule import ProGANSchedule
 from keras_gans.models.progan.progan_schedule import ProgressiveGrowing
 from keras_gans.models.progan.progan_schedule import fade_reals
+from keras_gans.utils import preset_utils
 
 DEFAULT_RECIPE = {
     "loss": "wgan", "gp_weight": 10.0, "gp_target": 1.0, "drift_weight": 0.001, "acgan_weight": 1.0,
@@ -18,10 +23,42 @@ DEFAULT_RECIPE = {
 
 
 def _recipe(recipe):
-    recipe = {**DEFAULT_RECIPE, **(recipe or {})}
+    given = dict(recipe or {})
+    recipe = {**DEFAULT_RECIPE, **given}
     if recipe["loss"] in ("wgan_gp", "wgan-gp"):
         recipe["loss"] = "wgan"  # the engine's WGAN loss; the penalty comes from `gp_weight`
+    if recipe["loss"] == "lsgan":
+        # The Theano LSGAN configuration has no gradient penalty and no drift term.
+        for key in ("gp_weight", "drift_weight"):
+            if key not in given:
+                recipe[key] = 0.0
     return recipe
+
+
+# `ProGAN` constructor arguments accepted by `from_preset`; every other override goes to both networks.
+_MODEL_ARGUMENTS = ("recipe", "seed", "name", "uint8_offset", "uint8_rounding")
+
+
+def _split_overrides(overrides):
+    model = {k: v for k, v in overrides.items() if k in _MODEL_ARGUMENTS}
+    return model, {k: v for k, v in overrides.items() if k not in _MODEL_ARGUMENTS}
+
+
+class _PreUpdateDiscriminator:
+    """A training state whose reads of D's trainable variables return their values from before D's update (the
+    joint G/D step of the Theano CIFAR-10 run); everything else goes to the wrapped state."""
+
+    def __init__(self, state, variables, values):
+        self._state = state
+        self._values = {id(v): value for v, value in zip(variables, values)}
+
+    def read(self, variables):
+        if variables and all(id(v) in self._values for v in variables):
+            return [self._values[id(v)] for v in variables]
+        return self._state.read(variables)
+
+    def __getattr__(self, name):
+        return getattr(self._state, name)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -46,10 +83,14 @@ class ProGAN(GAN):
       that the newly active blocks are traced. Weights are never re-created: every block exists from the start.
     * Resuming: `images_seen` (restored by `GANCheckpoint`) determines `lod`, the active resolution and the
       learning rate, so a run interrupted mid-fade continues where it stopped.
+    * Minibatch per resolution: without a `batch_size`, `fit` feeds the data through `scheduled_batches`, which
+      re-cuts the full-resolution images (NumPy arrays, `tf.data`, PyTorch `DataLoader`, `PyDataset`) into
+      batches of the schedule's minibatch for the step that receives them (counted from `images_seen`). With a
+      `batch_size`, or a Python generator as `x`, the batches are used as given.
+    * Joint step (`recipe["joint_step"]`, the Theano CIFAR-10 run): the generator is updated from the same latents
+      as the discriminator step, against the discriminator's weights from before its update.
 
-    Deviations: Keras `fit` uses one batch size, so the per-resolution minibatch of the official presets is not
-    applied (pick one batch size, e.g. `schedule.minibatch_for(R)`, divisible by the minibatch-stddev group);
-    `lod` advances every step rather than every 4 minibatches; the lower-resolution reals are box averages in
+    Deviations: `lod` and the minibatch advance every step rather than every 4 minibatches; the lower-resolution reals are box averages in
     float (the official dataset rounded each level to uint8); x-flip mirroring belongs in the data pipeline; the
     generator step of a conditional model reuses the minibatch's labels instead of drawing new ones.
 
@@ -59,7 +100,9 @@ class ProGAN(GAN):
         schedule: a `ProGANSchedule`, its config dict, or the name of a preset or of a `PROGAN_SCHEDULES` entry
             (default `"tf_default"`: 600/600 kimg).
         recipe: dict overriding `DEFAULT_RECIPE` (`gp_weight`, `gp_target`, `drift_weight`, `acgan_weight`,
-            `beta1`, `beta2`, `epsilon`, `ema_beta`); preset recipes' extra keys are kept but unused.
+            `beta1`, `beta2`, `epsilon`, `ema_beta`, `joint_step`); `loss="lsgan"` (Theano's LSGAN) defaults
+            `gp_weight` and `drift_weight` to 0. The presets' `mirror`, `d_repeats` and
+            `reset_optimizer_at_phase` are informational (mirroring belongs to the data pipeline).
         **kwargs: `GAN` arguments (`seed`, `augment_pipeline`, `ema_generator`, `name`, ...).
 
     Examples:
@@ -67,8 +110,12 @@ class ProGAN(GAN):
     ```python
     gan = keras_gans.ProGAN.from_preset("cifar10_32")   # networks, schedule and recipe of the paper's run
     gan.compile()                                        # WGAN-GP (gamma 750), drift, Adam(0, 0.99), EMA 0.999
-    gan.fit(uint8_images, batch_size=16, epochs=...)     # grows 4x4 -> 32x32 inside this one fit
+    gan.fit(uint8_images, epochs=...)                    # grows 4x4 -> 32x32 inside this one fit
     samples = gan.generate(16, seed=0)                   # uint8 from the EMA generator
+
+    # pytorch_GAN_zoo's CelebA-HQ 256x256 PGAN, downloaded and converted once, then cached.
+    gan = keras_gans.ProGAN.from_preset("pgz_celebahq_256")
+    faces = gan.generate(8, seed=0)
     ```
     """
 
@@ -87,41 +134,107 @@ class ProGAN(GAN):
             raise ValueError(
                 f"ProGAN: `schedule` must be a ProGANSchedule (or name/config) for resolution {self.image_shape[0]}."
             )
-        # Resamplers of blocks that are inactive at a low resolution are never called, so they stay unbuilt, and
-        # the JAX / PyTorch trainers would then re-build the whole model symbolically on image batches. They own
-        # no weights (their build only validates shapes), so they are marked built here.
-        for network in (self.generator, self.discriminator, self.ema_generator):
-            for layer in network._flatten_layers():
-                if not layer.built and not layer.weights:
-                    layer.built = True
         self.growth_schedule = schedule
         self.recipe = _recipe(recipe)
         self._step_lod = None
         self._traced_active_resolution = None
+        self._joint_latents = None
+        self._pre_update_discriminator = None
         lod = schedule.lod_at(0)
         for network in (self.generator, self.discriminator, self.ema_generator):
             network.set_lod(lod)
 
     @classmethod
-    def from_preset(cls, preset, load_weights=False, schedule=None, **network_overrides):
-        """Builds a ProGAN from a `PROGAN_PRESETS` name: its networks, schedule and loss/optimizer recipe.
+    def from_preset(cls, preset, load_weights=None, schedule=None, **overrides):
+        """Builds a ProGAN from a preset name, a preset directory, or an `hf://` / `kaggle://` handle.
 
         Args:
-            preset: e.g. `"celebahq_1024"` (v2 schedule), `"celebahq_1024_v1"`, `"lsun_256"`, `"celeba_128"`,
-                `"cifar10_32"` (gamma 750), `"ablation_128"`.
-            load_weights: must be False (pretrained checkpoints load through `progan_from_pgz`).
+            preset: an architecture of `PROGAN_PRESETS` (e.g. `"celebahq_1024"` (v2 schedule),
+                `"celebahq_1024_v1"`, `"lsun_256"`, `"celeba_128"`, `"cifar10_32"` (gamma 750), `"ablation_128"`:
+                networks, schedule and recipe, fresh weights); a pretrained pytorch_GAN_zoo checkpoint of
+                `PGZ_CHECKPOINTS` (`"pgz_celebahq_256"`, `"pgz_celebahq_512"`, `"pgz_celeba_cropped_128"`,
+                `"pgz_dtd_128"`: downloaded once, read as data, converted once and cached under
+                `keras_gans.utils.preset_utils.cache_root()`); or a directory written by `save_to_preset`.
+            load_weights: load the preset's weights (default: whenever it has some). The architecture presets
+                have none (`True` raises); `False` on a checkpoint or directory builds its architecture with fresh
+                weights (a checkpoint is still fetched once to read its architecture).
             schedule: optional schedule override (name, dict or `ProGANSchedule`).
-            **network_overrides: arguments for both networks (e.g. `num_classes`, `fmap_base`).
+            **overrides: `ProGAN` arguments (`recipe`, `seed`, `name`) and, for everything else, arguments of
+                both networks (e.g. `num_classes`, `fmap_base`).
         """
+        from keras_gans.models.progan import progan_pgz_presets
+        from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
+
+        name = str(preset)
+        if name in progan_pgz_presets.PGZ_CHECKPOINTS:
+            directory = progan_pgz_presets.pgz_preset_dir(name)
+            return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
+        if name in PROGAN_PRESETS:
+            if load_weights:
+                raise ValueError(
+                    f"ProGAN.from_preset: the preset '{name}' is an architecture without published weights "
+                    f"(pretrained: {', '.join(sorted(progan_pgz_presets.PGZ_CHECKPOINTS))}); pass "
+                    "load_weights=False or leave it out."
+                )
+            return cls._from_architecture(name, schedule, overrides)
+        directory = preset_utils.resolve_handle(name)
+        if directory is None:
+            known = {**PROGAN_PRESETS, **progan_pgz_presets.PGZ_CHECKPOINTS}
+            preset_utils.check_preset_name(name, known, "ProGAN.from_preset")
+        return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
+
+    @classmethod
+    def _from_architecture(cls, name, schedule, overrides):
         from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
         from keras_gans.models.progan.progan_generator import ProGANGenerator
         from keras_gans.models.progan.progan_presets import preset_recipe
 
+        model_args, network_args = _split_overrides(overrides)
+        generator = ProGANGenerator.from_preset(name, **network_args)
+        discriminator = ProGANDiscriminator.from_preset(name, **network_args)
+        model_args.setdefault("recipe", preset_recipe(name))
+        return cls(generator, discriminator, schedule=schedule or name, **model_args)
+
+    @classmethod
+    def _from_preset_dir(cls, directory, load_weights, schedule, overrides):
+        model_args, network_args = _split_overrides(overrides)
+        config = copy.deepcopy(preset_utils.load_preset_config(directory))
+        inner = config.setdefault("config", {})
+        for network in ("generator", "discriminator"):
+            if network_args and isinstance(inner.get(network), dict):
+                inner[network]["config"] = {**inner[network].get("config", {}), **network_args}
+        if schedule is not None:
+            model_args["schedule"] = schedule.get_config() if isinstance(schedule, ProGANSchedule) else schedule
+        inner.update(model_args)
+        model = keras.saving.deserialize_keras_object(config)
+        if not isinstance(model, cls):
+            raise ValueError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}.")
         if load_weights:
-            raise ValueError("ProGAN.from_preset: pretrained weights are loaded with `progan_from_pgz`, not here.")
-        generator = ProGANGenerator.from_preset(preset, **network_overrides)
-        discriminator = ProGANDiscriminator.from_preset(preset, **network_overrides)
-        return cls(generator, discriminator, schedule=schedule or preset, recipe=preset_recipe(preset))
+            weights = directory / preset_utils.WEIGHTS_FILE
+            if not weights.is_file():
+                raise ValueError(f"{directory}: no {preset_utils.WEIGHTS_FILE}; pass load_weights=False.")
+            model.load_weights(str(weights))
+        return model
+
+    def save_to_preset(self, preset_dir, metadata=None):
+        """Writes this model (G, D, the EMA generator, `lod` and `images_seen`) as a preset directory that
+        `ProGAN.from_preset(preset_dir)` loads (`config.json`, `metadata.json`, `model.weights.h5`).
+
+        Args:
+            preset_dir: the directory to write.
+            metadata: optional extra entries for `metadata.json` (provenance, metrics).
+        """
+        meta = {"images_seen": int(ops.convert_to_numpy(self.images_seen.value))}
+        meta.update(metadata or {})
+        return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
+
+    def load_weights(self, filepath, *args, **kwargs):
+        """`keras.Model.load_weights`, then each network's `active_resolution` is set from its loaded `lod`
+        (so `generate()` evaluates the blocks of the saved level of detail)."""
+        result = super().load_weights(filepath, *args, **kwargs)
+        for network in (self.generator, self.discriminator, self.ema_generator):
+            network.set_lod(float(ops.convert_to_numpy(network.lod.value)))
+        return result
 
     def compile(self, generator_optimizer=None, discriminator_optimizer=None, loss=None, gp_weight=None,
                 gp_target=None, drift_weight=None, classification_weight=None, learning_rate=None, ema_beta=None,
@@ -169,7 +282,34 @@ class ProGAN(GAN):
         try:
             return super()._train_step_on_state(state, data)
         finally:
-            self._step_lod = None
+            self._step_lod = self._joint_latents = self._pre_update_discriminator = None
+
+    @property
+    def _joint_step(self):
+        return bool(self.recipe.get("joint_step"))
+
+    def sample_latents(self, batch_size, phase, seed):
+        z = super().sample_latents(batch_size, phase, seed)  # always drawn: the random stream is the same
+        if self._joint_step:
+            if phase == "discriminator":
+                self._joint_latents = z
+            elif self._joint_latents is not None:
+                z = self._joint_latents
+        return z
+
+    def _discriminator_phase(self, state, *args, **kwargs):
+        if self._joint_step:
+            # Copies: PyTorch updates the variables in place.
+            values = [ops.copy(v) for v in state.read(self.discriminator.trainable_variables)]
+            self._pre_update_discriminator = values
+        return super()._discriminator_phase(state, *args, **kwargs)
+
+    def _generator_phase(self, state, *args, **kwargs):
+        if self._joint_step and self._pre_update_discriminator is not None:
+            state = _PreUpdateDiscriminator(
+                state, self.discriminator.trainable_variables, self._pre_update_discriminator
+            )
+        return super()._generator_phase(state, *args, **kwargs)
 
     def _prepare_batch(self, data):
         images, labels = super()._prepare_batch(data)
@@ -177,15 +317,54 @@ class ProGAN(GAN):
             images = fade_reals(images, self._step_lod, self.discriminator.active_resolution)
         return images, labels
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
-        """`GAN.fit` with a `ProgressiveGrowing` callback added when none is given (see the class docstring)."""
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            per_resolution_minibatch=None, shuffle=True, steps_per_epoch=None, **kwargs):
+        """`GAN.fit` that grows the networks and follows the schedule's minibatch per resolution.
+
+        A `ProgressiveGrowing` callback is added when none is given (see the class docstring).
+
+        Args:
+            x, y: full-resolution images (and labels): arrays, `tf.data.Dataset`, PyTorch `DataLoader`,
+                `keras.utils.PyDataset`, or a Python generator of batches.
+            batch_size: a fixed batch size for array inputs; giving one turns the per-resolution minibatch off.
+            per_resolution_minibatch: re-cut the data into the schedule's minibatch for every step
+                (`scheduled_batches`). Default: on unless `batch_size` is given or `x` is a Python generator.
+            shuffle: shuffle array inputs (every pass with the per-resolution minibatch).
+            steps_per_epoch: steps per epoch. With the per-resolution minibatch it defaults, for arrays and
+                sized `DataLoader`s, to the steps that show the data once from the current `images_seen`
+                (later epochs have the same number of steps; the stream itself never restarts at an epoch
+                boundary); other datasets need it.
+            **kwargs: other `keras.Model.fit` arguments.
+        """
         if isinstance(callbacks, keras.callbacks.CallbackList):
             callbacks = callbacks.callbacks
         callbacks = list(callbacks or [])
         if not any(isinstance(c, ProgressiveGrowing) for c in callbacks):
             callbacks.insert(0, ProgressiveGrowing())
+        if per_resolution_minibatch is None:
+            per_resolution_minibatch = batch_size is None and not inspect.isgenerator(x)
+        if per_resolution_minibatch:
+            if batch_size is not None:
+                raise ValueError("ProGAN.fit: `batch_size` and per_resolution_minibatch=True exclude each other.")
+            if self.compiled and self._adversarial_loss.generator_needs_reals:
+                raise ValueError(
+                    "ProGAN.fit: the per-resolution minibatch needs a loss whose step trains D on the whole batch "
+                    "(wgan, lsgan); pass batch_size or per_resolution_minibatch=False."
+                )
+            images_seen = int(ops.convert_to_numpy(self.images_seen.value))
+            if steps_per_epoch is None:
+                count = count_images(x)
+                if count is None:
+                    raise ValueError(
+                        "ProGAN.fit: give `steps_per_epoch` with a dataset of unknown size (the per-resolution "
+                        "minibatch stream repeats the data without end)."
+                    )
+                steps_per_epoch = self.growth_schedule.steps_to_show(count, images_seen)
+            x = scheduled_batches(x, y, schedule=self.growth_schedule, images_seen=images_seen, shuffle=shuffle,
+                                  seed=self.seed)
+            y, shuffle = None, False
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                           **kwargs)
+                           shuffle=shuffle, steps_per_epoch=steps_per_epoch, **kwargs)
 
     # ------------------------------------------------------------------ serialization
     def get_config(self):

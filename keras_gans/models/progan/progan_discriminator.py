@@ -149,10 +149,17 @@ class ProGANDiscriminator(ProGANNetwork):
         for level, (conv0, conv1) in enumerate(zip(self.convs0, self.convs1_down), start=3):
             conv0.build((None, 2**level, 2**level, conv0.filters))
             conv1.build((None, 2**level, 2**level, conv0.filters))
+            if conv1.downsample is not None:  # unused by the fused stride-2 conv; built for a complete model
+                conv1.downsample.build((None, 2**level, 2**level, conv0.filters))
         in_channels = self.from_rgb[0].filters + (1 if self.mbstd is not None else 0)
         self.conv_4x4.build((None, 4, 4, in_channels))
         self.dense0.build((None, 16 * self.conv_4x4.filters))
         self.dense1.build((None, self.dense0.units))
+        # The resamplers own no weights, but every one of them is built here (it validates its input shape), so
+        # that the ones of blocks that are still inactive do not count as unbuilt layers.
+        self.downsample.build((None, 8, 8, self.num_channels))
+        for downsampler in self.input_downsamplers:
+            downsampler.build((None, self.resolution, self.resolution, self.num_channels))
         self.built = True
 
     def _check_images(self, shape):

@@ -10,6 +10,7 @@ from keras_gans.layers.equalized import EqualizedDense
 from keras_gans.layers.fade_in import FadeIn
 from keras_gans.layers.pixel_norm import PixelNorm
 from keras_gans.layers.resampling import NearestUpsample2D
+from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.progan.progan_base import ProGANNetwork
 from keras_gans.models.progan.progan_base import check_resolution
@@ -24,21 +25,6 @@ def check_wscale_convention(owner, value):
     if value not in WSCALE_CONVENTIONS:
         raise ValueError(f"{owner}: `wscale_convention` must be one of {WSCALE_CONVENTIONS}, got {value!r}.")
     return value
-
-
-def check_labels(owner, num_classes, labels, batch):
-    """Validates one-hot labels `(batch, num_classes)` (or `None` for an unconditional network)."""
-    if num_classes == 0:
-        if labels is not None:
-            raise ValueError(f"{owner} is unconditional (num_classes=0); pass labels=None.")
-        return None
-    if labels is None:
-        raise ValueError(f"{owner} is class-conditional and needs one-hot labels (batch, {num_classes}); got None.")
-    if len(labels.shape) != 2 or labels.shape[-1] != num_classes:
-        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got {tuple(labels.shape)}.")
-    if None not in (labels.shape[0], batch) and labels.shape[0] != batch:
-        raise ValueError(f"{owner}: labels batch {labels.shape[0]} does not match the input batch {batch}.")
-    return labels
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -180,9 +166,16 @@ class ProGANGenerator(ProGANNetwork):
         self.to_rgb[0].build(shape)
         for up_conv, conv, to_rgb in zip(self.up_convs, self.convs, self.to_rgb[1:]):
             up_conv.build(shape)
+            up_conv.upsample.build(shape)  # unused by the fused transposed conv; built for a complete model
             shape = up_conv.compute_output_shape(shape)
             conv.build(shape)
             to_rgb.build(shape)
+        # The resamplers own no weights, but every one of them is built here (it validates its input shape), so
+        # that the ones of blocks that are still inactive do not count as unbuilt layers.
+        self.upsample.build((None, 4, 4, self.num_channels))
+        for k, upsampler in enumerate(self.output_upsamplers):
+            side = self.resolution // 2**k
+            upsampler.build((None, side, side, self.num_channels))
         self.built = True
 
     def _check_latents(self, z_shape):

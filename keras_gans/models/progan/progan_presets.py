@@ -7,7 +7,8 @@ https://arxiv.org/abs/1710.10196). A trainer consumes these; nothing here runs c
 `PROGAN_SCHEDULES` (the TF `TrainingSchedule` arguments; resolutions are the *new* resolution during a fade-in):
 `lod_initial_resolution`, `lod_training_kimg` (stabilise), `lod_transition_kimg` (fade in), `total_kimg`,
 `minibatch_base` (default batch), `minibatch_dict` ({resolution: batch}), `max_minibatch_per_gpu` (the TF config's
-fp32 memory caps), `lr_base`, `lr_dict` ({resolution: lr}, same for G and D), `lr_rampup_kimg` (Theano's
+fp32 memory caps times the preset's GPU count, i.e. caps of the global minibatch), `lr_base`, `lr_dict`
+({resolution: lr}, same for G and D), `lr_rampup_kimg` (Theano's
 `exp(-5 (1 - t)^2)` ramp; 0 = none), `minibatch_repeats` (schedule re-evaluated every 4 minibatches).
 
 `PROGAN_PRESETS[name]`: `description`, `generator` / `discriminator` (constructor arguments), `schedule` (a key of
@@ -23,6 +24,13 @@ from keras_gans.utils.preset_utils import check_preset_name
 
 _TF_LR = {"lr_base": 0.001, "lr_dict": {}, "lr_rampup_kimg": 0, "minibatch_repeats": 4}
 _FP32_CAPS = {256: 16, 512: 8, 1024: 4}
+
+
+def _caps(num_gpus):
+    # The TF code caps the global minibatch at `max_minibatch_per_gpu[res] * num_gpus`; one device runs the global
+    # minibatch here, so the multi-GPU presets store the caps times their GPU count.
+    return {res: cap * num_gpus for res, cap in _FP32_CAPS.items()}
+
 
 PROGAN_SCHEDULES = {
     "tf_default": {
@@ -42,17 +50,17 @@ PROGAN_SCHEDULES = {
     "v2_2gpus": {
         "lod_initial_resolution": 4, "lod_training_kimg": 600, "lod_transition_kimg": 600, "total_kimg": 12000,
         "minibatch_base": 8, "minibatch_dict": {4: 256, 8: 256, 16: 128, 32: 64, 64: 32, 128: 16, 256: 8},
-        "max_minibatch_per_gpu": _FP32_CAPS, **_TF_LR, "lr_dict": {512: 0.0015, 1024: 0.002},
+        "max_minibatch_per_gpu": _caps(2), **_TF_LR, "lr_dict": {512: 0.0015, 1024: 0.002},
     },
     "v2_4gpus": {
         "lod_initial_resolution": 4, "lod_training_kimg": 600, "lod_transition_kimg": 600, "total_kimg": 12000,
         "minibatch_base": 16, "minibatch_dict": {4: 512, 8: 256, 16: 128, 32: 64, 64: 32, 128: 16},
-        "max_minibatch_per_gpu": _FP32_CAPS, **_TF_LR, "lr_dict": {256: 0.0015, 512: 0.002, 1024: 0.003},
+        "max_minibatch_per_gpu": _caps(4), **_TF_LR, "lr_dict": {256: 0.0015, 512: 0.002, 1024: 0.003},
     },
     "v2_8gpus": {
         "lod_initial_resolution": 4, "lod_training_kimg": 600, "lod_transition_kimg": 600, "total_kimg": 12000,
         "minibatch_base": 32, "minibatch_dict": {4: 512, 8: 256, 16: 128, 32: 64, 64: 32},
-        "max_minibatch_per_gpu": _FP32_CAPS, **_TF_LR,
+        "max_minibatch_per_gpu": _caps(8), **_TF_LR,
         "lr_dict": {128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003},
     },
     "theano_celebahq": {

@@ -39,8 +39,8 @@ class ProGANSchedule:
             images; must be a whole number of images).
         lod_transition_kimg: thousands of images per fade-in.
         total_kimg: length of the run (informational: pass it to `fit` through the number of steps).
-        minibatch_base, minibatch_dict: minibatch per resolution (informational: Keras `fit` uses one batch size;
-            see `ProGAN`).
+        minibatch_base, minibatch_dict: minibatch per resolution (`ProGAN.fit` follows it unless given a
+            `batch_size`; see `scheduled_batches`).
         max_minibatch_per_gpu: the official memory caps (informational).
         lr_base, lr_dict: learning rate of G and D, per resolution (`lr_dict` overrides `lr_base`).
         lr_rampup_kimg: Theano's ramp `lr * exp(-5 (1 - t)^2)`, `t = kimg / lr_rampup_kimg`, 0 = none.
@@ -138,6 +138,20 @@ class ProGANSchedule:
         """The official minibatch at `resolution` (minibatch_dict, else minibatch_base, capped per GPU)."""
         batch = self.minibatch_dict.get(int(resolution), self.minibatch_base)
         return min(batch, self.max_minibatch_per_gpu.get(int(resolution), batch))
+
+    def minibatch_at(self, images_seen):
+        """The minibatch of the step that starts after `images_seen` images (`minibatch_for` the current
+        resolution)."""
+        return self.minibatch_for(self.resolution_at(images_seen))
+
+    def steps_to_show(self, images, images_seen=0):
+        """Number of steps with the per-resolution minibatch that show at least `images` images, starting after
+        `images_seen`."""
+        steps, seen, end = 0, int(images_seen), int(images_seen) + int(images)
+        while seen < end:
+            seen += self.minibatch_at(seen)
+            steps += 1
+        return steps
 
     def learning_rate_for(self, resolution):
         """G and D learning rate at `resolution` (before the optional ramp-up)."""

@@ -58,21 +58,3 @@ def stage_dtype_policies(owner, num_stages, bfloat16_stages, base_policy):
         resolved.add(index % num_stages)
     bf16 = keras.dtype_policies.get(BFLOAT16_POLICY)
     return [bf16 if s in resolved else base_policy for s in range(num_stages)]
-
-
-def check_labels(owner, num_classes, labels, batch_shape):
-    """Checks the `labels` argument of a network call against `num_classes` (0 = unconditional)."""
-    if num_classes == 0:
-        if labels is not None and len(labels.shape) == 2 and labels.shape[-1] not in (0, None):
-            raise ValueError(f"{owner} is unconditional (num_classes=0) but got labels of shape "
-                             f"{tuple(labels.shape)}; pass labels=None.")
-        return None
-    if labels is None:
-        raise ValueError(f"{owner} is class-conditional (num_classes={num_classes}) and needs one-hot labels of "
-                         f"shape (batch, {num_classes}); got labels=None.")
-    if len(labels.shape) != 2 or labels.shape[-1] != num_classes:
-        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got "
-                         f"{tuple(labels.shape)}.")
-    if labels.shape[0] is not None and batch_shape is not None and labels.shape[0] != batch_shape:
-        raise ValueError(f"{owner}: labels batch {labels.shape[0]} does not match the input batch {batch_shape}.")
-    return labels

@@ -8,8 +8,8 @@ from keras_gans.layers.r3gan_blocks import DiscriminativeBasis
 from keras_gans.layers.r3gan_blocks import DownsampleTransition
 from keras_gans.layers.r3gan_blocks import ResidualBlock
 from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.r3gan.r3gan_architecture import check_labels
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 

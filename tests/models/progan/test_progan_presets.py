@@ -75,6 +75,24 @@ def test_schedules_reach_full_resolution_as_in_the_spec():
         assert schedule["total_kimg"] > 0 and schedule["lr_base"] == 0.001, name
 
 
+def test_minibatch_per_resolution_matches_the_spec_table():
+    """Global minibatch at 4, 8, ..., 1024 (PROGAN.md section 5: minibatch_dict, else the base, with the fp32 caps
+    {256: 16, 512: 8, 1024: 4} per GPU)."""
+    from keras_gans.models.progan import ProGANSchedule
+
+    expected = {
+        "v1_1gpu": [16, 16, 16, 16, 16, 16, 14, 6, 3],
+        "v2_1gpu": [128, 128, 128, 64, 32, 16, 8, 4, 4],
+        "v2_2gpus": [256, 256, 128, 64, 32, 16, 8, 8, 8],
+        "v2_4gpus": [512, 256, 128, 64, 32, 16, 16, 16, 16],
+        "v2_8gpus": [512, 256, 128, 64, 32, 32, 32, 32, 32],
+        "theano_cifar10": [16, 16, 16, 16, 16, 16, 16, 16, 16],
+    }
+    for name, sizes in expected.items():
+        schedule = ProGANSchedule.from_preset(name, resolution=1024)
+        assert [schedule.minibatch_for(2**r) for r in range(2, 11)] == sizes, name
+
+
 def test_preset_contents():
     assert preset_schedule("celebahq_1024")["minibatch_dict"][512] == 4
     assert preset_schedule("v2_8gpus")["lr_dict"] == {128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003}

@@ -101,8 +101,11 @@ def test_recipe_defaults_and_presets():
     assert ProGAN.from_preset("celebahq_1024_v1", **tiny).growth_schedule.minibatch_dict[1024] == 3
     assert ProGAN.from_preset("lsun_256", **tiny).generator.resolution == 256
     assert ProGAN.from_preset("celeba_128", **tiny).generator.resolution == 128
-    with pytest.raises(ValueError, match="progan_from_pgz"):
+    with pytest.raises(ValueError, match="without published weights"):
         ProGAN.from_preset("celeba_128", load_weights=True)
+    lsgan = ProGAN(cifar.generator, cifar.discriminator, schedule="cifar10_32", recipe={"loss": "lsgan"})
+    assert (lsgan.recipe["gp_weight"], lsgan.recipe["drift_weight"]) == (0.0, 0.0)  # Theano LSGAN: no GP, no drift
+    assert cifar.recipe["joint_step"] and not hq.recipe["joint_step"]
     config = cifar.get_config()
     clone = ProGAN.from_config(config)
     assert clone.growth_schedule.get_config() == cifar.growth_schedule.get_config()
@@ -174,3 +177,27 @@ def test_reals_are_faded_inside_the_step_and_conditional_training_uses_the_acgan
     history = cond.fit(_images(BATCH)[:, :4, :4], labels, batch_size=BATCH, verbose=0)
     for key in ("d_classification", "g_classification", "gp", "drift"):
         assert np.isfinite(history.history[key][-1]) and history.history[key][-1] > 0, key
+
+
+def _one_step(joint, drift_weight):
+    keras.utils.set_random_seed(11)
+    g = keras_gans.ProGANGenerator(resolution=4, channels=[4])
+    d = keras_gans.ProGANDiscriminator(resolution=4, channels=[4])
+    gan = ProGAN(g, d, schedule=ProGANSchedule(4), recipe={"joint_step": joint}, seed=5)
+    # SGD: the first Adam step (beta1 = 0) moves every weight by +-lr whatever the gradient's size.
+    gan.compile(drift_weight=drift_weight, generator_optimizer=keras.optimizers.SGD(0.001),
+                discriminator_optimizer=keras.optimizers.SGD(0.001))
+    gan.fit(_images(BATCH)[:, :4, :4], batch_size=BATCH, verbose=0)
+    return [_np(v.value) for v in gan.generator.trainable_weights], [_np(v.value) for v in gan.discriminator.weights]
+
+
+def test_joint_step_updates_the_generator_against_the_discriminator_before_its_update():
+    """Theano CIFAR-10 (`joint_step`): G's update depends on D's weights before D's update only, so changing how D
+    is updated (a much larger drift term) leaves G's update unchanged; in the sequential step it does not."""
+    joint, joint_other_d = _one_step(True, 0.001), _one_step(True, 10.0)
+    sequential, sequential_other_d = _one_step(False, 0.001), _one_step(False, 10.0)
+    for (g_a, d_a), (g_b, d_b) in ((joint, joint_other_d), (sequential, sequential_other_d)):
+        assert any(not np.allclose(a, b) for a, b in zip(d_a, d_b))  # D's updates differ
+    for a, b in zip(joint[0], joint_other_d[0]):
+        np.testing.assert_allclose(a, b, atol=1e-7)
+    assert any(not np.allclose(a, b) for a, b in zip(sequential[0], sequential_other_d[0]))
