@@ -3,6 +3,7 @@
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
 from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
+from keras_gans.models.r3gan.r3gan_presets import SHIPPED_PRESETS
 from keras_gans.models.r3gan.r3gan_presets import preset_arguments
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
 from keras_gans.models.r3gan.r3gan_weights import export_official_weights

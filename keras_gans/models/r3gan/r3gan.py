@@ -10,6 +10,7 @@ from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
 from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
+from keras_gans.models.r3gan import r3gan_presets
 from keras_gans.models.r3gan.r3gan_presets import preset_arguments
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
 from keras_gans.utils import preset_utils
@@ -84,7 +85,8 @@ class R3GAN(GAN):
 
         Args:
             preset: a registered name (`keras_gans.models.r3gan.R3GAN_PRESETS`; the names with published
-                official checkpoints are in `OFFICIAL_CHECKPOINTS`) or a preset handle/directory.
+                official checkpoints are in `OFFICIAL_CHECKPOINTS`, those whose trained weights ship with the
+                library, loaded offline, in `SHIPPED_PRESETS`) or a preset handle/directory.
             load_weights: load the preset's weights. `False` builds the architecture with fresh weights. A
                 registered name without a published checkpoint needs `load_weights=False`.
             **overrides: `R3GAN` arguments (`seed`, `augment_pipeline`, `name`, ...), `augment` (bool: add or
@@ -94,6 +96,11 @@ class R3GAN(GAN):
         from keras_gans.models.r3gan import r3gan_convert
 
         name = str(preset)
+        if name in r3gan_presets.SHIPPED_PRESETS and load_weights:
+            # Trained weights that ship with the library (weights/<name>/ or package data): offline.
+            from keras_gans.models.r3gan.r3gan_shipped import shipped_preset_dir
+
+            return cls._from_preset_dir(shipped_preset_dir(name), True, overrides)
         if name in r3gan_convert.OFFICIAL_CHECKPOINTS and load_weights:
             return cls._from_preset_dir(r3gan_convert.official_preset_dir(name), True, overrides)
         if name in R3GAN_PRESETS:

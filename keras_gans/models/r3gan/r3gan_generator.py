@@ -8,8 +8,8 @@ from keras_gans.layers.r3gan_blocks import GenerativeBasis
 from keras_gans.layers.r3gan_blocks import ResidualBlock
 from keras_gans.layers.r3gan_blocks import UpsampleTransition
 from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.r3gan.r3gan_architecture import check_labels
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 
@@ -152,9 +152,17 @@ class R3GANGenerator(keras.Model):
         }
 
     @classmethod
-    def from_preset(cls, preset, **kwargs):
+    def from_preset(cls, preset, load_weights=True, **kwargs):
         """Builds the generator of a named preset (see `keras_gans.models.r3gan.R3GAN_PRESETS`); `kwargs`
-        override the preset's arguments (e.g. `bfloat16_stages=()`)."""
-        from keras_gans.models.r3gan.r3gan_presets import preset_arguments
+        override the preset's arguments (e.g. `bfloat16_stages=()`). For a preset whose trained weights ship with
+        the library (`SHIPPED_PRESETS`) and `load_weights=True`, returns its trained EMA generator (offline);
+        otherwise fresh weights."""
+        from keras_gans.models.r3gan import r3gan_presets
 
-        return cls(**{**preset_arguments(preset, "generator"), **kwargs})
+        if preset in r3gan_presets.SHIPPED_PRESETS and load_weights:
+            from keras_gans.models.r3gan.r3gan import R3GAN
+
+            generator = R3GAN.from_preset(preset, **kwargs).ema_generator
+            generator.trainable = True  # frozen only as the model's EMA copy
+            return generator
+        return cls(**{**r3gan_presets.preset_arguments(preset, "generator"), **kwargs})

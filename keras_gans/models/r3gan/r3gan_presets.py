@@ -21,6 +21,12 @@ _CIFAR10_RECIPE = {**_COMMON_RECIPE, "gamma_base": 0.05, "gamma_final": 0.005, "
 _FFHQ_RECIPE = {**_COMMON_RECIPE, "aug_p_final": 0.3, "ema_half_life_nimg_final": 5e5, "decay_nimg": 2e7,
                 "batch_size": 256}
 _IMAGENET_RECIPE = {**_COMMON_RECIPE, "ema_half_life_nimg_final": 5e7, "decay_nimg": 2e8, "batch_size": 4096}
+# Short-run recipe of the small StackedMNIST model (not from the paper: the official code has no StackedMNIST
+# settings). No mirroring or augmentation (a flipped digit is another digit). `benchmarks/stacked_mnist.py` sets
+# `decay_nimg` to the run length and scales the EMA half-life with it.
+_STACKED_MNIST_SMALL_RECIPE = {**_COMMON_RECIPE, "mirror": False, "augment": False, "gamma_base": 1.0,
+                               "gamma_final": 0.1, "aug_p_final": 0.0, "ema_half_life_nimg_final": 1e5,
+                               "decay_nimg": 1e6, "batch_size": 256}
 
 
 def _architecture(widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2,
@@ -82,6 +88,14 @@ R3GAN_PRESETS = {
         "recipe": _CIFAR10_RECIPE,
         "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
     },
+    "stacked_mnist_small": {
+        "description": "Small StackedMNIST 32x32 model (not an official preset): 4 stages of width 128, cardinality "
+                       "8, one block per stage, 64-d noise, unconditional, float32, no augmentation (~0.57M "
+                       "parameters per network, ~7 MB as a preset). Trained by benchmarks/stacked_mnist.py; its "
+                       "weights ship in weights/stacked_mnist_small/ once listed in SHIPPED_PRESETS.",
+        **_architecture([128] * 4, [8] * 4, blocks=1),
+        "recipe": _STACKED_MNIST_SMALL_RECIPE,
+    },
     "bench32": {
         "description": "Reduced 32x32 benchmark configuration (not an official preset): 4 stages of width 128, "
                        "cardinality 8, 2 blocks per stage, 64-d noise, unconditional, float32; CIFAR-10 "
@@ -105,6 +119,12 @@ R3GAN_PRESETS = {
         "official_parameters": {"generator": 28_980, "discriminator": 28_828},
     },
 }
+
+# Presets whose trained weights ship with the library, in `weights/<name>/` of the repository (and as package data
+# in `keras_gans/models/r3gan/weights/<name>/`); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only
+# once its files exist (`python -m keras_gans.models.r3gan.r3gan_shipped` packages a trained run): the test suite
+# loads every name listed here and fails when its files are missing.
+SHIPPED_PRESETS = ("stacked_mnist_small",)
 
 
 def preset_arguments(preset, network):

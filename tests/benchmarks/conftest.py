@@ -1,0 +1,29 @@
+"""Fixtures of the benchmark tests: the benchmark scripts are not a package, so they are imported from their path."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+BENCHMARKS_DIR = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def load_benchmark(name):
+    """Imports `benchmarks/<name>.py` as a module (once per session)."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def stacked_mnist_benchmark():
+    return load_benchmark("stacked_mnist")
+
+
+@pytest.fixture(scope="session")
+def stacked_mnist_smoke_run(stacked_mnist_benchmark, tmp_path_factory):
+    """One `--smoke` run of the R3GAN objective (tiny networks, 2 steps, 64 samples): `(report, output_dir)`."""
+    output = tmp_path_factory.mktemp("stacked_mnist") / "smoke_runs"
+    report = stacked_mnist_benchmark.main(["--smoke", "--configs", "rpgan_r1_r2", "--output", str(output)])
+    return report, output
