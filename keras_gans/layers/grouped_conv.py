@@ -5,6 +5,7 @@ import functools
 import keras
 from keras import ops
 
+from keras_gans.backend.convolution import conv2d_same
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.layers.shape_validation import describe
@@ -129,7 +130,7 @@ class GroupedConv2D(keras.layers.Layer):
         implementation = resolve_implementation(self.implementation, self.groups)
         kernel = ops.cast(self.kernel, inputs.dtype)
         if implementation == "native" or self.groups == 1:
-            outputs = ops.conv(inputs, kernel, padding="same")
+            outputs = conv2d_same(inputs, kernel)
         else:
             pairs = zip(ops.split(inputs, self.groups, axis=-1), ops.split(kernel, self.groups, axis=-1))
             outputs = ops.concatenate([ops.conv(x, k, padding="same") for x, k in pairs], axis=-1)
