@@ -5,6 +5,7 @@ from keras_gans.callbacks.checkpoint import latest_checkpoint
 from keras_gans.callbacks.checkpoint import list_checkpoints
 from keras_gans.callbacks.checkpoint import restore_checkpoint
 from keras_gans.callbacks.checkpoint import save_checkpoint
+from keras_gans.callbacks.evaluation import GANEvaluation
 from keras_gans.callbacks.nonfinite import TerminateOnNonFinite
 from keras_gans.callbacks.sample_grid import SampleGrid
 from keras_gans.callbacks.sample_grid import image_grid

@@ -34,3 +34,5 @@ from keras_gans.metrics.feature_statistics import InceptionStatistics
 from keras_gans.metrics.feature_statistics import dataset_statistics
 from keras_gans.metrics.feature_statistics import generator_statistics
 from keras_gans.metrics.feature_statistics import inception_statistics
+from keras_gans.metrics.evaluation import GeneratorEvaluator
+from keras_gans.metrics.evaluation import evaluate_generator
