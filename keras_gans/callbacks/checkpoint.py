@@ -10,6 +10,7 @@ import uuid
 import keras
 import numpy as np
 
+from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.nonfinite import nonfinite_keys
 
 _NAME = re.compile(r"^ckpt-(\d{12})$")
@@ -49,10 +50,15 @@ def save_checkpoint(model, directory, keep=None):
     hyperparameters and loss scales), `rng_state.npz` (every `SeedGenerator` state) and `metadata.json`. It is
     written under a temporary name and renamed into place, so a crash never leaves a partial checkpoint under a
     real name. With `keep`, older checkpoints beyond the newest `keep` are deleted afterwards.
+
+    Training on several processes (`keras_gans.distribution`): only the chief writes; the others return the path
+    it writes. Nothing saved depends on the device count, so the run resumes on any number of devices.
     """
-    os.makedirs(directory, exist_ok=True)
-    images_seen = int(keras.ops.convert_to_numpy(model.images_seen.value))
+    images_seen = int(keras.ops.convert_to_numpy(model.images_seen))
     final = os.path.join(directory, f"ckpt-{images_seen:012d}")
+    if not is_chief(model):
+        return final
+    os.makedirs(directory, exist_ok=True)
     tmp = os.path.join(directory, f".tmp-{uuid.uuid4().hex}")
     os.makedirs(tmp)
     try:
@@ -60,12 +66,12 @@ def save_checkpoint(model, directory, keep=None):
         rng = _rng_variables(model)
         np.savez(
             os.path.join(tmp, RNG_FILE),
-            **{f"{i:04d}": np.asarray(keras.ops.convert_to_numpy(v.value)) for i, v in enumerate(rng)},
+            **{f"{i:04d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(rng)},
         )
         metadata = {
             "format": 1,
             "images_seen": images_seen,
-            "step": int(keras.ops.convert_to_numpy(model.optimizer.iterations.value)) if model.optimizer else 0,
+            "step": int(keras.ops.convert_to_numpy(model.optimizer.iterations)) if model.optimizer else 0,
             "backend": keras.backend.backend(),
             "keras_version": keras.__version__,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -169,14 +175,14 @@ class GANCheckpoint(keras.callbacks.Callback):
     def _images_seen(self, logs):
         value = (logs or {}).get("images_seen")
         if value is None:
-            return int(keras.ops.convert_to_numpy(self.model.images_seen.value))
+            return int(keras.ops.convert_to_numpy(self.model.images_seen))
         return int(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
 
     def _healthy(self, logs):
         return not nonfinite_keys(logs) and not getattr(self._model, "diverged", None)
 
     def on_train_begin(self, logs=None):
-        self._last_bucket = int(keras.ops.convert_to_numpy(self.model.images_seen.value)) // self.every_n_images
+        self._last_bucket = int(keras.ops.convert_to_numpy(self.model.images_seen)) // self.every_n_images
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._healthy(logs):

@@ -9,6 +9,7 @@ from keras_gans import losses as losses_module
 from keras_gans import optimizers as optimizers_module
 from keras_gans import schedules as schedules_module
 from keras_gans.backend.data import peek_first_batch
+from keras_gans.backend.distribution import synchronize_variables
 from keras_gans.models import gan_inputs
 from keras_gans.models.gan_step import GANTrainStep
 from keras_gans.models.gan_step import ValueState
@@ -54,6 +55,9 @@ class GAN(GANTrainStep, keras.Model):
     the EMA half-life) grows by `B` per step, exactly like R3GAN's `cur_nimg`. With the other losses the whole fit
     batch trains D, the G phase needs no reals, and `images_seen` grows by the fit batch size. Fakes are generated
     with the labels of the real half they are paired with.
+
+    Several devices. Batch sizes are global (all replicas together) and a run on several devices reproduces a
+    single-device run; see `keras_gans.distribution` for the set-up on each backend and how batches are sharded.
 
     EMA. `ema_generator` follows `p_ema = p + beta * (p_ema - p)` for trainable weights after every step; other
     state (buffers, seeds) is copied. `generate()` and `call()` use it.
@@ -229,6 +233,13 @@ class GAN(GANTrainStep, keras.Model):
     @property
     def seed_generator(self):
         return self._seed_generator
+
+    @property
+    def real_batches_per_step(self):
+        """2 when every fit batch is split into a D half and a G half (`loss="rpgan"`), else 1 (after compile)."""
+        if not getattr(self, "_train_config", None):
+            raise ValueError("GAN.real_batches_per_step: call compile() first.")
+        return 2 if self._adversarial_loss.generator_needs_reals else 1
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -455,8 +466,16 @@ class GAN(GANTrainStep, keras.Model):
                 raise ValueError(f"GAN.reset_optimizer_states: {type(opt).__name__} has no reset() method.")
             opt.reset()
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Called by Keras' TensorFlow trainer only. The networks and optimizers are built by __init__ / compile()
+        # and there are no compiled losses or metrics, so there is nothing to build; the trainer would otherwise
+        # reduce the first distributed batch, which MultiWorkerMirroredStrategy cannot do.
+        if self.built and self.optimizer is not None and self.optimizer.built:
+            return None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def test_step(self, *args):
-        raise NotImplementedError("GAN: evaluate() is not defined for GANs; use keras_gans.metrics instead.")
+        raise NotImplementedError("GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...).")
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
         """`keras.Model.fit` after checking the first batch; adds a `TerminateOnNonFinite` callback.
@@ -477,6 +496,8 @@ class GAN(GANTrainStep, keras.Model):
         if not any(isinstance(c, TerminateOnNonFinite) for c in callbacks):
             callbacks.insert(0, TerminateOnNonFinite())
         self.diverged = None
+        # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
+        synchronize_variables(self.variables + self.optimizer.variables)
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
                            **kwargs)
 

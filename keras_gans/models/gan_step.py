@@ -13,6 +13,14 @@ Networks run through `stateless_call` with parameter values, so gradients are ta
 Order per step (R3GAN's loop, section 4 of its training loop; ProGAN's is the same with one real batch):
 hyperparameters from `images_seen` -> D update (adversarial loss, R1/R2/WGAN-GP/drift/AC terms) -> G update against
 the updated D -> EMA of G -> `images_seen += D batch`, `iterations += 1` -> metrics.
+
+Several replicas (`keras_gans.distribution`). Where the engine runs this step once per replica (TensorFlow,
+PyTorch; JAX runs one global program), `keras_gans.backend.distribution.step_replicas()` says so, and the step
+(1) draws its latents and WGAN-GP weights for the global batch and keeps its replica's slice, so the numbers do not
+depend on the replica count, (2) hands the optimizer gradients that give the global batch's update, (3) counts
+`images_seen` and the EMA batch globally, (4) averages the logged terms over replicas, and (5) offsets the
+augmentation pipeline's seeds per replica for the duration of the step. Every loss term is a per-sample mean, so
+the mean over replicas of equal shares is the global mean.
 """
 
 import contextlib
@@ -21,9 +29,12 @@ import keras
 from keras import ops
 
 from keras_gans import losses as losses_module
+from keras_gans.backend import fused_updates
 from keras_gans.backend import no_grad
 from keras_gans.backend import value_and_grad
 from keras_gans.backend import value_and_input_gradient
+from keras_gans.backend.distribution import Replicas
+from keras_gans.backend.distribution import step_replicas
 from keras_gans.models import gan_inputs
 
 LOSS_SCALE_GROWTH_INTERVAL = 2000
@@ -104,12 +115,13 @@ class GANTrainStep:
         """Latents of one phase (`"discriminator"` or `"generator"`): `N(0, 1)` of shape `(batch, latent_dim)`.
 
         Override to change the latent distribution; `seed` is the model's `SeedGenerator` (use it for every
-        random draw so that checkpoints resume the same stream).
+        random draw so that checkpoints resume the same stream). `batch_size` counts every replica's samples; with
+        several replicas each keeps its own slice.
         """
         return keras.random.normal((batch_size, self.generator.latent_dim), dtype="float32", seed=seed)
 
     def sample_interpolation_weights(self, batch_size, seed):
-        """WGAN-GP interpolation weights `U(0, 1)` of shape `(batch, 1, 1, 1)` (one per sample)."""
+        """WGAN-GP interpolation weights `U(0, 1)` of shape `(batch, 1, 1, 1)` (one per sample, all replicas)."""
         return keras.random.uniform((batch_size, 1, 1, 1), dtype="float32", seed=seed)
 
     # ------------------------------------------------------------------ discriminator forward
@@ -233,7 +245,7 @@ class GANTrainStep:
             state.apply(optimizer, grads, variables)
             return {}
         grads = [ops.cast(g, "float32") / scale for g in grads]
-        finite = _all_finite(grads)
+        finite = self._replicas.all_true(_all_finite(grads))
         grads = [ops.where(finite, g, ops.zeros_like(g)) for g in grads]
         watched = list(variables) + list(optimizer.variables)
         before = [ops.copy(v) for v in state.read(watched)]
@@ -291,9 +303,21 @@ class GANTrainStep:
                 state.write(variables, [ops.cast(value, v.dtype) for v in variables])
 
     # ------------------------------------------------------------------ the step
+    @property
+    def _replicas(self):
+        return getattr(self, "_step_replicas", None) or Replicas()
+
     def _train_step_on_state(self, state, data):
+        self._step_replicas = step_replicas()
+        try:
+            return self._train_step_on_replica(state, data)
+        finally:
+            self._step_replicas = None
+
+    def _train_step_on_replica(self, state, data):
         images, labels = self._prepare_batch(data)
         cfg = self._train_config
+        replicas = self._replicas
         if self._adversarial_loss.generator_needs_reals:
             n = ops.shape(images)[0]
             half = (n + 1) // 2
@@ -304,18 +328,26 @@ class GANTrainStep:
             d_images, g_images, d_labels, g_labels = images, None, labels, labels
         d_batch = ops.shape(d_images)[0]
         g_batch = ops.shape(g_images)[0] if g_images is not None else d_batch
+        global_d_batch = d_batch * replicas.count
 
         images_seen, step = state.read([self._images_seen, self.optimizer.iterations])
-        hp = self._hyperparameters(state, images_seen, step, d_batch)
+        hp = self._hyperparameters(state, images_seen, step, global_d_batch)
         self._set_optimizer_hyperparameters(state, images_seen)
 
         seed_state = self._seed_generator.state
         with state.scope([seed_state]):
-            z_d = self.sample_latents(d_batch, "discriminator", self._seed_generator)
-            z_g = self.sample_latents(g_batch, "generator", self._seed_generator)
+            # Drawn for the global batch, then sliced: the same numbers for any replica count.
+            z_d = replicas.local_part(
+                self.sample_latents(d_batch * replicas.count, "discriminator", self._seed_generator)
+            )
+            z_g = replicas.local_part(
+                self.sample_latents(g_batch * replicas.count, "generator", self._seed_generator)
+            )
             alpha = None
             if cfg["use_gp"]:
-                alpha = self.sample_interpolation_weights(d_batch, self._seed_generator)
+                alpha = replicas.local_part(
+                    self.sample_interpolation_weights(d_batch * replicas.count, self._seed_generator)
+                )
 
         aug_nt_vars = self.augment_pipeline.non_trainable_variables if self.augment_pipeline is not None else []
         logs = {}
@@ -328,19 +360,19 @@ class GANTrainStep:
             logs.update(self._generator_phase(state, z_g, g_images, g_labels, hp, aug_nt_vars))
         if "ema" in phases:
             self._update_ema(state, hp["ema_beta"])
-        new_images_seen = images_seen + ops.cast(d_batch, "int32")
+        new_images_seen = images_seen + ops.cast(global_d_batch, "int32")
         state.write([self._images_seen, self.optimizer.iterations], [new_images_seen, step + 1])
 
         # ---- metrics
         values = {k: logs.pop(k) for k in list(logs) if k.startswith("term:")}
         values = {k[len("term:"):]: v for k, v in values.items()}
-        logged = {k: v for k, v in values.items() if k in self._trackers}
+        logged = replicas.mean({k: v for k, v in values.items() if k in self._trackers})
         with state.scope(self.metrics_variables):
             for name, value in logged.items():
                 self._trackers[name].update_state(value)
             logs.update({name: self._trackers[name].result() for name in logged})
         logs["images_seen"] = new_images_seen
-        return logs
+        return replicas.logs_for_engine(logs)
 
     def _discriminator_phase(self, state, z_d, d_images, d_labels, alpha, hp, aug_nt_vars):
         """D update on the D half (fakes from `z_d`, detached). Returns logs (`term:` prefixed loss terms)."""
@@ -359,12 +391,13 @@ class GANTrainStep:
             scaled = total * d_scale if d_scale is not None else total
             return scaled, (terms, d_state)
 
-        d_state = (state.read(D.non_trainable_variables), state.read(aug_nt_vars))
+        d_state = (state.read(D.non_trainable_variables), self._read_augment_state(state, aug_nt_vars))
         (_, (d_terms, d_state)), d_grads = value_and_grad(d_loss_fn, has_aux=True)(
             state.read(D.trainable_variables), d_state
         )
+        d_grads = self._replicas.gradients_for_update(d_grads)
         state.write(D.non_trainable_variables, d_state[0])
-        state.write(aug_nt_vars, d_state[1])
+        self._write_augment_state(state, aug_nt_vars, d_state[1])
         logs.update(self._apply_update(
             state, self.optimizer.discriminator_optimizer, d_grads, D.trainable_variables, d_scale, "d"
         ))
@@ -396,22 +429,51 @@ class GANTrainStep:
             scaled = total * g_scale if g_scale is not None else total
             return scaled, (terms, g_nt, d_state)
 
-        d_state = (state.read(D.non_trainable_variables), state.read(aug_nt_vars))
+        d_state = (state.read(D.non_trainable_variables), self._read_augment_state(state, aug_nt_vars))
         (_, (g_terms, g_nt, d_state)), g_grads = value_and_grad(g_loss_fn, has_aux=True)(
             state.read(G.trainable_variables), state.read(G.non_trainable_variables), d_state
         )
+        g_grads = self._replicas.gradients_for_update(g_grads)
         state.write(G.non_trainable_variables, g_nt)
         state.write(D.non_trainable_variables, d_state[0])
-        state.write(aug_nt_vars, d_state[1])
+        self._write_augment_state(state, aug_nt_vars, d_state[1])
         logs.update(self._apply_update(
             state, self.optimizer.generator_optimizer, g_grads, G.trainable_variables, g_scale, "g"
         ))
         logs.update({f"term:{k}": v for k, v in g_terms.items()})
         return logs
 
+    def _augment_seed_offsets(self, variables):
+        """Per-replica offsets of the augmentation pipeline's seed states (`None` where nothing is offset)."""
+        if self._replicas.count == 1 or self.augment_pipeline is None:
+            return [None] * len(variables)
+        seeds = {
+            id(generator.state)
+            for layer in self.augment_pipeline._flatten_layers()
+            for generator in getattr(layer, "_seed_generators", [])
+        }
+        return [self._replicas.seed_offset(v.dtype) if id(v) in seeds else None for v in variables]
+
+    def _read_augment_state(self, state, variables):
+        """The pipeline's state; with several replicas each draws its own augmentations (seeds offset)."""
+        values = state.read(variables)
+        offsets = self._augment_seed_offsets(variables)
+        return [value if o is None else value + o for value, o in zip(values, offsets)]
+
+    def _write_augment_state(self, state, variables, values):
+        offsets = self._augment_seed_offsets(variables)
+        state.write(variables, [value if o is None else value - o for value, o in zip(values, offsets)])
+
     def _update_ema(self, state, beta):
         g_vars = [g for g, _, _ in self._ema_pairs]
         e_vars = [e for _, e, _ in self._ema_pairs]
+        if not state.stateless and fused_updates.fused_updates_available():
+            # PyTorch (eager): one multi-tensor update instead of three small ops per generator variable.
+            pairs = [(g, e) for g, e, averaged in self._ema_pairs if averaged]
+            fused_updates.moving_average_update([e for _, e in pairs], [g for g, _ in pairs], beta)
+            copied = [(g, e) for g, e, averaged in self._ema_pairs if not averaged]
+            state.write([e for _, e in copied], state.read([g for g, _ in copied]))
+            return
         g_values, e_values = state.read(g_vars), state.read(e_vars)
         new = []
         for (_, e, averaged), g_value, e_value in zip(self._ema_pairs, g_values, e_values):
