@@ -4,16 +4,21 @@
 
 Each subcommand module in `keras_gans.cli` has `register(commands)`, which adds its parser to the
 `argparse` subparsers and sets `func` (called with the parsed arguments). The backend is Keras'
-(`KERAS_BACKEND=jax|tensorflow|torch`) or `--backend`, which must be chosen before keras is imported, so the
-subcommand modules import keras lazily.
+(`KERAS_BACKEND=jax|tensorflow|torch`) or `--backend`. Keras fixes its backend when it is imported, which happens
+with the `keras_gans` package before `main` runs, so a `--backend` other than the imported one restarts the command
+in a new process with `KERAS_BACKEND` set (see `_restart_on_backend`); subcommand modules import keras lazily.
 """
 
 import argparse
 import importlib
 import os
+import pathlib
+import subprocess
 import sys
 
-SUBCOMMANDS = ("train",)
+SUBCOMMANDS = ("train", "generate", "evaluate", "convert")
+# Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
+_RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 
 
 def build_parser():
@@ -25,13 +30,37 @@ def build_parser():
     return parser
 
 
+def _restart_on_backend(backend, argv):
+    """Runs the command again in a new Python process whose Keras uses `backend`; returns its exit status.
+
+    Importing `keras_gans.cli` imports the `keras_gans` package and with it keras, whose backend is fixed at
+    import (from `KERAS_BACKEND`, default TensorFlow), so a different `--backend` needs a new interpreter. From the
+    console (`argv` is None) the process is replaced (`exec`); a call from Python code waits for a child process.
+    Setting `KERAS_BACKEND` in the environment instead avoids the restart.
+    """
+    if os.environ.get(_RESTARTED) == backend:
+        raise SystemExit(f"keras-gans: could not start Keras with the {backend} backend (KERAS_BACKEND={backend} "
+                         "was ignored).")
+    package_root = str(pathlib.Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=path, **{_RESTARTED: backend})
+    command = [sys.executable, "-m", "keras_gans.cli", *(sys.argv[1:] if argv is None else argv)]
+    if argv is None and os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, command, env)
+    return subprocess.call(command, env=env)
+
+
 def main(argv=None):
-    """Parses `argv` (default `sys.argv[1:]`), selects the backend and runs the subcommand; returns 0."""
+    """Parses `argv` (default `sys.argv[1:]`), selects the backend and runs the subcommand; returns the exit
+    status (0 on success)."""
     args = build_parser().parse_args(argv)
     backend = getattr(args, "backend", None)
     if backend:
-        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") not in (None, backend):
-            raise SystemExit("keras-gans: --backend must be chosen before keras is imported.")
+        keras = sys.modules.get("keras")
+        if keras is not None and keras.backend.backend() != backend:
+            return _restart_on_backend(backend, argv)
         os.environ["KERAS_BACKEND"] = backend
     args.func(args)
     return 0

@@ -1,73 +1,310 @@
-"""`keras-gans train`: trains an R3GAN and writes samples, a loss plot, metrics and a checkpoint.
+"""`keras-gans train`: trains an R3GAN or a ProGAN and writes samples, a loss plot, metrics and checkpoints.
 
-    keras-gans train --dataset embedded --architecture tiny32 --steps 300 --output runs/quickstart
+    keras-gans train --dataset embedded --preset tiny32 --steps 300 --output runs/quickstart
+    keras-gans train --preset cifar10 --paper-recipe --dataset tfds:cifar10 --conditional --kimg 200000
+    keras-gans train --model progan --preset tiny --resolution 32 --dataset photos/ --kimg 50
 
-`train` builds an R3GAN (architecture from `keras_gans.models.r3gan.R3GAN_PRESETS` or the small built-in
-`tiny32`), trains it with the paper's objective (RpGAN + R1 + R2, Adam with beta_1 = 0, EMA generator) on a
-dataset spec understood by `keras_gans.datasets.load_dataset`, and writes into `--output`:
+Models. `--model r3gan` (default) builds an R3GAN: the small built-in `tiny32` (alias `tiny`; 64 channels per
+stage, at `--resolution`) or an architecture of `keras_gans.models.r3gan.R3GAN_PRESETS`. By default it trains
+with constant hyperparameters (`--gamma`, `--learning-rate`, `--ema-half-life-images`); `--paper-recipe` uses the
+preset's published recipe instead (`R3GAN.from_preset(name, load_weights=False)` and the `compile()` defaults:
+cosine schedules of gamma, learning rate, Adam beta_2 and the EMA half-life, and augmentation).
+`--model progan` builds a ProGAN (`tiny`, or a `PROGAN_PRESETS` name with its schedule and recipe) that grows
+inside one `fit`: its `ProgressiveGrowing` callback activates each resolution when the schedule says so. The tiny
+ProGAN's default schedule spends equal numbers of images in every stabilisation and fade-in phase of the run, so
+that it reaches full resolution; `--lod-training-kimg` / `--lod-transition-kimg` override any schedule.
 
-* `samples.png`: a grid of EMA-generator samples of fixed latents (also written during training);
-* `losses.png`: the discriminator and generator loss curves;
-* `metrics.json`: the configuration, images seen, throughput and the final losses;
-* `checkpoint/`: a resumable checkpoint (pass `--resume` to continue a run).
+Data. `--dataset` is any spec of `keras_gans.datasets.load_dataset`: `embedded`, `mnist`, `stacked_mnist`,
+`tfds:<name>`, an image folder (read per batch, never all in memory) or an `.npz` file. Grey images are repeated
+to RGB. `--conditional` trains with the dataset's class labels.
 
-The backend is Keras' (`KERAS_BACKEND=jax|tensorflow|torch`), or `--backend`, which must come before any import
-of keras, so this module imports keras lazily.
+Length: `--steps` (iterations) or `--kimg` (thousands of real images seen by the discriminator).
+
+Outputs in `--output`: `samples.png` (EMA-generator samples of fixed latents, also written during training as
+`samples-<images>.png`), `losses.png`, `metrics.json`; checkpoints go to `--checkpoint-dir` (default
+`<output>/checkpoint`) together with the model's configuration (`model.json`), so that `--resume` continues the
+run exactly and `keras-gans generate --checkpoint` can sample from it. A checkpoint directory that already holds
+checkpoints needs `--resume` (continue) or `--overwrite` (delete them and start again).
+
+The backend is Keras' (`KERAS_BACKEND=jax|tensorflow|torch`) or `--backend`; this module imports keras lazily.
+
+Several devices: `--distribute` trains data-parallel on the backend's own engine (`keras_gans.distribution`);
+`--batch-size` stays the global batch and the run reproduces a one-device run. Launch it with
+`XLA_FLAGS=...` / all local devices (JAX; several hosts: `KERAS_DISTRIBUTION_JOB_ADDRESSES`,
+`KERAS_DISTRIBUTION_NUM_PROCESSES`, `KERAS_DISTRIBUTION_PROCESS_ID` on every host), all local GPUs or `TF_CONFIG`
+on every worker (TensorFlow), or `torchrun --nproc_per_node=N -m keras_gans.cli train --distribute ...` (PyTorch).
+Checkpoints are written once, by the first process; the others write their samples under `<output>/process-<i>`.
 """
 
 import json
+import math
 import pathlib
 import time
 
-# A small R3GAN (32x32, 3 stages of width 64, group width 16) that trains on two CPU cores in minutes.
+MODELS = ("r3gan", "progan")
+TINY_NAMES = ("tiny32", "tiny")
+# A small R3GAN (64 channels and group width 16 per stage) that trains on two CPU cores in minutes.
 TINY32 = {
     "widths": [64, 64, 64, 64],
     "cardinalities": [4, 4, 4, 4],
     "blocks_per_stage": 1,
     "expansion_factor": 2,
 }
+TINY_PROGAN_CHANNELS = 64
+MODEL_CONFIG_FILE = "model.json"
+RUN_FILE = "run.json"
+# Arguments that define the model: a resumed run must use the same values.
+_RUN_KEYS = ("model", "preset", "resolution", "conditional", "paper_recipe")
+
+
+def _fail(message):
+    raise SystemExit(f"keras-gans train: {message}")
 
 
 def register(commands):
     """Adds the `train` subcommand to the `keras-gans` argument parser."""
-    train = commands.add_parser("train", help="train an R3GAN on a dataset")
+    train = commands.add_parser("train", help="train an R3GAN or a ProGAN on a dataset",
+                                description=__doc__.split("\n\n")[0])
+    train.add_argument("--model", choices=MODELS, default="r3gan")
+    train.add_argument("--preset", "--architecture", dest="preset", default="tiny32",
+                       help="'tiny32' (alias 'tiny') or a preset name of the model (R3GAN_PRESETS / PROGAN_PRESETS)")
+    train.add_argument("--paper-recipe", action="store_true",
+                       help="R3GAN: train with the preset's published recipe (schedules, augmentation)")
     train.add_argument("--dataset", default="embedded",
-                       help="'embedded', 'mnist', 'stacked_mnist', 'tfds:<name>', an image folder or an .npz")
-    train.add_argument("--architecture", default="tiny32", help="'tiny32' or an R3GAN preset name")
-    train.add_argument("--resolution", type=int, default=32)
-    train.add_argument("--batch-size", type=int, default=32, help="real images per D step (and per G step)")
-    train.add_argument("--steps", type=int, default=300, help="training iterations (D step + G step)")
-    train.add_argument("--gamma", type=float, default=0.05, help="R1 and R2 weight (applied as gamma / 2)")
-    train.add_argument("--learning-rate", type=float, default=2e-4)
-    train.add_argument("--ema-half-life-images", type=float, default=2000.0)
+                       help="'embedded', 'mnist', 'stacked_mnist', 'tfds:<name>', an image folder or an .npz file")
+    train.add_argument("--resolution", type=int, default=None,
+                       help="image size (default: the preset's, 32 for the tiny models)")
+    train.add_argument("--mirror", action="store_true", help="add x-flipped copies of the images")
     train.add_argument("--conditional", action="store_true", help="train with the dataset's class labels")
+    train.add_argument("--batch-size", type=int, default=32, help="real images per D step (and per G step)")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, default=None, help="training iterations (default 300)")
+    length.add_argument("--kimg", type=float, default=None, help="thousands of real images to train on")
+    train.add_argument("--gamma", type=float, default=None, help="R3GAN: R1 and R2 weight (default 0.05)")
+    train.add_argument("--learning-rate", type=float, default=None,
+                       help="default: 2e-4 (R3GAN), the schedule's per-resolution rate (ProGAN)")
+    train.add_argument("--ema-half-life-images", type=float, default=None,
+                       help="default: 2000 (R3GAN), EMA beta 0.999 per step (ProGAN)")
+    train.add_argument("--lod-training-kimg", type=float, default=None, help="ProGAN: kimg per stabilisation phase")
+    train.add_argument("--lod-transition-kimg", type=float, default=None, help="ProGAN: kimg per fade-in")
     train.add_argument("--output", default="runs/train")
     train.add_argument("--sample-every", type=int, default=2000, help="write samples every N images")
-    train.add_argument("--resume", action="store_true", help="continue from --output/checkpoint")
+    train.add_argument("--checkpoint-dir", default=None, help="default: <output>/checkpoint")
+    train.add_argument("--checkpoint-every", type=int, default=None, help="images between checkpoints")
+    train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    train.add_argument("--overwrite", action="store_true",
+                       help="delete the checkpoints already in --checkpoint-dir and start a new run")
     train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--distribute", action="store_true",
+                       help="data-parallel over all devices / processes (see keras_gans.distribution)")
     train.set_defaults(func=train_command)
     return train
 
 
-def _architecture(args, num_classes):
-    if args.architecture == "tiny32":
-        arch = dict(TINY32)
-        levels = (args.resolution // 4).bit_length()
-        if args.resolution < 4 or 4 * 2 ** (levels - 1) != args.resolution:
-            raise SystemExit(f"keras-gans train: --resolution must be 4 * 2^k, got {args.resolution}.")
-        for key in ("widths", "cardinalities"):
-            arch[key] = [arch[key][0]] * levels
-        return {"generator": dict(arch, latent_dim=64, num_classes=num_classes),
-                "discriminator": dict(arch, num_classes=num_classes)}
-    from keras_gans.models.r3gan import r3gan_presets
+# ---------------------------------------------------------------------------------------------- arguments
+def _preset_table(model):
+    if model == "r3gan":
+        from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
 
-    if args.architecture not in r3gan_presets.R3GAN_PRESETS:
-        names = ", ".join(["tiny32"] + sorted(r3gan_presets.R3GAN_PRESETS))
-        raise SystemExit(f"keras-gans train: unknown --architecture '{args.architecture}'. Known: {names}.")
-    return {net: r3gan_presets.preset_arguments(args.architecture, net) for net in ("generator", "discriminator")}
+        return R3GAN_PRESETS
+    from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
+
+    return PROGAN_PRESETS
 
 
+def _resolve_arguments(args):
+    """Checks the arguments before any data is loaded; returns the resolved run description."""
+    for name in ("batch_size", "sample_every"):
+        if getattr(args, name) < 1:
+            _fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}.")
+    if args.steps is not None and args.steps < 0 or args.kimg is not None and args.kimg < 0:
+        _fail("--steps and --kimg must be >= 0.")
+    if args.resume and args.overwrite:
+        _fail("give --resume or --overwrite, not both.")
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        _fail(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}.")
+    table = _preset_table(args.model)
+    tiny = args.preset in TINY_NAMES
+    if not tiny and args.preset not in table:
+        names = ", ".join(list(TINY_NAMES) + sorted(table))
+        _fail(f"unknown --preset '{args.preset}' for --model {args.model}. Known: {names}.")
+    if args.paper_recipe and (args.model != "r3gan" or tiny):
+        _fail("--paper-recipe needs an R3GAN preset with a published recipe (e.g. --preset cifar10); ProGAN "
+              "presets always train with their own recipe.")
+    if args.model == "r3gan" and (args.lod_training_kimg is not None or args.lod_transition_kimg is not None):
+        _fail("--lod-training-kimg / --lod-transition-kimg are ProGAN options.")
+    if args.model == "progan" and args.gamma is not None:
+        _fail("--gamma is an R3GAN option (ProGAN trains with WGAN-GP).")
+    if tiny:
+        resolution = 32 if args.resolution is None else args.resolution
+        if resolution < 4 or resolution & (resolution - 1):
+            _fail(f"--resolution must be 4 * 2^k, got {resolution}.")
+    else:
+        network = table[args.preset]["generator"]
+        if args.model == "r3gan":
+            preset_resolution = 4 * 2 ** (len(network["widths"]) - 1)
+        else:
+            preset_resolution = network["resolution"]
+        resolution = preset_resolution if args.resolution is None else args.resolution
+        if resolution != preset_resolution:
+            _fail(f"the preset '{args.preset}' is {preset_resolution}x{preset_resolution}; got --resolution "
+                  f"{args.resolution}.")
+    return {"model": args.model, "preset": "tiny32" if tiny else args.preset, "resolution": resolution,
+            "conditional": bool(args.conditional), "paper_recipe": bool(args.paper_recipe)}
+
+
+def _target_steps(args):
+    if args.kimg is not None:
+        return math.ceil(args.kimg * 1000 / args.batch_size)
+    return 300 if args.steps is None else args.steps
+
+
+# ---------------------------------------------------------------------------------------------- model
+def _tiny_progan_schedule(levels, total_images):
+    from keras_gans.models.progan import ProGANSchedule
+
+    resolution = 4 * 2 ** (levels - 1)
+    phase = max(math.ceil(total_images / (2 * levels - 1)), 1)
+    return ProGANSchedule(resolution, lod_training_kimg=phase / 1000, lod_transition_kimg=phase / 1000,
+                          total_kimg=total_images / 1000)
+
+
+def _build_model(run, args, num_classes, total_images):
+    import keras_gans
+
+    resolution = run["resolution"]
+    levels = int(math.log2(resolution)) - 1
+    if run["model"] == "r3gan":
+        if run["preset"] == "tiny32":
+            arch = {key: ([value[0]] * levels if isinstance(value, list) else value) for key, value in TINY32.items()}
+            generator = keras_gans.R3GANGenerator(**arch, latent_dim=64, num_classes=num_classes)
+            discriminator = keras_gans.R3GANDiscriminator(**arch, num_classes=num_classes)
+            return keras_gans.R3GAN(generator, discriminator, preset="tiny32", seed=args.seed, name="r3gan_tiny32")
+        # The data decide the classes; an unconditional network has no class embedding.
+        classes = {"num_classes": num_classes, **({} if num_classes else {"embedding_dim": None})}
+        if run["paper_recipe"]:
+            return keras_gans.R3GAN.from_preset(run["preset"], load_weights=False, seed=args.seed, **classes)
+        return keras_gans.R3GAN.from_preset(run["preset"], load_weights=False, seed=args.seed, recipe=None,
+                                            augment=False, **classes)
+    from keras_gans.models.progan import ProGAN
+    from keras_gans.models.progan import ProGANSchedule
+
+    overrides = {k: v for k, v in (("lod_training_kimg", args.lod_training_kimg),
+                                   ("lod_transition_kimg", args.lod_transition_kimg)) if v is not None}
+    if run["preset"] == "tiny32":
+        channels = [TINY_PROGAN_CHANNELS] * levels
+        generator = keras_gans.ProGANGenerator(resolution=resolution, channels=channels, latent_dim=64,
+                                               num_classes=num_classes)
+        discriminator = keras_gans.ProGANDiscriminator(resolution=resolution, channels=channels,
+                                                       num_classes=num_classes)
+        schedule = _tiny_progan_schedule(levels, total_images)
+        if overrides:
+            schedule = ProGANSchedule.from_config({**schedule.get_config(), **overrides})
+        return ProGAN(generator, discriminator, schedule=schedule, seed=args.seed, name="progan_tiny")
+    schedule = ProGANSchedule.from_preset(run["preset"], **overrides)
+    return ProGAN.from_preset(run["preset"], load_weights=False, schedule=schedule, num_classes=num_classes)
+
+
+def _compile(model, run, args):
+    if run["model"] == "progan":
+        extra = {}
+        if args.learning_rate is not None:
+            extra["learning_rate"] = args.learning_rate
+        if args.ema_half_life_images is not None:
+            extra["ema_half_life_images"] = args.ema_half_life_images
+        model.compile(**extra)
+        return
+    if run["paper_recipe"]:
+        given = {"gamma": args.gamma, "learning_rate": args.learning_rate,
+                 "ema_half_life_images": args.ema_half_life_images}
+        model.compile(**{k: v for k, v in given.items() if v is not None})
+        return
+    model.compile(
+        gamma=0.05 if args.gamma is None else args.gamma,
+        learning_rate=2e-4 if args.learning_rate is None else args.learning_rate,
+        beta_2=0.99,
+        ema_half_life_images=2000.0 if args.ema_half_life_images is None else args.ema_half_life_images,
+    )
+
+
+def _model_config(model):
+    import keras
+
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    config.pop("build_config", None)
+    return config
+
+
+def _resume_model(checkpoint_dir, run):
+    """The model of the run in `checkpoint_dir`, rebuilt from its saved configuration."""
+    import keras
+
+    saved = json.loads((checkpoint_dir / RUN_FILE).read_text()) if (checkpoint_dir / RUN_FILE).is_file() else {}
+    differ = [f"{key}: checkpoint {saved[key]!r}, now {run[key]!r}" for key in _RUN_KEYS
+              if key in saved and saved[key] != run[key]]
+    if differ:
+        _fail(f"--resume: {checkpoint_dir} holds a run with other model arguments ({'; '.join(differ)}). Pass the "
+              "original arguments, or another --checkpoint-dir for a new run.")
+    config_path = checkpoint_dir / MODEL_CONFIG_FILE
+    if not config_path.is_file():
+        _fail(f"--resume: {checkpoint_dir} has checkpoints but no {MODEL_CONFIG_FILE}; it was not written by "
+              "`keras-gans train`.")
+    return keras.saving.deserialize_keras_object(json.loads(config_path.read_text()))
+
+
+# ---------------------------------------------------------------------------------------------- data
+def _load_data(args, run, fit_batch):
+    import keras_gans
+
+    options = {}
+    spec = args.dataset
+    if spec in ("embedded", "mnist"):
+        options["as_rgb"] = True
+        if run["resolution"] < 28:
+            options["pad_or_resize"] = "resize"  # 28x28 digits cannot be padded down
+    elif str(spec).startswith("tfds:"):
+        options["as_rgb"] = True
+    try:
+        return keras_gans.datasets.load_dataset(
+            spec, resolution=run["resolution"], batch_size=fit_batch, labels=run["conditional"],
+            mirror=args.mirror, seed=args.seed, **options,
+        )
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        _fail(f"--dataset {spec!r}: {e}")
+
+
+def _rgb(batch):
+    import numpy as np
+
+    images, labels = batch if isinstance(batch, tuple) else (batch, None)
+    images = np.asarray(images)
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    return (images,) if labels is None else (images, np.asarray(labels))  # Keras wants a tuple from generators
+
+
+def training_batches(data, start_batch=0):
+    """Yields RGB batches of `data` forever, starting at global batch `start_batch`.
+
+    A `keras_gans.datasets` `PyDataset` (in-memory arrays or an image folder read per batch) is replayed in its
+    seeded per-epoch order, so a resumed run sees the batches the uninterrupted run would have seen; a
+    `tf.data.Dataset` (TFDS) is repeated and the first `start_batch` batches skipped.
+    """
+    if hasattr(data, "set_epoch"):
+        per_epoch = len(data)
+        epoch, index = divmod(start_batch, per_epoch)
+        while True:
+            data.set_epoch(epoch)
+            for i in range(index, per_epoch):
+                yield _rgb(data[i])
+            epoch, index = epoch + 1, 0
+    for batch in data.repeat().skip(start_batch).as_numpy_iterator():
+        yield _rgb(batch)
+
+
+# ---------------------------------------------------------------------------------------------- outputs
 def _plot_losses(history, path):
     import matplotlib
 
@@ -89,47 +326,62 @@ def _plot_losses(history, path):
 
 def train_command(args):
     """Runs `keras-gans train` with parsed arguments; returns the metrics dict."""
-    num_classes_hint = 0
-    _architecture(args, num_classes_hint)  # validates the architecture arguments before any data is loaded
+    run = _resolve_arguments(args)  # before any data is loaded
     import keras
-    import numpy as np
 
-    import keras_gans
     from keras_gans.callbacks import GANCheckpoint
     from keras_gans.callbacks import SampleGrid
+    from keras_gans.callbacks.sample_grid import image_grid
+    from keras_gans.callbacks.sample_grid import save_png
+    from keras_gans.models.progan import ProgressiveGrowing
 
+    import contextlib
+
+    import keras_gans
+
+    setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
+    checkpoint_dir = pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir else output / "checkpoint"
+    if setup is not None and not setup.is_chief:
+        output = output / f"process-{setup.process_index}"
+    scope = contextlib.ExitStack()  # model and optimizers are created in the engine's scope (tf.distribute)
+    if setup is not None:
+        scope.enter_context(setup.scope())
     output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
-    options = {}
-    if args.dataset in ("embedded", "mnist") and args.resolution < 28:
-        options["pad_or_resize"] = "resize"  # 28x28 digits cannot be padded down
-    (images, labels), info = keras_gans.datasets.load_dataset(
-        args.dataset, resolution=args.resolution, labels=args.conditional, as_numpy=True, seed=args.seed,
-        **options,
-    )
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    num_classes = info.num_classes if args.conditional else 0
-    arch = _architecture(args, num_classes)
-    generator = keras_gans.R3GANGenerator(**arch["generator"])
-    discriminator = keras_gans.R3GANDiscriminator(**arch["discriminator"])
-    gan = keras_gans.GAN(generator, discriminator, seed=args.seed)
-    gan.compile(
-        loss="rpgan",
-        r1_gamma=args.gamma,
-        r2_gamma=args.gamma,
-        learning_rate=args.learning_rate,
-        beta_2=0.99,
-        ema_half_life_images=args.ema_half_life_images,
-    )
-    checkpoint = GANCheckpoint(output / "checkpoint", every_n_images=max(args.batch_size * 50, 1))
-    if args.resume:
-        checkpoint.resume(gan)
-    # Each fit batch holds two real halves: one for the D step, one for the G step (R3GAN's loop).
-    fit_batch = 2 * args.batch_size
-    steps_done = int(keras.ops.convert_to_numpy(gan.images_seen)) // args.batch_size
-    steps = max(args.steps - steps_done, 0)
+    steps_total = _target_steps(args)
+    # R3GAN's step takes two real halves (D step, G step); ProGAN's WGAN-GP step takes one batch.
+    fit_batch = 2 * args.batch_size if run["model"] == "r3gan" else args.batch_size
+    data, info = _load_data(args, run, fit_batch)
+    num_classes = info.num_classes if run["conditional"] else 0
+
+    checkpoint = GANCheckpoint(checkpoint_dir, every_n_images=args.checkpoint_every or args.batch_size * 50)
+    resuming = args.resume and _has_checkpoint(checkpoint_dir)
+    if args.resume and not resuming:
+        print(f"No checkpoint in {checkpoint_dir}: starting a new run.")
+    if not args.resume and _has_checkpoint(checkpoint_dir):
+        if not args.overwrite:
+            _fail(f"{checkpoint_dir} already holds checkpoints; pass --resume to continue that run, --overwrite to "
+                  "delete them, or another --checkpoint-dir.")
+        _delete_checkpoints(checkpoint_dir)
+    if resuming:
+        model = _resume_model(checkpoint_dir, run)
+    else:
+        model = _build_model(run, args, num_classes, steps_total * args.batch_size)
+    if model.num_classes != num_classes:
+        _fail(f"the model has {model.num_classes} classes but the data gives {num_classes}.")
+    _compile(model, run, args)
+    if resuming:
+        restored = checkpoint.resume(model)
+        print(f"Resumed from {restored['path']} ({restored['images_seen']} images seen).")
+    else:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        (checkpoint_dir / MODEL_CONFIG_FILE).write_text(json.dumps(_model_config(model), indent=2, sort_keys=True))
+        (checkpoint_dir / RUN_FILE).write_text(json.dumps({**run, "dataset": str(args.dataset)}, indent=2))
+    scope.close()
+
+    steps_done = int(keras.ops.convert_to_numpy(model.images_seen)) // args.batch_size
+    steps = max(steps_total - steps_done, 0)
     history = {"images": [], "d_loss": [], "g_loss": []}
 
     class _Record(keras.callbacks.Callback):
@@ -138,50 +390,67 @@ def train_command(args):
             for key in ("d_loss", "g_loss"):
                 history[key].append(float(logs[key]))
 
-    rng = np.random.default_rng(args.seed)
-    order = rng.permutation(len(images))
-    needed = steps * fit_batch
-    order = np.resize(order, needed) if needed else order[:0]
+    callbacks = [_Record(), SampleGrid(output, every_n_images=args.sample_every, rows=4, cols=8), checkpoint]
+    growing = ProgressiveGrowing() if run["model"] == "progan" else None
+    if growing is not None:
+        callbacks.insert(0, growing)
     start = time.time()
     if steps:
-        gan.fit(
-            images[order],
-            labels[order] if args.conditional else None,
-            batch_size=fit_batch,
-            epochs=1,
-            shuffle=False,
-            verbose=1,
-            callbacks=[
-                _Record(),
-                SampleGrid(output, every_n_images=args.sample_every, rows=4, cols=8),
-                checkpoint,
-            ],
-        )
+        batches = training_batches(data, steps_done)
+        if setup is not None:  # each process feeds its part of every global batch
+            batches = (setup.process_batch(b, model.real_batches_per_step) for b in batches)
+        model.fit(batches, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=1, callbacks=callbacks)
     seconds = time.time() - start
-    samples = gan.generate(32, seed=args.seed)
-    from keras_gans.callbacks.sample_grid import image_grid
-    from keras_gans.callbacks.sample_grid import save_png
-
-    save_png(image_grid(samples, 4, 8), output / "samples.png")
+    save_png(image_grid(model.generate(32, seed=args.seed), 4, 8), output / "samples.png")
     if history["images"]:
         _plot_losses(history, output / "losses.png")
     metrics = {
         "backend": keras.backend.backend(),
-        "dataset": args.dataset,
-        "dataset_images": int(len(images)),
-        "architecture": arch,
-        "steps": args.steps,
+        "model": run["model"],
+        "preset": run["preset"],
+        "paper_recipe": run["paper_recipe"],
+        "dataset": str(args.dataset),
+        "dataset_images": info.num_images,
+        "resolution": run["resolution"],
+        "num_classes": num_classes,
+        "architecture": {"generator": model.generator.get_config(),
+                         "discriminator": model.discriminator.get_config()},
+        "steps": steps_total,
+        "steps_this_run": steps,
         "batch_size": args.batch_size,
-        "images_seen": int(keras.ops.convert_to_numpy(gan.images_seen)),
+        "images_seen": int(keras.ops.convert_to_numpy(model.images_seen)),
         "train_seconds": round(seconds, 2),
         "images_per_second": round(steps * args.batch_size / seconds, 2) if steps and seconds else None,
         "final_d_loss": history["d_loss"][-1] if history["d_loss"] else None,
         "final_g_loss": history["g_loss"][-1] if history["g_loss"] else None,
-        "generator_parameters": int(generator.count_params()),
-        "discriminator_parameters": int(discriminator.count_params()),
+        "generator_parameters": int(model.generator.count_params()),
+        "discriminator_parameters": int(model.discriminator.count_params()),
+        "checkpoint_dir": str(checkpoint_dir),
     }
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if growing is not None:
+        metrics["progan"] = {
+            "lod": float(keras.ops.convert_to_numpy(model.generator.lod.value)),
+            "active_resolution": int(model.generator.active_resolution),
+            "transitions": [list(t) for t in growing.transitions],
+            "schedule": model.growth_schedule.get_config(),
+        }
+    (output / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     print(f"Samples: {output / 'samples.png'}")
     print(f"Losses:  {output / 'losses.png'}")
     print(f"Metrics: {output / 'metrics.json'}")
     return metrics
+
+
+def _has_checkpoint(directory):
+    from keras_gans.callbacks.checkpoint import latest_checkpoint
+
+    return latest_checkpoint(str(directory)) is not None
+
+
+def _delete_checkpoints(directory):
+    import shutil
+
+    from keras_gans.callbacks.checkpoint import list_checkpoints
+
+    for path in list_checkpoints(str(directory)):
+        shutil.rmtree(path)

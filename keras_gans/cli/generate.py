@@ -1,0 +1,202 @@
+"""`keras-gans generate`: PNG images from a trained R3GAN or ProGAN, one per seed or as one grid.
+
+    keras-gans generate --preset ffhq64 --seeds 0-15 --grid --output samples/
+    keras-gans generate --preset my_preset_dir --seeds 0,4,7-9 --class 3 --output samples/
+    keras-gans generate --checkpoint runs/quickstart/checkpoint --seeds 0-63 --grid --cols 8
+
+The model is a preset (a registered name with published weights, a preset directory, `hf://...` or
+`kaggle://...`) or a training checkpoint written by `keras-gans train` (its checkpoint directory, whose newest
+checkpoint is used, or one `ckpt-*` folder in it). Seed `s` gives the image of the latent
+`numpy.random.default_rng(s).standard_normal((1, latent_dim))`, i.e. `model.generate(1, seed=s)`, on every
+backend. Conditional models take `--class`; without it the images cycle through the classes (0, 1, 2, ...).
+Images come from the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
+`--grid` (rows of `--cols` images, padded with black).
+"""
+
+import json
+import math
+import pathlib
+import re
+
+CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
+_CHECKPOINT_NAME = re.compile(r"^ckpt-\d{12}$")
+
+
+def _fail(message):
+    raise SystemExit(f"keras-gans generate: {message}")
+
+
+def register(commands):
+    """Adds the `generate` subcommand to the `keras-gans` argument parser."""
+    parser = commands.add_parser("generate", help="write PNG images from a preset or a training checkpoint",
+                                 description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
+    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
+    parser.add_argument("--seeds", default="0-15", help="seeds: '0-15', '1,5,9' or a mix such as '0-3,10'")
+    parser.add_argument("--class", dest="class_id", type=int, default=None,
+                        help="class id for a conditional model (default: cycle through the classes)")
+    parser.add_argument("--grid", action="store_true", help="write one grid.png instead of one PNG per seed")
+    parser.add_argument("--cols", type=int, default=None, help="grid columns (default: about sqrt(#seeds))")
+    parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
+    parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
+    parser.add_argument("--output", default="generated", help="output folder")
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.set_defaults(func=generate_command)
+    return parser
+
+
+def parse_seeds(text):
+    """`'0-3,7'` -> `[0, 1, 2, 3, 7]`: comma-separated non-negative integers and inclusive ranges `a-b`."""
+    seeds = []
+    for part in str(text).split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not match:
+            raise ValueError(f"expected seeds such as '0-15' or '1,5,9' (non-negative integers); got {text!r}.")
+        start = int(match.group(1))
+        stop = int(match.group(2)) if match.group(2) is not None else start
+        if stop < start:
+            raise ValueError(f"the range '{part}' is empty (its end is below its start).")
+        seeds.extend(range(start, stop + 1))
+    return seeds
+
+
+def _checkpoint_paths(path):
+    """`(checkpoint folder, model.json)` when `path` is a training checkpoint directory or folder, else None."""
+    from keras_gans.callbacks.checkpoint import latest_checkpoint
+
+    if _CHECKPOINT_NAME.match(path.name) and (path.parent / CHECKPOINT_MODEL_FILE).is_file():
+        return path, path.parent / CHECKPOINT_MODEL_FILE
+    if (path / CHECKPOINT_MODEL_FILE).is_file():
+        newest = latest_checkpoint(str(path))
+        if newest is None:
+            raise ValueError(f"{path} holds no checkpoint yet (no complete ckpt-* folder).")
+        return pathlib.Path(newest), path / CHECKPOINT_MODEL_FILE
+    return None
+
+
+def _from_checkpoint(path):
+    import keras
+
+    from keras_gans.callbacks.checkpoint import WEIGHTS_FILE
+
+    found = _checkpoint_paths(path)
+    if found is None:
+        raise ValueError(f"{path} is not a checkpoint directory of `keras-gans train` (it has no "
+                         f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders).")
+    folder, config = found
+    model = keras.saving.deserialize_keras_object(json.loads(config.read_text()))
+    model.load_weights(str(folder / WEIGHTS_FILE))
+    return model
+
+
+def _from_preset(spec):
+    from keras_gans.models.gan import GAN
+    from keras_gans.models.progan import ProGAN
+    from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
+    from keras_gans.models.r3gan import R3GAN
+    from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
+    from keras_gans.utils import preset_utils
+
+    if spec in R3GAN_PRESETS:
+        return R3GAN.from_preset(spec)
+    if spec in PROGAN_PRESETS:
+        return ProGAN.from_preset(spec, load_weights=True)
+    directory = preset_utils.resolve_handle(spec)
+    if directory is None:
+        known = ", ".join(sorted(set(R3GAN_PRESETS) | set(PROGAN_PRESETS)))
+        raise ValueError(f"'{spec}' is neither a file or folder nor a preset name. Known presets: {known}; or give "
+                         "a preset directory, hf://owner/repo or kaggle://owner/model/keras/variant.")
+    return preset_utils.load_from_preset_dir(directory, expected_cls=GAN)
+
+
+def load_gan(preset=None, checkpoint=None):
+    """Loads a `GAN` (R3GAN, ProGAN, ...) from a preset or a `keras-gans train` checkpoint, ready to sample.
+
+    Args:
+        preset: a registered name, a preset directory, `hf://...` or `kaggle://...`. A checkpoint directory of
+            `keras-gans train` is recognised here too.
+        checkpoint: a checkpoint directory of `keras-gans train` (newest checkpoint) or one `ckpt-*` folder.
+
+    Returns:
+        The model. A ProGAN's networks are set to evaluate the blocks of their stored level of detail.
+
+    Raises:
+        ValueError: the preset or checkpoint cannot be found or read (the message says why).
+    """
+    if (preset is None) == (checkpoint is None):
+        raise ValueError("load_gan: give a preset or a checkpoint.")
+    if checkpoint is not None:
+        path = pathlib.Path(checkpoint).expanduser()
+        if not path.exists():
+            raise ValueError(f"the checkpoint {path} does not exist.")
+        model = _from_checkpoint(path)
+    elif pathlib.Path(preset).expanduser().is_dir() and _checkpoint_paths(pathlib.Path(preset).expanduser()):
+        model = _from_checkpoint(pathlib.Path(preset).expanduser())
+    else:
+        model = _from_preset(str(preset))
+    _set_stored_lod(model)
+    return model
+
+
+def _set_stored_lod(model):
+    """ProGAN networks evaluate only their `active_resolution` blocks, a Python attribute that loading weights
+    does not restore: derive it from the stored `lod` variable."""
+    import keras
+
+    for network in (model.generator, model.discriminator, model.ema_generator):
+        if hasattr(network, "set_lod"):
+            network.set_lod(float(keras.ops.convert_to_numpy(network.lod.value)))
+
+
+def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32):
+    """uint8 images `(len(seeds), H, W, C)`: image `i` is `model.generate(1, seed=seeds[i])` (with the label)."""
+    import numpy as np
+
+    if model.num_classes == 0 and class_id is not None:
+        raise ValueError("--class was given but the model is unconditional.")
+    if model.num_classes and class_id is not None and not 0 <= class_id < model.num_classes:
+        raise ValueError(f"--class must be in [0, {model.num_classes}) for this model; got {class_id}.")
+    z = np.concatenate([np.random.default_rng(s).standard_normal((1, model.latent_dim)) for s in seeds])
+    labels = None
+    if model.num_classes:
+        labels = np.arange(len(seeds)) % model.num_classes if class_id is None else np.full(len(seeds), class_id)
+    return model.generate(z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size)
+
+
+def generate_command(args):
+    """Runs `keras-gans generate` with parsed arguments; returns the written paths."""
+    import numpy as np
+
+    from keras_gans.callbacks.sample_grid import image_grid
+    from keras_gans.callbacks.sample_grid import save_png
+
+    try:
+        seeds = parse_seeds(args.seeds)
+    except ValueError as e:
+        _fail(f"--seeds: {e}")
+    if args.cols is not None and args.cols < 1:
+        _fail(f"--cols must be >= 1, got {args.cols}.")
+    if args.batch_size < 1:
+        _fail(f"--batch-size must be >= 1, got {args.batch_size}.")
+    try:
+        model = load_gan(args.preset, args.checkpoint)
+        images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    output = pathlib.Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    if args.grid:
+        cols = args.cols or math.ceil(math.sqrt(len(seeds)))
+        rows = math.ceil(len(seeds) / cols)
+        padded = np.zeros((rows * cols,) + images.shape[1:], images.dtype)
+        padded[: len(images)] = images
+        paths = [output / "grid.png"]
+        save_png(image_grid(padded, rows, cols), paths[0])
+    else:
+        paths = [output / f"seed{seed:04d}.png" for seed in seeds]
+        for image, path in zip(images, paths):
+            save_png(image, path)
+    print(f"Wrote {len(paths)} PNG file{'s' if len(paths) > 1 else ''} to {output}.")
+    return paths
