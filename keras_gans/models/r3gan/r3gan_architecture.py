@@ -6,6 +6,8 @@ official generator's order; the official discriminator receives these lists reve
 
 import keras
 
+from keras_gans.layers.shape_validation import check_positive_int
+
 BFLOAT16_POLICY = "mixed_bfloat16"
 
 
@@ -42,6 +44,20 @@ def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_f
             raise ValueError(f"{owner}: stage {s} has expanded width {w * expansion_factor} (width {w} x "
                              f"expansion {expansion_factor}), not divisible by its cardinality {c}.")
     return widths, cardinalities, blocks
+
+
+def class_embedding_size(owner, num_classes, embedding_dim, default):
+    """Validates the conditioning arguments; returns `(num_classes, embedding_dim)` (0 and 0 if unconditional).
+
+    `embedding_dim=None` takes `default` for a conditional network; an unconditional one must not set it.
+    """
+    num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
+    if num_classes:
+        return num_classes, check_positive_int(owner, "embedding_dim", default if embedding_dim is None
+                                               else embedding_dim)
+    if embedding_dim:
+        raise ValueError(f"{owner}: `embedding_dim` needs num_classes > 0, got embedding_dim={embedding_dim}.")
+    return 0, 0
 
 
 def stage_dtype_policies(owner, num_stages, bfloat16_stages, base_policy):

@@ -10,6 +10,7 @@ from keras_gans.layers.r3gan_blocks import ResidualBlock
 from keras_gans.layers.r3gan_blocks import pointwise_conv
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 
@@ -65,14 +66,7 @@ class R3GANDiscriminator(keras.Model):
         self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
             owner, widths, cardinalities, blocks_per_stage, expansion_factor)
         self.expansion_factor = expansion_factor
-        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
-        if self.num_classes:
-            embedding_dim = self.widths[0] if embedding_dim is None else embedding_dim
-            self.embedding_dim = check_positive_int(owner, "embedding_dim", embedding_dim)
-        elif embedding_dim:
-            raise ValueError(f"{owner}: `embedding_dim` needs num_classes > 0, got embedding_dim={embedding_dim}.")
-        else:
-            self.embedding_dim = 0
+        self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.widths[0])
         self.image_channels = check_positive_int(owner, "image_channels", image_channels)
         self.kernel_size = kernel_size
         self.bfloat16_stages = tuple(bfloat16_stages)
