@@ -231,3 +231,18 @@ def test_bad_inputs_raise_naming_the_layer():
         DownsampleTransition(4, name="dt")(np.zeros((1, 3, 4, 8), "float32"))
     with pytest.raises(ValueError, match="total_blocks"):
         ResidualBlock(2, 0)
+
+
+def test_quantized_block_uses_the_quantized_sub_layers():
+    """Blocks run their sub-layers' `call` directly, except quantized ones, which must reach their int8 kernels."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 8, 8, 16)).astype("float32")
+    model = keras.Sequential([keras.Input((8, 8, 16)), ResidualBlock(cardinality=4, total_blocks=2)])
+    block = model.layers[0]
+    block.project.kernel.assign(0.1 * rng.normal(size=block.project.kernel.shape).astype("float32"))
+    branch = keras.ops.convert_to_numpy(model(x)) - x
+    model.quantize("int8")
+    assert block.expand.quantization_mode == "int8"
+    quantized_branch = keras.ops.convert_to_numpy(model(x)) - x
+    error = np.abs(quantized_branch - branch).max()
+    assert 0 < error < 0.05 * np.abs(branch).max()
