@@ -1,9 +1,14 @@
-"""A stride-1 "same" 2-D convolution of NHWC images without layout copies on PyTorch.
+"""Convolution helpers for NHWC images that avoid per-call copies on PyTorch.
+
+`conv2d_same`: a stride-1 "same" 2-D convolution without layout copies.
 
 `keras.ops.conv` on PyTorch copies NHWC inputs into NCHW, then into channels-last memory, and the kernel likewise,
 on every call (and the autograd graph copies back). An NHWC-contiguous tensor viewed as NCHW already *is* a
 channels-last tensor, which cuDNN convolves directly; this function passes such views. JAX and TensorFlow use
 `keras.ops.conv` unchanged.
+
+`cached_constant`: a NumPy constant as a tensor of a given dtype, made once per device and dtype on PyTorch (a
+host-to-device copy inside every call would also make the host wait for the GPU).
 """
 
 import keras
@@ -13,6 +18,8 @@ _BACKEND = keras.backend.backend()
 
 if _BACKEND == "torch":
     import torch
+
+_CONSTANTS = {}
 
 
 def conv2d_same(inputs, kernel):
@@ -30,3 +37,13 @@ def conv2d_same(inputs, kernel):
         inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), padding=(kh // 2, kw // 2), groups=groups
     )
     return outputs.permute(0, 2, 3, 1)
+
+
+def cached_constant(array, like):
+    """`array` (a NumPy array that stays alive, e.g. from an `lru_cache`) as a tensor with `like`'s dtype."""
+    if _BACKEND != "torch":
+        return ops.convert_to_tensor(array, dtype=like.dtype)
+    key = (id(array), like.dtype, like.device)
+    if key not in _CONSTANTS:
+        _CONSTANTS[key] = (array, torch.as_tensor(array, dtype=like.dtype, device=like.device))
+    return _CONSTANTS[key][1]

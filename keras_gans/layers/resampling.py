@@ -1,11 +1,16 @@
 """Resampling layers: R3GAN's [1, 3, 3, 1] FIR resamplers and ProGAN's nearest / box resamplers.
 
-All four are per-channel (depthwise) and parameter-free, written with `keras.ops` slicing and arithmetic only, so
-they work for any channel count and dtype and can be differentiated to any order on every backend.
+All four are per-channel (depthwise) and parameter-free, written with `keras.ops` only, so they work for any
+channel count and dtype and can be differentiated to any order on every backend.
 """
 
+import functools
+
 import keras
+import numpy as np
 from keras import ops
+
+from keras_gans.backend.convolution import cached_constant
 
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
@@ -18,6 +23,54 @@ FIR_TAPS_1D = (0.125, 0.375, 0.375, 0.125)
 def fir_kernel_2d():
     """The official 4x4 resampling kernel `K = [1,3,3,1]^T [1,3,3,1] / 64` as nested lists (sums to 1)."""
     return [[a * b for b in FIR_TAPS_1D] for a in FIR_TAPS_1D]
+
+
+# The FIR resamplers have two implementations of the same linear map:
+# - "taps": padded slices times the taps, per axis (~12 small ops per axis; XLA fuses them into one kernel);
+# - "matrix": per axis one matmul with the banded (out, in) resampling matrix: 2 ops in all, which is what an eager
+#   backend wants, at the cost of `in` multiply-adds per output instead of 2-4 (cheap while sides are small).
+# "auto" picks "matrix" on PyTorch (eager) for sides up to MATRIX_MAX_SIZE and "taps" everywhere else.
+FIR_IMPLEMENTATIONS = ("auto", "taps", "matrix")
+MATRIX_MAX_SIZE = 64
+
+
+def resolve_fir_implementation(implementation, height, width):
+    """The implementation `"auto"` stands for on this backend for an image of this size (see above)."""
+    if implementation != "auto":
+        return implementation
+    if keras.backend.backend() == "torch" and max(height, width) <= MATRIX_MAX_SIZE:
+        return "matrix"
+    return "taps"
+
+
+@functools.lru_cache(maxsize=None)
+def fir_resampling_matrix(size, direction):
+    """The banded float64 matrix of the 1-D resampler along a side of `size` samples: `(size // 2, size)` for
+    `"down"`, `(2 * size, size)` for `"up"` (zero padding, as in `_fir_downsample_axis` / `_fir_upsample_axis`)."""
+    taps = np.asarray(FIR_TAPS_1D)
+    if direction == "down":
+        matrix = np.zeros((size // 2, size))
+        for i in range(size // 2):
+            for k, tap in enumerate(taps):
+                if 0 <= 2 * i - 1 + k < size:
+                    matrix[i, 2 * i - 1 + k] = tap
+        return matrix
+    matrix = np.zeros((2 * size, size))
+    for i in range(size):
+        for k, tap in enumerate(2 * taps):  # zero insertion halves the mean: gain 2 per axis
+            if 0 <= 2 * i - 1 + k < 2 * size:
+                matrix[2 * i - 1 + k, i] = tap
+    return matrix
+
+
+def _resample_with_matrices(x, direction):
+    _, height, width, channels = x.shape
+    rows = cached_constant(fir_resampling_matrix(height, direction), x)
+    columns = cached_constant(fir_resampling_matrix(width, direction), x)
+    x = ops.matmul(rows, ops.reshape(x, (-1, height, width * channels)))  # (N, H', W * C)
+    out_height = rows.shape[0]
+    x = ops.matmul(columns, ops.reshape(x, (-1, width, channels)))  # (N * H', W', C)
+    return ops.reshape(x, (-1, out_height, columns.shape[0], channels))
 
 
 def _take(x, axis, start, stop, step=1):
@@ -67,8 +120,20 @@ class _ImageResampler(keras.layers.Layer):
         self._check(input_shape)
 
 
+class _FIRResampler(_ImageResampler):
+    def __init__(self, implementation="auto", **kwargs):
+        super().__init__(**kwargs)
+        if implementation not in FIR_IMPLEMENTATIONS:
+            raise ValueError(f"{type(self).__name__}: `implementation` must be one of {FIR_IMPLEMENTATIONS}, got "
+                             f"{implementation!r}.")
+        self.implementation = implementation
+
+    def get_config(self):
+        return {**super().get_config(), "implementation": self.implementation}
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
-class InterpolativeUpsample2D(_ImageResampler):
+class InterpolativeUpsample2D(_FIRResampler):
     """2x upsampling with R3GAN's [1, 3, 3, 1] FIR filter and zero padding (per channel).
 
     Equals a per-channel `conv_transpose(x, 4 K, stride 2, padding 1)` with `K = [1,3,3,1]^T [1,3,3,1] / 64`, i.e.
@@ -77,6 +142,8 @@ class InterpolativeUpsample2D(_ImageResampler):
     the GAN! A Modern GAN Baseline", NeurIPS 2024 (https://arxiv.org/abs/2501.05441).
 
     Args:
+        implementation: `"taps"` (padded slices times the taps), `"matrix"` (one banded matmul per axis) or
+            `"auto"` (`"matrix"` on PyTorch for sides up to 64, else `"taps"`); all compute the same function.
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Examples:
@@ -88,6 +155,8 @@ class InterpolativeUpsample2D(_ImageResampler):
 
     def call(self, inputs):
         height, width, channels = self._check(inputs.shape)
+        if resolve_fir_implementation(self.implementation, height, width) == "matrix":
+            return _resample_with_matrices(inputs, "up")
         x = _fir_upsample_axis(inputs, 1, (2 * height, width, channels))
         return _fir_upsample_axis(x, 2, (2 * height, 2 * width, channels))
 
@@ -97,7 +166,7 @@ class InterpolativeUpsample2D(_ImageResampler):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class InterpolativeDownsample2D(_ImageResampler):
+class InterpolativeDownsample2D(_FIRResampler):
     """2x downsampling with R3GAN's [1, 3, 3, 1] FIR filter and zero padding (per channel).
 
     Equals a per-channel `conv2d(x, K, stride 2, padding 1)` with `K = [1,3,3,1]^T [1,3,3,1] / 64`; in 1-D
@@ -105,6 +174,8 @@ class InterpolativeDownsample2D(_ImageResampler):
     even. Reference: https://arxiv.org/abs/2501.05441.
 
     Args:
+        implementation: `"taps"` (padded slices times the taps), `"matrix"` (one banded matmul per axis) or
+            `"auto"` (`"matrix"` on PyTorch for sides up to 64, else `"taps"`); all compute the same function.
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Examples:
@@ -117,7 +188,9 @@ class InterpolativeDownsample2D(_ImageResampler):
     divisible_by = 2
 
     def call(self, inputs):
-        self._check(inputs.shape)
+        height, width, _ = self._check(inputs.shape)
+        if resolve_fir_implementation(self.implementation, height, width) == "matrix":
+            return _resample_with_matrices(inputs, "down")
         return _fir_downsample_axis(_fir_downsample_axis(inputs, 1), 2)
 
     def compute_output_shape(self, input_shape):
