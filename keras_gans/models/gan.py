@@ -21,6 +21,23 @@ _TRACKED = (
 _HYPERPARAMETERS = ("r1_gamma", "r2_gamma", "augment_probability", "ema_half_life_images", "ema_beta")
 
 
+class _EMAPairs:
+    """`(generator variable, EMA variable, averaged)` triples.
+
+    A plain object rather than a list, so that Keras does not track these variables a second time as the GAN's own
+    (its weights file would then store the generator and the EMA generator again under the GAN's `vars`).
+    """
+
+    def __init__(self, triples):
+        self.triples = tuple(triples)
+
+    def __iter__(self):
+        return iter(self.triples)
+
+    def __len__(self):
+        return len(self.triples)
+
+
 def _clone_network(network):
     try:
         if isinstance(network, keras.Sequential) or getattr(network, "_is_graph_network", False):
@@ -150,10 +167,10 @@ class GAN(GANTrainStep, keras.Model):
         g_vars, e_vars = self.generator.variables, self.ema_generator.variables
         if [tuple(v.shape) for v in g_vars] != [tuple(v.shape) for v in e_vars]:
             raise ValueError("GAN: `ema_generator` does not have the generator's variables (shapes differ).")
-        self._ema_pairs = [
+        self._ema_pairs = _EMAPairs(
             (g, e, bool(g.trainable) and "float" in keras.backend.standardize_dtype(g.dtype))
             for g, e in zip(g_vars, e_vars)
-        ]
+        )
         for g, e in zip(g_vars, e_vars):
             e.assign(keras.ops.copy(g.value))  # a copy: JAX must never see one buffer in two variables
 
@@ -177,6 +194,18 @@ class GAN(GANTrainStep, keras.Model):
         self._trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKED}
         self.diverged = None
         self.built = True
+
+    def load_own_variables(self, store):
+        """Loads the GAN's own state (images seen, schedules, loss scales, seed).
+
+        Weights files of earlier development versions also hold a copy of the generator and EMA generator variables first (they
+        were tracked twice); those copies are skipped, the networks load from their own entries.
+        """
+        own = len(self._trainable_variables) + len(self._non_trainable_variables)
+        duplicated = 2 * len(self._ema_pairs)
+        if len(store.keys()) == own + duplicated:
+            store = {str(i): store[str(duplicated + i)] for i in range(own)}
+        super().load_own_variables(store)
 
     # ------------------------------------------------------------------ construction helpers
     def _label_spec(self, batch=None):
