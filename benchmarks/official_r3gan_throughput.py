@@ -1,7 +1,9 @@
 """Throughput of the official PyTorch R3GAN training step, for comparison with `train_throughput.py`, as JSON.
 
 Needs a checkout of the official code (github.com/brownvc/R3GAN: its `R3GAN/` package, `torch_utils/` and
-`dnnlib/`) and a CUDA GPU; pass the checkout with `--official-root`. Nothing of it ships with keras-gans.
+`dnnlib/`); pass the checkout with `--official-root`. Nothing of it ships with keras-gans. It runs on a CUDA GPU
+(its custom ops built by its own `torch_utils`) or, with `--device cpu`, on the CPU, where those ops take their
+reference paths.
 
 The timed step is the official loop's order, as in `training/training_loop.py`: a D step on one real batch and
 one latent batch (RpGAN + gamma/2 (R1 + R2), double backprop, `Trainer.AdversarialTraining`), a G step on a second
@@ -14,7 +16,7 @@ stage layout (it needs custom CUDA kernels built with bfloat16 support).
 Usage:
 
     python benchmarks/official_r3gan_throughput.py --official-root PATH --config bench32 --batch 64 [--steps 20]
-        [--warmup 3] [--tf32] [--bfloat16-stages]
+        [--warmup 3] [--tf32] [--bfloat16-stages] [--device cuda|cpu] [--threads N]
 """
 
 import argparse
@@ -34,7 +36,7 @@ NOISE_DIM = 64
 GAMMA = 0.05
 
 
-def build(config, bfloat16_stages):
+def build(config, bfloat16_stages, device):
     import torch
     from R3GAN.Networks import Discriminator
     from R3GAN.Networks import Generator
@@ -47,9 +49,9 @@ def build(config, bfloat16_stages):
         g_kwargs = dict(ConditionDimension=c["classes"], ConditionEmbeddingDimension=64)
         d_kwargs = dict(ConditionDimension=c["classes"], ConditionEmbeddingDimension=768)
     G = Generator(NoiseDimension=NOISE_DIM, WidthPerStage=c["widths"], CardinalityPerStage=c["cardinalities"],
-                  BlocksPerStage=blocks, ExpansionFactor=2, **g_kwargs).cuda()
+                  BlocksPerStage=blocks, ExpansionFactor=2, **g_kwargs).to(device)
     D = Discriminator(WidthPerStage=c["widths"][::-1], CardinalityPerStage=c["cardinalities"][::-1],
-                      BlocksPerStage=blocks, ExpansionFactor=2, **d_kwargs).cuda()
+                      BlocksPerStage=blocks, ExpansionFactor=2, **d_kwargs).to(device)
     if bfloat16_stages:
         for i in c["bf16"]:
             G.MainLayers[i].DataType = torch.bfloat16
@@ -67,6 +69,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--tf32", action="store_true")
     parser.add_argument("--bfloat16-stages", action="store_true")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default=None,
+                        help="default: cuda when available; on cpu the official ops run their reference path")
+    parser.add_argument("--threads", type=int, default=0, help="CPU: torch.set_num_threads (0 = default)")
     args = parser.parse_args()
     sys.path.insert(0, args.official_root)
     import torch
@@ -84,28 +89,31 @@ def main():
     cpp_extension.load = load_with_import_path
     from R3GAN.Trainer import AdversarialTraining
 
-    if not torch.cuda.is_available():
-        raise SystemExit("official_r3gan_throughput: the official training code needs a CUDA GPU.")
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("official_r3gan_throughput: --device cuda needs a CUDA GPU.")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch.backends.cudnn.allow_tf32 = args.tf32
-    G, D, classes = build(args.config, args.bfloat16_stages)
+    G, D, classes = build(args.config, args.bfloat16_stages, device)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
     trainer = AdversarialTraining(G, D)
     n = args.batch
-    gen = torch.Generator(device="cuda").manual_seed(0)
-    reals = [torch.rand(n, 3, 32, 32, device="cuda", generator=gen) * 2 - 1 for _ in range(2)]
+    gen = torch.Generator(device=device).manual_seed(0)
+    reals = [torch.rand(n, 3, 32, 32, device=device, generator=gen) * 2 - 1 for _ in range(2)]
     if classes:
-        c = torch.nn.functional.one_hot(torch.randint(0, classes, (n,), device="cuda", generator=gen), classes)
+        c = torch.nn.functional.one_hot(torch.randint(0, classes, (n,), device=device, generator=gen), classes)
         c = c.float()
     else:
-        c = torch.zeros(n, 0, device="cuda")
+        c = torch.zeros(n, 0, device=device)
     beta = 0.5 ** (n / 5e5)
 
     def d_step():
-        z = torch.randn(n, NOISE_DIM, device="cuda")
+        z = torch.randn(n, NOISE_DIM, device=device)
         opt_d.zero_grad(set_to_none=True)
         G.requires_grad_(False)
         D.requires_grad_(True)
@@ -114,7 +122,7 @@ def main():
         opt_d.step()
 
     def g_step():
-        z = torch.randn(n, NOISE_DIM, device="cuda")
+        z = torch.randn(n, NOISE_DIM, device=device)
         opt_g.zero_grad(set_to_none=True)
         G.requires_grad_(True)
         trainer.AccumulateGeneratorGradients(z, reals[1], c, Scale=1)
@@ -128,12 +136,16 @@ def main():
             for b_ema, b in zip(G_ema.buffers(), G.buffers()):
                 b_ema.copy_(b)
 
+    def synchronize():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
     def timed(fn, steps):
-        torch.cuda.synchronize()
+        synchronize()
         start = time.perf_counter()
         for _ in range(steps):
             fn()
-        torch.cuda.synchronize()
+        synchronize()
         return (time.perf_counter() - start) / steps
 
     def full_step():
@@ -143,13 +155,13 @@ def main():
 
     start = time.perf_counter()
     full_step()
-    torch.cuda.synchronize()
+    synchronize()
     first_s = time.perf_counter() - start
     timed(full_step, args.warmup)
     step_s = timed(full_step, args.steps)
     result = {
         "implementation": "official PyTorch R3GAN",
-        "device": torch.cuda.get_device_name(0),
+        "device": torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
         "torch": torch.__version__,
         "config": args.config,
         "batch": n,

@@ -15,7 +15,10 @@ Usage:
 
     KERAS_BACKEND=jax python benchmarks/train_throughput.py --config bench32 --batch 8 [--steps 5] [--warmup 2]
         [--builder my_module:build] [--jit auto|true|false] [--dtype-policy mixed_bfloat16] [--no-breakdown]
-        [--float32-stages]
+        [--float32-stages] [--tf32 default|on|off] [--cudnn-benchmark] [--threads N]
+
+Compare float32 runs with the same `--tf32` setting on both sides: the backends' defaults differ (PyTorch uses TF32
+for convolutions but not matmuls, JAX for both on GPUs), and the official `train.py` turns TF32 off.
 """
 
 import argparse
@@ -181,11 +184,24 @@ def main():
     parser.add_argument("--float32-stages", action="store_true",
                         help="R3GAN presets without their bfloat16 stages (all float32)")
     parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
+    parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
+                        help="float32 matmul/convolution math on GPUs: 'off' = full float32 (the official train.py), "
+                             "'on' = TF32, 'default' = the backend's own default (PyTorch: TF32 convolutions and "
+                             "float32 matmuls; JAX: TF32 for both)")
+    parser.add_argument("--threads", type=int, default=0, help="PyTorch on CPU: torch.set_num_threads (0 = default)")
     args = parser.parse_args()
-    if args.cudnn_benchmark and keras.backend.backend() == "torch":
+    if keras.backend.backend() == "torch":
         import torch
 
-        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
+        if args.tf32 != "default":
+            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
+        if args.threads:
+            torch.set_num_threads(args.threads)
+    elif keras.backend.backend() == "jax" and args.tf32 != "default":
+        import jax
+
+        jax.config.update("jax_default_matmul_precision", "tensorfloat32" if args.tf32 == "on" else "float32")
     global FLOAT32_STAGES
     FLOAT32_STAGES = args.float32_stages
 
@@ -217,6 +233,7 @@ def main():
         "bfloat16_stages": list(getattr(gan.generator, "bfloat16_stages", []) or []),
         "jit_compile": bool(gan.jit_compile),
         "cudnn_benchmark": bool(args.cudnn_benchmark),
+        "tf32": args.tf32,
         "params": {"generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
                    "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables))},
         "build_s": round(build_s, 2),
