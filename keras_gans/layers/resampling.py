@@ -11,7 +11,6 @@ import numpy as np
 from keras import ops
 
 from keras_gans.backend.convolution import cached_constant
-
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
 
@@ -47,19 +46,14 @@ def resolve_fir_implementation(implementation, height, width):
 def fir_resampling_matrix(size, direction):
     """The banded float64 matrix of the 1-D resampler along a side of `size` samples: `(size // 2, size)` for
     `"down"`, `(2 * size, size)` for `"up"` (zero padding, as in `_fir_downsample_axis` / `_fir_upsample_axis`)."""
-    taps = np.asarray(FIR_TAPS_1D)
-    if direction == "down":
-        matrix = np.zeros((size // 2, size))
-        for i in range(size // 2):
-            for k, tap in enumerate(taps):
-                if 0 <= 2 * i - 1 + k < size:
-                    matrix[i, 2 * i - 1 + k] = tap
-        return matrix
-    matrix = np.zeros((2 * size, size))
-    for i in range(size):
-        for k, tap in enumerate(2 * taps):  # zero insertion halves the mean: gain 2 per axis
-            if 0 <= 2 * i - 1 + k < 2 * size:
-                matrix[2 * i - 1 + k, i] = tap
+    if direction == "up":
+        # Upsampling is the transposed downsampling of the doubled side, with gain 2 (zero insertion halves the mean).
+        return 2.0 * fir_resampling_matrix(2 * size, "down").T
+    matrix = np.zeros((size // 2, size))
+    for i in range(size // 2):
+        for k, tap in enumerate(FIR_TAPS_1D):
+            if 0 <= 2 * i - 1 + k < size:
+                matrix[i, 2 * i - 1 + k] = tap
     return matrix
 
 

@@ -196,10 +196,10 @@ class GAN(GANTrainStep, keras.Model):
         self.built = True
 
     def load_own_variables(self, store):
-        """Loads the GAN's own state (images seen, schedules, loss scales, seed).
+        """Loads the GAN's own state (images seen, hyperparameter values, loss scales).
 
-        Weights files of earlier development versions also hold a copy of the generator and EMA generator variables first (they
-        were tracked twice); those copies are skipped, the networks load from their own entries.
+        Weights files of earlier development versions also hold a copy of the generator and EMA generator variables
+        first (they were tracked twice); those copies are skipped, the networks load from their own entries.
         """
         own = len(self._trainable_variables) + len(self._non_trainable_variables)
         duplicated = 2 * len(self._ema_pairs)

@@ -1,3 +1,5 @@
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -95,18 +97,22 @@ class _ResampleAndScale(keras.layers.Layer):
         return self.resampler(x) * self.scale
 
 
-@pytest.mark.parametrize("resampler_cls", [InterpolativeUpsample2D, InterpolativeDownsample2D, NearestUpsample2D,
-                                           AverageDownsample2D, "up_matrix", "down_matrix"])
+@pytest.mark.parametrize("resampler_cls", ["up_taps", "down_taps", "up_matrix", "down_matrix", NearestUpsample2D,
+                                           AverageDownsample2D])
 def test_first_and_second_order_gradients(resampler_cls):
     """R1-style: f = sum(c * lrelu(s * R(x))). With the dense matrix M of R (from the NumPy reference) and the
     piecewise-constant mask m = c * lrelu'(.), d f/dx = M^T (m * s) and the penalty ||M^T (m * s)||^2 is a quadratic in
     s with gradient 2 * (M u) . m summed per channel, u = M^T (m * s)."""
-    numpy_op = {InterpolativeUpsample2D: ref.fir_upsample, InterpolativeDownsample2D: ref.fir_downsample,
-                NearestUpsample2D: lambda t: np.repeat(np.repeat(t, 2, axis=1), 2, axis=2),
+    numpy_op = {NearestUpsample2D: lambda t: np.repeat(np.repeat(t, 2, axis=1), 2, axis=2),
                 AverageDownsample2D: lambda t: t.reshape(1, 2, 2, 2, 2, 1).mean(axis=(2, 4)),
-                "up_matrix": ref.fir_upsample, "down_matrix": ref.fir_downsample}[resampler_cls]
-    make = {"up_matrix": lambda: InterpolativeUpsample2D(implementation="matrix"),
-            "down_matrix": lambda: InterpolativeDownsample2D(implementation="matrix")}.get(resampler_cls, resampler_cls)
+                "up_taps": ref.fir_upsample, "up_matrix": ref.fir_upsample,
+                "down_taps": ref.fir_downsample, "down_matrix": ref.fir_downsample}[resampler_cls]
+    if isinstance(resampler_cls, str):  # an FIR resampler with an explicit implementation, e.g. "up_matrix"
+        direction, implementation = resampler_cls.split("_")
+        fir_cls = InterpolativeUpsample2D if direction == "up" else InterpolativeDownsample2D
+        make = functools.partial(fir_cls, implementation=implementation)
+    else:
+        make = resampler_cls
     rng = np.random.default_rng(3)
     x = rng.normal(size=(1, 4, 4, 1)).astype("float32")
     out_shape = numpy_op(x.astype("float64")).shape
