@@ -36,12 +36,30 @@ NOISE_DIM = 64
 GAMMA = 0.05
 
 
+def import_official(root):
+    """Puts the official checkout `root` on the import path, ready to build its custom ops on a GPU."""
+    sys.path.insert(0, root)
+    from torch.utils import cpp_extension
+
+    # The official `torch_utils.custom_ops` imports the plugin it just built by name; recent PyTorch no longer
+    # puts the build directory on sys.path, so do that here.
+    original_load = cpp_extension.load
+
+    def load_with_import_path(*load_args, build_directory=None, **load_kwargs):
+        if build_directory:
+            sys.path.insert(0, build_directory)
+        return original_load(*load_args, build_directory=build_directory, **load_kwargs)
+
+    cpp_extension.load = load_with_import_path
+
+
 def build(config, bfloat16_stages, device):
+    """Official (G, D, number of classes) of a `CONFIGS` name or of a dict with the same keys."""
     import torch
     from R3GAN.Networks import Discriminator
     from R3GAN.Networks import Generator
 
-    c = CONFIGS[config]
+    c = CONFIGS[config] if isinstance(config, str) else config
     stages = len(c["widths"])
     blocks = [c["blocks"]] * stages
     g_kwargs, d_kwargs = {}, {}
@@ -60,49 +78,15 @@ def build(config, bfloat16_stages, device):
     return G, D, c["classes"]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--official-root", required=True, help="checkout of the official R3GAN repository")
-    parser.add_argument("--config", default="bench32", choices=sorted(CONFIGS))
-    parser.add_argument("--batch", type=int, default=64, help="images per phase")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--tf32", action="store_true")
-    parser.add_argument("--bfloat16-stages", action="store_true")
-    parser.add_argument("--device", choices=["cuda", "cpu"], default=None,
-                        help="default: cuda when available; on cpu the official ops run their reference path")
-    parser.add_argument("--threads", type=int, default=0, help="CPU: torch.set_num_threads (0 = default)")
-    args = parser.parse_args()
-    sys.path.insert(0, args.official_root)
+def training_step(G, D, classes, n, device):
+    """The official loop's (D step, G step, EMA) closures for batch `n` (see the module docstring)."""
     import torch
-    from torch.utils import cpp_extension
-
-    # The official `torch_utils.custom_ops` imports the plugin it just built by name; recent PyTorch no longer
-    # puts the build directory on sys.path, so do that here.
-    original_load = cpp_extension.load
-
-    def load_with_import_path(*load_args, build_directory=None, **load_kwargs):
-        if build_directory:
-            sys.path.insert(0, build_directory)
-        return original_load(*load_args, build_directory=build_directory, **load_kwargs)
-
-    cpp_extension.load = load_with_import_path
     from R3GAN.Trainer import AdversarialTraining
 
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("official_r3gan_throughput: --device cuda needs a CUDA GPU.")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
-    G, D, classes = build(args.config, args.bfloat16_stages, device)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
     trainer = AdversarialTraining(G, D)
-    n = args.batch
     gen = torch.Generator(device=device).manual_seed(0)
     reals = [torch.rand(n, 3, 32, 32, device=device, generator=gen) * 2 - 1 for _ in range(2)]
     if classes:
@@ -135,6 +119,37 @@ def main():
                 p_ema.copy_(p.detach().lerp(p_ema, beta))
             for b_ema, b in zip(G_ema.buffers(), G.buffers()):
                 b_ema.copy_(b)
+
+    return d_step, g_step, ema
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--official-root", required=True, help="checkout of the official R3GAN repository")
+    parser.add_argument("--config", default="bench32", choices=sorted(CONFIGS))
+    parser.add_argument("--batch", type=int, default=64, help="images per phase")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--tf32", action="store_true")
+    parser.add_argument("--bfloat16-stages", action="store_true")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default=None,
+                        help="default: cuda when available; on cpu the official ops run their reference path")
+    parser.add_argument("--threads", type=int, default=0, help="CPU: torch.set_num_threads (0 = default)")
+    args = parser.parse_args()
+    import torch
+
+    import_official(args.official_root)
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("official_r3gan_throughput: --device cuda needs a CUDA GPU.")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    G, D, classes = build(args.config, args.bfloat16_stages, device)
+    d_step, g_step, ema = training_step(G, D, classes, args.batch, device)
+    n = args.batch
 
     def synchronize():
         if device == "cuda":

@@ -17,15 +17,10 @@ Usage:
 
 import argparse
 import collections
-import copy
 import cProfile
 import json
 import pstats
-import sys
 import time
-
-NOISE_DIM = 64
-
 
 def _count(step):
     """(Python function calls, ATen ops) of one call of `step`."""
@@ -81,41 +76,17 @@ def keras_gans_step(width, batch):
 
 
 def official_step(root, width, batch, device):
-    sys.path.insert(0, root)
-    import torch
-    from R3GAN.Networks import Discriminator
-    from R3GAN.Networks import Generator
-    from R3GAN.Trainer import AdversarialTraining
+    import official_r3gan_throughput as official
 
-    widths, cardinalities, blocks = [width] * 4, [8] * 4, [2] * 4
-    G = Generator(NoiseDimension=NOISE_DIM, WidthPerStage=widths, CardinalityPerStage=cardinalities,
-                  BlocksPerStage=blocks, ExpansionFactor=2).to(device)
-    D = Discriminator(WidthPerStage=widths, CardinalityPerStage=cardinalities, BlocksPerStage=blocks,
-                      ExpansionFactor=2).to(device)
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
-    trainer = AdversarialTraining(G, D)
-    reals = [torch.rand(batch, 3, 32, 32, device=device) * 2 - 1 for _ in range(2)]
-    conditions = torch.zeros(batch, 0, device=device)
+    official.import_official(root)
+    config = dict(official.CONFIGS["bench32"], widths=[width] * 4)
+    G, D, classes = official.build(config, False, device)
+    d_step, g_step, ema = official.training_step(G, D, classes, batch, device)
 
     def step():  # the order of official_r3gan_throughput.py: D step, G step, EMA
-        opt_d.zero_grad(set_to_none=True)
-        G.requires_grad_(False)
-        D.requires_grad_(True)
-        trainer.AccumulateDiscriminatorGradients(torch.randn(batch, NOISE_DIM, device=device), reals[0], conditions,
-                                                 Gamma=0.05, Scale=1)
-        D.requires_grad_(False)
-        opt_d.step()
-        opt_g.zero_grad(set_to_none=True)
-        G.requires_grad_(True)
-        trainer.AccumulateGeneratorGradients(torch.randn(batch, NOISE_DIM, device=device), reals[1], conditions,
-                                             Scale=1)
-        G.requires_grad_(False)
-        opt_g.step()
-        with torch.no_grad():
-            for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-                p_ema.copy_(p.detach().lerp(p_ema, 0.999))
+        d_step()
+        g_step()
+        ema()
 
     return "official PyTorch R3GAN", step
 
