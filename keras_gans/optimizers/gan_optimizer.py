@@ -1,5 +1,7 @@
 """One optimizer object holding the generator's and the discriminator's optimizers."""
 
+import warnings
+
 import keras
 
 
@@ -113,6 +115,29 @@ class GANOptimizer(keras.optimizers.MultiOptimizer):
         self.generator_optimizer.build(selector.generator_variables)
         self.discriminator_optimizer.build(selector.discriminator_variables)
         keras.optimizers.Optimizer.build(self, var_list)
+
+    def save_own_variables(self, store):
+        # `variables` also lists the inner optimizers' state, which they save themselves as tracked children.
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = keras.ops.convert_to_numpy(variable)
+
+    def load_own_variables(self, store):
+        """Loads `iterations` and the learning rate; the inner optimizers load their own state.
+
+        Files of earlier development versions also hold the inner optimizers' state here, after the own variables
+        (as in `variables`); those copies are skipped.
+        """
+        own = self._variables
+        inner = sum(len(opt.variables) for opt in self.optimizers)
+        if len(store.keys()) not in (len(own), len(own) + inner):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}': it has {len(own)} own variables (plus "
+                f"{inner} of its two optimizers), the saved optimizer has {len(store.keys())}.",
+                stacklevel=2,
+            )
+            return
+        for i, variable in enumerate(own):
+            variable.assign(store[str(i)])
 
     def get_config(self):
         return {
