@@ -72,15 +72,22 @@ def _child_kwargs(layer):
     return {"dtype": layer.dtype_policy}
 
 
-def _run(sublayer, inputs):
+def run_sublayer(sublayer, inputs, parent=None):
     """Runs a built sub-layer's `call` inside its parent's `call`.
 
-    Sub-layers share the parent's dtype policy and are built in the parent's `build`, and the parent's `__call__`
-    has already cast the inputs and opened the variable autocast scope, so the sub-layer's own `__call__` would
-    only repeat that bookkeeping; in an eager PyTorch step it was about half of all Python calls. A quantized
-    sub-layer still goes through `__call__`, which routes it to its quantized kernel.
+    Sub-layers are built in the parent's `build`, and the parent's `__call__` has already cast the inputs and opened
+    the variable autocast scope, so a sub-layer with the parent's dtype policy would only repeat that bookkeeping in
+    its own `__call__`; in an eager PyTorch step it was about half of all Python calls. A sub-layer with another
+    policy than `parent`'s (e.g. a bfloat16 stage of a float32 network), one whose input comes in another dtype (the
+    first layer after such a stage) or a quantized one still goes through `__call__`, which casts its inputs and
+    routes it to its quantized kernel. Without `parent` the policies are taken to be equal (the blocks give their
+    sub-layers their own policy).
     """
-    if sublayer.dtype_policy.quantization_mode is not None:
+    policy = sublayer.dtype_policy
+    if policy.quantization_mode is not None:
+        return sublayer(inputs)
+    if parent is not None and (policy.name != parent.dtype_policy.name
+                               or keras.backend.standardize_dtype(inputs.dtype) != policy.compute_dtype):
         return sublayer(inputs)
     return sublayer.call(inputs)
 
@@ -178,9 +185,9 @@ class ResidualBlock(keras.layers.Layer):
         self.project.build(hidden_shape)
 
     def call(self, inputs):
-        h = _run(self.expand_activation, _run(self.expand, inputs))
-        h = _run(self.conv_activation, _run(self.grouped_conv, h))
-        return inputs + _run(self.project, h)
+        h = run_sublayer(self.expand_activation, run_sublayer(self.expand, inputs))
+        h = run_sublayer(self.conv_activation, run_sublayer(self.grouped_conv, h))
+        return inputs + run_sublayer(self.project, h)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -219,7 +226,7 @@ class GenerativeBasis(keras.layers.Layer):
         self.linear.build(input_shape)
 
     def call(self, inputs):
-        scale = _run(self.linear, inputs)
+        scale = run_sublayer(self.linear, inputs)
         return ops.cast(self.basis, scale.dtype)[None] * scale[:, None, None, :]
 
     def compute_output_shape(self, input_shape):
@@ -260,7 +267,7 @@ class DiscriminativeBasis(keras.layers.Layer):
     def call(self, inputs):
         check_image_shape(self, inputs.shape, spatial=(4, 4))
         kernel = ops.cast(self.depthwise_kernel[..., 0], inputs.dtype)
-        return _run(self.linear, ops.einsum("nhwc,hwc->nc", inputs, kernel))
+        return run_sublayer(self.linear, ops.einsum("nhwc,hwc->nc", inputs, kernel))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
@@ -298,8 +305,8 @@ class UpsampleTransition(keras.layers.Layer):
         self.resampler.build(tuple(input_shape[:3]) + (self.width,))
 
     def call(self, inputs):
-        x = _run(self.linear, inputs) if self.linear is not None else inputs
-        return _run(self.resampler, x)
+        x = run_sublayer(self.linear, inputs) if self.linear is not None else inputs
+        return run_sublayer(self.resampler, x)
 
     def compute_output_shape(self, input_shape):
         height, width, _ = check_image_shape(self, input_shape)
@@ -338,8 +345,8 @@ class DownsampleTransition(keras.layers.Layer):
             self.linear.build((input_shape[0], height // 2, width // 2, channels))
 
     def call(self, inputs):
-        x = _run(self.resampler, inputs)
-        return _run(self.linear, x) if self.linear is not None else x
+        x = run_sublayer(self.resampler, inputs)
+        return run_sublayer(self.linear, x) if self.linear is not None else x
 
     def compute_output_shape(self, input_shape):
         height, width, _ = check_image_shape(self, input_shape, divisible_by=2)

@@ -379,7 +379,8 @@ class GANTrainStep:
         G, D = self.generator, self.discriminator
         logs = {}
         g_values, g_nt = state.read(G.trainable_variables), state.read(G.non_trainable_variables)
-        fakes, g_nt = G.stateless_call(g_values, g_nt, z_d, labels=d_labels, training=True)
+        with no_grad():  # the fakes are constants of the D loss: no graph of G's forward pass (PyTorch)
+            fakes, g_nt = G.stateless_call(g_values, g_nt, z_d, labels=d_labels, training=True)
         fakes = ops.stop_gradient(fakes)
         state.write(G.non_trainable_variables, g_nt)
         d_scale = self._loss_scale_value(state, "d")

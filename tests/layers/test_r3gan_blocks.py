@@ -246,3 +246,32 @@ def test_quantized_block_uses_the_quantized_sub_layers():
     quantized_branch = keras.ops.convert_to_numpy(model(x)) - x
     error = np.abs(quantized_branch - branch).max()
     assert 0 < error < 0.05 * np.abs(branch).max()
+
+
+class _CountingDense(keras.layers.Dense):
+    calls = 0
+
+    def __call__(self, *args, **kwargs):
+        type(self).calls += 1
+        return super().__call__(*args, **kwargs)
+
+
+@pytest.mark.parametrize("layer_policy,input_dtype,through_call,output_dtype", [
+    ("float32", "float32", False, "float32"),  # the parent's policy and dtype: `call` directly
+    ("float32", "bfloat16", True, "float32"),  # the first layer after a bfloat16 stage: its input is cast back
+    ("mixed_bfloat16", "float32", True, "bfloat16"),  # a bfloat16 stage inside a float32 network
+])
+def test_run_sublayer_keeps_the_dtype_semantics_of_call(layer_policy, input_dtype, through_call, output_dtype):
+    from keras_gans.layers.r3gan_blocks import run_sublayer
+
+    parent = keras.layers.Layer(dtype="float32")
+    layer = _CountingDense(4, dtype=layer_policy)
+    layer.build((None, 3))
+    x = keras.ops.cast(np.arange(6, dtype="float32").reshape(2, 3) / 8, input_dtype)
+    _CountingDense.calls = 0
+    y = run_sublayer(layer, x, parent)
+    assert _CountingDense.calls == int(through_call)
+    assert keras.backend.standardize_dtype(y.dtype) == output_dtype
+    expected = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32"))) @ _np(layer.kernel)
+    np.testing.assert_allclose(_np(y), expected, rtol=1e-2 if "bfloat16" in (output_dtype, input_dtype) else 1e-6,
+                               atol=1e-2)

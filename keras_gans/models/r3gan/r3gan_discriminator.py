@@ -8,6 +8,7 @@ from keras_gans.layers.r3gan_blocks import DiscriminativeBasis
 from keras_gans.layers.r3gan_blocks import DownsampleTransition
 from keras_gans.layers.r3gan_blocks import ResidualBlock
 from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.r3gan_blocks import run_sublayer
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
@@ -120,10 +121,10 @@ class R3GANDiscriminator(keras.Model):
     def call(self, images, labels=None, training=None):
         self._check_images(images.shape)
         labels = check_labels(f"R3GANDiscriminator '{self.name}'", self.num_classes, labels, images.shape[0])
-        x = self.extraction(images)
+        x = run_sublayer(self.extraction, images, self)
         for stage in self.stages:
             for layer in stage:
-                x = layer(x)
+                x = run_sublayer(layer, x, self)
         x = ops.cast(x, "float32")
         if self.projection is None:
             return x[:, 0]

@@ -8,6 +8,7 @@ from keras_gans.layers.r3gan_blocks import GenerativeBasis
 from keras_gans.layers.r3gan_blocks import ResidualBlock
 from keras_gans.layers.r3gan_blocks import UpsampleTransition
 from keras_gans.layers.r3gan_blocks import pointwise_conv
+from keras_gans.layers.r3gan_blocks import run_sublayer
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
@@ -123,8 +124,8 @@ class R3GANGenerator(keras.Model):
             x = ops.concatenate([z, ops.cast(self.class_embedding(labels), z.dtype)], axis=-1)
         for stage in self.stages:
             for layer in stage:
-                x = layer(x)
-        return self.aggregation(x)
+                x = run_sublayer(layer, x, self)
+        return run_sublayer(self.aggregation, x, self)
 
     def compute_output_shape(self, z_shape, labels_shape=None):
         return (z_shape[0],) + self.image_shape
