@@ -168,10 +168,14 @@ def _time_queued_steps(gan, data, labels, steps):
     the non-finite guard, which reads the logs after every step; the synchronous number is `synced_step_ms`.
     """
     gan._step_phases = None
-    repeat = lambda a: None if a is None else np.concatenate([a] * steps)  # noqa: E731
-    run = lambda n: keras.Model.fit(gan, repeat(data)[: n * len(data)],  # noqa: E731
-                                    None if labels is None else repeat(labels)[: n * len(data)],
-                                    batch_size=len(data), epochs=1, shuffle=False, verbose=0, callbacks=[])
+    images = np.concatenate([data] * steps)
+    all_labels = None if labels is None else np.concatenate([labels] * steps)
+
+    def run(n):
+        end = n * len(data)
+        keras.Model.fit(gan, images[:end], None if all_labels is None else all_labels[:end],
+                        batch_size=len(data), epochs=1, shuffle=False, verbose=0, callbacks=[])
+
     run(1)  # the fit loop's own first-call work (iterator set-up, JAX state sync)
     start = time.perf_counter()
     run(steps)
