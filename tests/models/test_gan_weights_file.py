@@ -25,6 +25,12 @@ def _values(model):
     return [keras.ops.convert_to_numpy(v) for v in model.variables if "seed_generator" not in v.path]
 
 
+def _datasets(group):
+    found = []
+    group.visititems(lambda name, obj: found.append(obj) if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+
 def _trained(tmp_path):
     gan = _gan(0)
     gan.fit(uint8_images(16), batch_size=8, epochs=1, verbose=0)  # EMA and images_seen move away from the init
@@ -36,9 +42,7 @@ def _trained(tmp_path):
 def test_weights_file_stores_each_variable_once(tmp_path):
     gan, path = _trained(tmp_path)
     with h5py.File(path, "r") as f:
-        stored = []  # everything but the optimizer state
-        f.visititems(lambda name, obj: stored.append(obj.size)
-                     if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer/") else None)
+        stored = [d.size for d in _datasets(f) if not d.name.startswith("/optimizer/")]  # all but optimizer state
         own = len(f["vars"].keys())
     assert sum(stored) == sum(value.size for value in _values(gan))
     assert own == len(gan._non_trainable_variables) + len(gan._trainable_variables)
@@ -59,12 +63,6 @@ def test_weights_with_duplicated_generator_entries_load(tmp_path):
     for expected, loaded in zip(_values(gan), _values(fresh), strict=True):
         np.testing.assert_array_equal(loaded, expected)
     assert int(keras.ops.convert_to_numpy(fresh.images_seen)) == int(keras.ops.convert_to_numpy(gan.images_seen)) > 0
-
-
-def _datasets(group):
-    found = []
-    group.visititems(lambda name, obj: found.append(obj) if isinstance(obj, h5py.Dataset) else None)
-    return found
 
 
 def _optimizer_values(gan):
