@@ -197,7 +197,8 @@ def build_model(args):
 
 
 class _ExecutionTimer(keras.callbacks.Callback):
-    """Wall-clock time at the end of every compiled call (fit already reads the logs back each call)."""
+    """Wall-clock time at the end of every compiled call. Being a synchronous `on_train_batch_end` callback, it makes
+    Keras read the logs back after each call, so each time is that of a finished call."""
 
     def __init__(self):
         super().__init__()

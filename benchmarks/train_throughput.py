@@ -1,11 +1,12 @@
 """Throughput of one full GAN training step (D with R1 + R2, G step, EMA) on the active Keras backend, as JSON.
 
 Two timings after warm-up steps (compilation is excluded and reported separately as `first_step_s`): `step_ms` (and
-`images_per_sec`) runs the steps through Keras' `fit` loop with no callback that reads the logs, so the host reads
-them once at the end, as the official benchmark synchronises once at the end of its timed steps (the loop's per-call
+`images_per_sec`) runs the steps through `GAN.fit`, whose callbacks leave Keras' asynchronous log dispatch on (the
+non-finite guard reads the logs on a worker thread), so on JAX and PyTorch the host queues step after step and
+waits once at the end, as the official benchmark synchronises once at the end of its timed steps (`fit`'s per-call
 set-up, a few ms, is spread over `--steps`); `synced_step_ms` uses `train_on_batch`, which reads the logs back after
-every step, as `GAN.fit` does through its non-finite guard. On a CPU the two agree; on a GPU the difference is the
-time the device waits for the host at the start of each step. The breakdown compiles two more variants of the step,
+every step. On a CPU the two agree; on a GPU the difference is the time the device waits for the host at the start
+of each step. The breakdown compiles two more variants of the step,
 "D only" and "D + G", and reports the (synced) differences: `d_step_ms`, `g_step_ms` and `ema_ms`. `images_per_sec`
 counts the images the discriminator trains on (`batch`); with a relativistic loss each step also consumes a second
 real batch of the same size for the G phase.
@@ -161,11 +162,11 @@ def _time_steps(gan, data, labels, steps, warmup, phases):
 
 
 def _time_queued_steps(gan, data, labels, steps):
-    """Seconds per step of `keras.Model.fit` over `steps` copies of the batch, without log-reading callbacks.
+    """Seconds per step of `GAN.fit` over `steps` copies of the batch (the user's path, with its non-finite guard).
 
-    Keras then reads the logs only at the end of the epoch, so on a GPU the host queues step after step while the
-    device works, as in the official benchmark's timing (one synchronisation at the end). `GAN.fit` itself adds
-    the non-finite guard, which reads the logs after every step; the synchronous number is `synced_step_ms`.
+    The guard reads the logs asynchronously, so on a GPU the host queues step after step while the device works,
+    as in the official benchmark's timing (one synchronisation at the end); the synchronous number is
+    `synced_step_ms`.
     """
     gan._step_phases = None
     images = np.concatenate([data] * steps)
@@ -173,8 +174,8 @@ def _time_queued_steps(gan, data, labels, steps):
 
     def run(n):
         end = n * len(data)
-        keras.Model.fit(gan, images[:end], None if all_labels is None else all_labels[:end],
-                        batch_size=len(data), epochs=1, shuffle=False, verbose=0, callbacks=[])
+        gan.fit(images[:end], None if all_labels is None else all_labels[:end], batch_size=len(data), epochs=1,
+                shuffle=False, verbose=0)
 
     run(1)  # the fit loop's own first-call work (iterator set-up, JAX state sync)
     start = time.perf_counter()

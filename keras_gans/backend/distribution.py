@@ -50,6 +50,11 @@ class Replicas:
         self.index = index
         self._context = context
 
+    @property
+    def share_one_model(self):
+        """Whether several replicas run this step on the same Python model (TensorFlow's strategies)."""
+        return self._context is not None and self.count > 1
+
     def local_part(self, x):
         """This replica's contiguous share of a tensor drawn for the global batch (`x` itself for one replica)."""
         if self.count == 1:

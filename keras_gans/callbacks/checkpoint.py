@@ -11,7 +11,8 @@ import keras
 import numpy as np
 
 from keras_gans.backend.distribution import is_chief
-from keras_gans.callbacks.nonfinite import nonfinite_keys
+from keras_gans.callbacks.every_n_images import EveryNImages
+from keras_gans.callbacks.nonfinite import nonfinite_metrics
 
 _NAME = re.compile(r"^ckpt-(\d{12})$")
 WEIGHTS_FILE = "model.weights.h5"
@@ -125,14 +126,16 @@ def restore_checkpoint(model, path):
     return metadata
 
 
-class GANCheckpoint(keras.callbacks.Callback):
+class GANCheckpoint(EveryNImages):
     """Saves the whole training state every `every_n_images` images; resumes a run exactly.
 
     A checkpoint restores the generator, the discriminator, the EMA generator, both optimizers' states,
     `images_seen`, the scheduled hyperparameters, the loss scales and every random-generator state, so that
     "train k steps, checkpoint, restore into a fresh model, train m steps" equals "train k + m steps" given the same
-    data order. Writes are atomic (temporary folder, then rename) and the newest `keep` are kept. Nothing is saved
-    once a loss has become non-finite (see `TerminateOnNonFinite`), so the last good checkpoint survives.
+    data order. Writes are atomic (temporary folder, then rename) and the newest `keep` are kept. Before writing it
+    reads the model's loss trackers: nothing is saved once a loss has become non-finite (training is then stopped,
+    see `TerminateOnNonFinite`), so the last good checkpoint survives. The save happens when the step after the
+    crossing begins (same weights), so the callback does not make `fit` wait for every step.
 
     Args:
         directory: folder of the checkpoints (`ckpt-<images seen>` subfolders).
@@ -151,15 +154,11 @@ class GANCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(self, directory, every_n_images, keep=3, save_on_train_end=True):
-        super().__init__()
-        if every_n_images <= 0:
-            raise ValueError(f"GANCheckpoint: `every_n_images` must be > 0, got {every_n_images}.")
+        super().__init__(every_n_images, "GANCheckpoint")
         self.directory = os.fspath(directory)
-        self.every_n_images = int(every_n_images)
         self.keep = keep
         self.save_on_train_end = save_on_train_end
         self.last_saved = None
-        self._last_bucket = None
 
     def resume(self, model):
         """Restores the newest checkpoint of `directory` into `model` (compiled); returns metadata or `None`."""
@@ -172,27 +171,21 @@ class GANCheckpoint(keras.callbacks.Callback):
         """Restores `path` (a checkpoint folder or a directory of them) into `model`; returns the metadata."""
         return restore_checkpoint(model, path)
 
-    def _images_seen(self, logs):
-        value = (logs or {}).get("images_seen")
-        if value is None:
-            return int(keras.ops.convert_to_numpy(self.model.images_seen))
-        return int(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
+    def _healthy(self):
+        model = self.model  # on JAX: syncs the training state, which the save needs anyway
+        if getattr(model, "diverged", None):
+            return False
+        if nonfinite_metrics(model):
+            model.stop_training = True  # TerminateOnNonFinite (asynchronous) will name the step
+            return False
+        return True
 
-    def _healthy(self, logs):
-        return not nonfinite_keys(logs) and not getattr(self._model, "diverged", None)
-
-    def on_train_begin(self, logs=None):
-        self._last_bucket = int(keras.ops.convert_to_numpy(self.model.images_seen)) // self.every_n_images
-
-    def on_train_batch_end(self, batch, logs=None):
-        if not self._healthy(logs):
-            return
-        bucket = self._images_seen(logs) // self.every_n_images
-        if bucket > self._last_bucket:
-            self._last_bucket = bucket
+    def on_images(self, images_seen):
+        if self._healthy():
             self.last_saved = save_checkpoint(self.model, self.directory, self.keep)
 
     def on_train_end(self, logs=None):
-        if not self.save_on_train_end or getattr(self._model, "diverged", None):
-            return
-        self.last_saved = save_checkpoint(self.model, self.directory, self.keep)
+        if not self.save_on_train_end:
+            super().on_train_end(logs)
+        elif self._healthy():
+            self.last_saved = save_checkpoint(self.model, self.directory, self.keep)

@@ -4,24 +4,25 @@ import json
 import os
 import time
 
-import keras
-import numpy as np
-
-from keras_gans.callbacks.nonfinite import nonfinite_keys
+from keras_gans.backend.distribution import is_chief
+from keras_gans.callbacks.every_n_images import EveryNImages
+from keras_gans.callbacks.every_n_images import read_images_seen
+from keras_gans.callbacks.nonfinite import nonfinite_metrics
 from keras_gans.metrics.evaluation import GeneratorEvaluator
 
 
-class GANEvaluation(keras.callbacks.Callback):
+class GANEvaluation(EveryNImages):
     """Computes the chosen metrics of the EMA generator every `every_n_images` images and adds them to the logs.
 
     The metrics are those of `keras_gans.metrics.evaluate_generator` (`"fid"`, `"kid"`, `"swd"`, `"ms_ssim"`,
     `"precision_recall"`, `"stacked_mnist"`); the real side (Inception statistics, SWD descriptors) is computed at
     the first evaluation and reused, and every evaluation draws the same latents (`seed`). When `images_seen`
-    crosses a multiple of `every_n_images`, the results (`fid`, `kid`, `kid_std`, `swd_<res>`, `swd_avg`,
-    `ms_ssim`, `precision`, `recall`, `stacked_mnist_modes`, `stacked_mnist_kl`, with `prefix`) are added to that
-    batch's logs, so callbacks after this one see them; every epoch's logs (hence `History`) get the latest
-    results. Between evaluations the callback only reads `images_seen` from the logs. Nothing is evaluated once a
-    loss has become non-finite.
+    crosses a multiple of `every_n_images`, the model is evaluated when the next step begins (same weights); the
+    results (`fid`, `kid`, `kid_std`, `swd_<res>`, `swd_avg`, `ms_ssim`, `precision`, `recall`,
+    `stacked_mnist_modes`, `stacked_mnist_kl`, with `prefix`) go to `history`, `last_results` and the log file,
+    and every epoch's logs (hence `History`) get the latest results. Between evaluations the callback does not
+    make `fit` wait for the device. Nothing is evaluated once a loss has become non-finite. In a run on several
+    processes every process evaluates (the generator may be sharded) and only the chief writes the log file.
 
     Args:
         metrics: metric names.
@@ -59,13 +60,9 @@ class GANEvaluation(keras.callbacks.Callback):
     def __init__(self, metrics=("fid",), real=None, every_n_images=500_000, num_images=10_000, batch_size=64,
                  seed=0, use_ema=True, labels=None, log_file=None, on_train_begin=False, on_train_end=True,
                  prefix="", verbose=0, **evaluator_kwargs):
-        super().__init__()
-        if isinstance(every_n_images, bool) or not isinstance(every_n_images, (int, np.integer)) or (
-                every_n_images <= 0):
-            raise ValueError(f"GANEvaluation: `every_n_images` must be a positive integer, got {every_n_images!r}.")
+        super().__init__(every_n_images, "GANEvaluation")
         self.evaluator = GeneratorEvaluator(metrics, real, num_images=num_images, batch_size=batch_size, seed=seed,
                                             **evaluator_kwargs)
-        self.every_n_images = int(every_n_images)
         self.use_ema = use_ema
         self.labels = labels
         self.log_file = None if log_file is None else os.fspath(log_file)
@@ -75,20 +72,19 @@ class GANEvaluation(keras.callbacks.Callback):
         self.verbose = verbose
         self.history = []
         self.last_results = {}
-        self._last_bucket = None
         self._last_images_seen = None
 
     def evaluate(self, model=None, images_seen=None):
         """Evaluates now; returns the (prefixed) results and records them in `history` and the log file."""
         model = model or self.model
         if images_seen is None:
-            images_seen = int(keras.ops.convert_to_numpy(model.images_seen.value))
+            images_seen = read_images_seen(model)
         results = self.evaluator.evaluate(model, use_ema=self.use_ema, labels=self.labels)
         results = {self.prefix + name: value for name, value in results.items()}
         self.last_results = results
         self._last_images_seen = images_seen
         self.history.append({"images_seen": images_seen, **results})
-        if self.log_file:
+        if self.log_file and is_chief(model):
             directory = os.path.dirname(os.path.abspath(self.log_file))
             os.makedirs(directory, exist_ok=True)
             record = {"images_seen": images_seen, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **results}
@@ -99,37 +95,28 @@ class GANEvaluation(keras.callbacks.Callback):
             print(f"GANEvaluation at {images_seen} images: {text}")
         return results
 
-    def _healthy(self, logs):
-        return not nonfinite_keys(logs) and not getattr(self._model, "diverged", None)
+    def _healthy(self):
+        model = self.model  # on JAX: syncs the training state, which the evaluation needs anyway
+        return not getattr(model, "diverged", None) and not nonfinite_metrics(model)
 
     def on_train_begin(self, logs=None):
-        images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
-        self._last_bucket = images_seen // self.every_n_images
+        images_seen = self.start()
         if self.evaluate_on_train_begin:
             self.evaluate(self.model, images_seen)
 
-    def on_train_batch_end(self, batch, logs=None):
-        value = (logs or {}).get("images_seen")
-        if value is None:  # the GAN logs images_seen; read the variable only for models that do not
-            images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
-        else:
-            images_seen = int(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
-        bucket = images_seen // self.every_n_images
-        if bucket <= self._last_bucket or not self._healthy(logs):
-            return
-        self._last_bucket = bucket
-        results = self.evaluate(self.model, images_seen)  # `self.model` syncs the JAX training state first
-        if logs is not None:
-            logs.update(results)
+    def on_images(self, images_seen):
+        if self._healthy():
+            self.evaluate(self.model, images_seen)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs.update(self.last_results)
 
     def on_train_end(self, logs=None):
-        if not self.evaluate_on_train_end or getattr(self._model, "diverged", None):
+        super().on_train_end(logs)  # an evaluation due at the last step
+        if not self.evaluate_on_train_end or not self._healthy():
             return
-        images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
+        images_seen = read_images_seen(self.model)
         if images_seen != self._last_images_seen:
             results = self.evaluate(self.model, images_seen)
             if logs is not None:

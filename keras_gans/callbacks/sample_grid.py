@@ -3,8 +3,11 @@
 import os
 import uuid
 
-import keras
 import numpy as np
+
+from keras_gans.backend.distribution import is_chief
+from keras_gans.callbacks.every_n_images import EveryNImages
+from keras_gans.callbacks.every_n_images import read_images_seen
 
 
 def image_grid(images, rows, cols):
@@ -37,12 +40,14 @@ def save_png(array, path):
     os.replace(tmp, path)
 
 
-class SampleGrid(keras.callbacks.Callback):
+class SampleGrid(EveryNImages):
     """Saves a PNG grid of samples from fixed latents every `every_n_images` images (EMA generator by default).
 
     The latents are drawn once from `np.random.default_rng(seed)`, so grids from different times (and backends)
     show the same latents. For conditional models the labels cycle through the classes (0, 1, ..., K-1, 0, ...),
-    so with `cols = num_classes` every column is one class.
+    so with `cols = num_classes` every column is one class. A grid is written when the step after the crossing
+    begins (same weights), so the callback does not make `fit` wait for every step; in a run on several processes
+    only the chief writes (all of them generate, as the generator may be sharded).
 
     Args:
         directory: output folder.
@@ -64,18 +69,14 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, every_n_images, rows=4, cols=4, seed=0, use_ema=True, on_train_begin=True,
                  filename="samples-{images_seen:09d}.png"):
-        super().__init__()
-        if every_n_images <= 0:
-            raise ValueError(f"SampleGrid: `every_n_images` must be > 0, got {every_n_images}.")
+        super().__init__(every_n_images, "SampleGrid")
         self.directory = os.fspath(directory)
-        self.every_n_images = int(every_n_images)
         self.rows, self.cols = int(rows), int(cols)
         self.seed = seed
         self.use_ema = use_ema
         self.write_on_train_begin = on_train_begin
         self.filename = filename
         self.written = []
-        self._last_bucket = None
 
     def _latents(self, model):
         n = self.rows * self.cols
@@ -85,28 +86,20 @@ class SampleGrid(keras.callbacks.Callback):
         """Generates and writes one grid now; returns the path."""
         model = model or self.model
         if images_seen is None:
-            images_seen = int(keras.ops.convert_to_numpy(model.images_seen.value))
+            images_seen = read_images_seen(model)
         z = self._latents(model)
         labels = np.arange(len(z)) % model.num_classes if model.num_classes else None
         images = model.generate(z, labels=labels, use_ema=self.use_ema, output="uint8")
         path = os.path.join(self.directory, self.filename.format(images_seen=images_seen))
-        save_png(image_grid(images, self.rows, self.cols), path)
-        self.written.append(path)
+        if is_chief(model):
+            save_png(image_grid(images, self.rows, self.cols), path)
+            self.written.append(path)
         return path
 
-    def on_train_begin(self, logs=None):
-        images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
-        self._last_bucket = images_seen // self.every_n_images
-        if self.write_on_train_begin:
-            self.write(self.model, images_seen)
+    def on_images(self, images_seen):
+        self.write(self.model, images_seen)
 
-    def on_train_batch_end(self, batch, logs=None):
-        value = (logs or {}).get("images_seen")
-        if value is None:
-            images_seen = int(keras.ops.convert_to_numpy(self.model.images_seen.value))
-        else:
-            images_seen = int(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
-        bucket = images_seen // self.every_n_images
-        if bucket > self._last_bucket:
-            self._last_bucket = bucket
+    def on_train_begin(self, logs=None):
+        images_seen = self.start()
+        if self.write_on_train_begin:
             self.write(self.model, images_seen)

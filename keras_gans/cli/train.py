@@ -382,13 +382,13 @@ def train_command(args):
 
     steps_done = int(keras.ops.convert_to_numpy(model.images_seen)) // args.batch_size
     steps = max(steps_total - steps_done, 0)
-    history = {"images": [], "d_loss": [], "g_loss": []}
+    records = []
 
     class _Record(keras.callbacks.Callback):
+        async_safe = True  # only reads the logs (Keras may call it on a worker thread); sorted afterwards
+
         def on_train_batch_end(self, batch, logs=None):
-            history["images"].append(int(logs["images_seen"]))
-            for key in ("d_loss", "g_loss"):
-                history[key].append(float(logs[key]))
+            records.append((int(logs["images_seen"]), float(logs["d_loss"]), float(logs["g_loss"])))
 
     callbacks = [_Record(), SampleGrid(output, every_n_images=args.sample_every, rows=4, cols=8), checkpoint]
     growing = ProgressiveGrowing() if run["model"] == "progan" else None
@@ -401,6 +401,8 @@ def train_command(args):
             batches = (setup.process_batch(b, model.real_batches_per_step) for b in batches)
         model.fit(batches, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=1, callbacks=callbacks)
     seconds = time.time() - start
+    images, d_losses, g_losses = zip(*sorted(records)) if records else ((), (), ())
+    history = {"images": list(images), "d_loss": list(d_losses), "g_loss": list(g_losses)}
     save_png(image_grid(model.generate(32, seed=args.seed), 4, 8), output / "samples.png")
     if history["images"]:
         _plot_losses(history, output / "losses.png")

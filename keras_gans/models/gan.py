@@ -193,6 +193,7 @@ class GAN(GANTrainStep, keras.Model):
         }
         self._trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKED}
         self.diverged = None
+        self._host_images_seen = None  # see GANTrainStep._count_images_on_host
         self.built = True
 
     def load_own_variables(self, store):
@@ -206,6 +207,7 @@ class GAN(GANTrainStep, keras.Model):
         if len(store.keys()) == own + duplicated:
             store = {str(i): store[str(duplicated + i)] for i in range(own)}
         super().load_own_variables(store)
+        self._host_images_seen = None
 
     # ------------------------------------------------------------------ construction helpers
     def _label_spec(self, batch=None):
@@ -525,6 +527,7 @@ class GAN(GANTrainStep, keras.Model):
         if not any(isinstance(c, TerminateOnNonFinite) for c in callbacks):
             callbacks.insert(0, TerminateOnNonFinite())
         self.diverged = None
+        self._host_images_seen = None  # callbacks or a restore may have changed images_seen
         # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
         synchronize_variables(self.variables + self.optimizer.variables)
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,

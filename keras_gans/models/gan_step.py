@@ -33,6 +33,7 @@ from keras_gans.backend import fused_updates
 from keras_gans.backend import no_grad
 from keras_gans.backend import value_and_grad
 from keras_gans.backend import value_and_input_gradient
+from keras_gans.backend.execution import is_concrete
 from keras_gans.backend.distribution import Replicas
 from keras_gans.backend.distribution import step_replicas
 from keras_gans.models import gan_inputs
@@ -303,6 +304,21 @@ class GANTrainStep:
                 state.write(variables, [ops.cast(value, v.dtype) for v in variables])
 
     # ------------------------------------------------------------------ the step
+    def _count_images_on_host(self, new_images_seen, added):
+        """Keeps `_host_images_seen` equal to `images_seen` while the step runs eagerly (PyTorch, `run_eagerly`).
+
+        Callbacks read the host copy (`keras_gans.callbacks.every_n_images`) instead of the device value, which
+        would make the host wait for every step. A traced step (jit, tf.function) runs this once, at tracing, so
+        there the copy is dropped and callbacks read the device.
+        """
+        if not (is_concrete(new_images_seen) and isinstance(added, int)) or self._replicas.share_one_model:
+            self._host_images_seen = None
+        elif self._host_images_seen is None:
+            # Once per fit(). Not from the value read before the update: PyTorch variables update in place.
+            self._host_images_seen = int(ops.convert_to_numpy(new_images_seen))
+        else:
+            self._host_images_seen += added
+
     @property
     def _replicas(self):
         return getattr(self, "_step_replicas", None) or Replicas()
@@ -362,6 +378,7 @@ class GANTrainStep:
             self._update_ema(state, hp["ema_beta"])
         new_images_seen = images_seen + ops.cast(global_d_batch, "int32")
         state.write([self._images_seen, self.optimizer.iterations], [new_images_seen, step + 1])
+        self._count_images_on_host(new_images_seen, global_d_batch)
 
         # ---- metrics
         values = {k: logs.pop(k) for k in list(logs) if k.startswith("term:")}

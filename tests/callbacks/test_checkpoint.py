@@ -19,6 +19,7 @@ from keras_gans.callbacks import list_checkpoints
 from keras_gans.callbacks import restore_checkpoint
 from keras_gans.callbacks import save_checkpoint
 from keras_gans.callbacks.nonfinite import nonfinite_keys
+from keras_gans.callbacks.nonfinite import nonfinite_metrics
 
 
 def _model(seed):
@@ -104,3 +105,10 @@ def test_nonfinite_detection_helpers():
     assert nonfinite_keys({"d_loss": 1.0, "g_loss": float("nan"), "images_seen": 8}) == ["g_loss"]
     assert nonfinite_keys({"d_loss": np.float32("inf")}, keys=["g_loss"]) == []
     assert TerminateOnNonFinite(keys=["d_loss"]).get_config()["keys"] == ["d_loss"]
+    gan = _model(2)
+    gan.train_on_batch(uint8_images(8))
+    assert nonfinite_metrics(gan) == []
+    kernel = gan.discriminator.weights[0]
+    kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
+    gan.train_on_batch(uint8_images(8))  # D's scores, hence both losses, are NaN
+    assert {"d_loss", "g_loss"} <= set(nonfinite_metrics(gan))

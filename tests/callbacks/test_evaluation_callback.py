@@ -1,6 +1,6 @@
 """GANEvaluation (keras_gans/callbacks/evaluation.py): evaluates at the right images_seen during fit, scores the EMA
 generator (checked against an FID computed in the test from the EMA and the trained generator at that moment), puts
-the results in the logs that later callbacks and History see, and writes one JSON line per evaluation.
+the latest results in History, and writes one JSON line per evaluation.
 """
 
 import json
@@ -41,17 +41,19 @@ def _fid_of(model, use_ema, reals, extractor):
 
 
 class Spy(keras.callbacks.Callback):
-    """Runs after GANEvaluation: records what it finds in the batch logs, and the FID of both generators then."""
+    """Runs after GANEvaluation when a step begins: records each new evaluation, and the FID of both generators
+    then (the evaluation runs at the start of the step after the crossing, before that step)."""
 
-    def __init__(self, reals, extractor):
+    def __init__(self, evaluation, reals, extractor):
         super().__init__()
-        self.reals, self.extractor, self.seen = reals, extractor, []
+        self.evaluation, self.reals, self.extractor, self.seen = evaluation, reals, extractor, []
 
-    def on_train_batch_end(self, batch, logs=None):
-        if "fid" in logs:
-            model = self.model
-            self.seen.append((int(logs["images_seen"]), logs["fid"], _fid_of(model, True, self.reals, self.extractor),
+    def on_train_batch_begin(self, batch, logs=None):
+        if len(self.evaluation.history) > len(self.seen):
+            model, entry = self.model, self.evaluation.history[-1]
+            self.seen.append((entry["images_seen"], entry["fid"], _fid_of(model, True, self.reals, self.extractor),
                               _fid_of(model, False, self.reals, self.extractor)))
+            assert entry["images_seen"] == int(keras.ops.convert_to_numpy(model.images_seen))
 
 
 def test_evaluates_the_ema_generator_every_n_images_and_logs(tmp_path):
@@ -63,7 +65,7 @@ def test_evaluates_the_ema_generator_every_n_images_and_logs(tmp_path):
     extractor = ProjectionFeatures()
     evaluation = GANEvaluation("fid", real=reals, every_n_images=8, num_images=8, batch_size=4, seed=0,
                                inception=extractor, log_file=tmp_path / "eval" / "metrics.jsonl")
-    spy = Spy(reals, extractor)
+    spy = Spy(evaluation, reals, extractor)
     history = gan.fit(uint8_images(20, SHAPE), batch_size=4, epochs=1, shuffle=False, verbose=0,
                       callbacks=[evaluation, spy])
     # 4 images per step: evaluations at 8 and 16 (crossing multiples of 8), and at the end of training (20).

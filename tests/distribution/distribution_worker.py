@@ -32,6 +32,7 @@ from gan_testing import fixed_weights  # noqa: E402
 from gan_testing import uint8_images  # noqa: E402
 
 import keras_gans  # noqa: E402
+from keras_gans.callbacks import SampleGrid  # noqa: E402
 from keras_gans.callbacks import restore_checkpoint  # noqa: E402
 from keras_gans.callbacks import save_checkpoint  # noqa: E402
 from keras_gans.models.progan import ProGANSchedule  # noqa: E402
@@ -93,17 +94,22 @@ def snapshot(gan):
     return arrays
 
 
-def train(gan, images, labels, setup=None, checkpoint_dir=None, segments=SEGMENTS):
-    """Fits segment by segment; returns {"step1/...", "step10/...", "logs/..."} and the checkpoint path."""
+def train(gan, images, labels, setup=None, checkpoint_dir=None, segments=SEGMENTS, grid_dir=None):
+    """Fits segment by segment; returns {"step1/...", "step10/...", "logs/..."} and the checkpoint path.
+
+    With `grid_dir`, steps 2-5 also write a `SampleGrid` after every step (only the chief process writes).
+    """
     out, checkpoint = {}, None
     for first, last in segments:
         rows = slice(first * BATCH, last * BATCH)
         seg_labels = labels[rows] if labels is not None else None
+        grids = [SampleGrid(grid_dir, every_n_images=1, rows=1, cols=2, on_train_begin=False)] if (
+            grid_dir is not None and last == 5) else []
         if setup is None:
-            history = gan.fit(images[rows], seg_labels, batch_size=BATCH, shuffle=False, verbose=0)
+            history = gan.fit(images[rows], seg_labels, batch_size=BATCH, shuffle=False, verbose=0, callbacks=grids)
         else:
             inputs = setup.fit_inputs(images[rows], seg_labels, batch_size=BATCH, halves=gan.real_batches_per_step)
-            history = gan.fit(**inputs, verbose=0)
+            history = gan.fit(**inputs, verbose=0, callbacks=grids)
         for key in LOGGED:
             if key in history.history:
                 out[f"logs/{key}/{last}"] = np.asarray(history.history[key][-1], "float64")
@@ -130,8 +136,11 @@ def two_devices(make, conditional, directory, setup):
     images, labels = data(conditional)
     with setup.scope():
         gan = make()
-    out, checkpoint = train(gan, images, labels, setup, checkpoint_dir=os.path.join(directory, "ckpt"))
+    grid_dir = os.path.join(directory, "grids")
+    out, checkpoint = train(gan, images, labels, setup, checkpoint_dir=os.path.join(directory, "ckpt"),
+                            grid_dir=grid_dir)
     out["checkpoint_written"] = np.asarray(os.path.isdir(os.path.join(directory, "ckpt")))
+    out["grids_written"] = np.asarray(len(os.listdir(grid_dir)) if os.path.isdir(grid_dir) else 0)
     return out, checkpoint
 
 

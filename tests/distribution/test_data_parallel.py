@@ -174,8 +174,10 @@ def test_two_devices_reproduce_one_device(tmp_path):
         for term in needed:
             assert f"{model}/two/logs/{term}/10" in chief
         assert bool(chief[f"{model}/two/checkpoint_written"])
-        for other in others:  # PyTorch's second process: the same weights, no checkpoint written
+        assert int(chief[f"{model}/two/grids_written"]) == 4  # one per step of steps 2-5
+        for other in others:  # PyTorch's second process: the same weights, no checkpoint or grid written
             assert not bool(other[f"{model}/two/checkpoint_written"])
+            assert int(other[f"{model}/two/grids_written"]) == 0
             for key in (k for k in other if k.startswith(f"{model}/two/step10/")):
                 np.testing.assert_array_equal(other[key], chief[key], err_msg=key)
     if BACKEND == "jax":

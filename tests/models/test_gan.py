@@ -21,6 +21,7 @@ from keras import ops
 import keras_gans
 from keras_gans import schedules
 from keras_gans.callbacks import GANCheckpoint
+from keras_gans.callbacks import TerminateOnNonFinite
 from keras_gans.callbacks import latest_checkpoint
 from keras_gans.callbacks import list_checkpoints
 from keras_gans.callbacks import restore_checkpoint
@@ -263,11 +264,31 @@ def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_pa
         history = gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
     assert len(history.history["d_loss"]) == 1 and not np.isfinite(history.history["d_loss"][0])
     assert gan.diverged["images_seen"] == 12 and "d_loss" in gan.diverged["keys"]
-    assert int(_np(gan.images_seen.value)) == 12  # one step ran, then training stopped
+    # The guard reads the logs asynchronously (it may see step 1 after step 2 started); GANCheckpoint, due before
+    # step 2, finds the NaN loss tracker itself, refuses to save and stops training after that step at the latest.
+    assert gan.diverged["step"] == 1
+    assert int(_np(gan.images_seen.value)) in (12, 16)
     assert latest_checkpoint(tmp_path) == good
     with open(os.path.join(good, "model.weights.h5"), "rb") as f:
         assert f.read() == good_bytes
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+
+
+def test_the_checkpoint_callback_checks_the_losses_itself(tmp_path):
+    """With a guard that watches nothing, GANCheckpoint alone refuses to save non-finite training and stops it."""
+    g, d = tiny_networks()
+    gan = keras_gans.GAN(g, d)
+    gan.compile(loss="nonsaturating")
+    checkpoint = GANCheckpoint(tmp_path, every_n_images=4, keep=5)
+    gan.fit(uint8_images(4), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
+    kernel = gan.discriminator.weights[0]
+    kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
+    blind = TerminateOnNonFinite(keys=["not_logged"])
+    gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[blind, checkpoint], shuffle=False)
+    # Step 1 (4 -> 8 images) gives NaN losses; the save due when step 2 begins is refused and training stops
+    # after step 2 (Keras checks `stop_training` after a step); nothing is saved at the end either.
+    assert [os.path.basename(p) for p in list_checkpoints(tmp_path)] == ["ckpt-000000000004"]
+    assert int(_np(gan.images_seen.value)) == 12 and gan.diverged is None
 
 
 # ---------------------------------------------------------------------------------------------------- resume

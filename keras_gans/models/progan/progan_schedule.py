@@ -17,6 +17,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans.callbacks.every_n_images import images_seen_now
+from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.schedules.schedules import Schedule
 
 _SCHEDULE_KEYS = (
@@ -265,8 +267,9 @@ class ProgressiveGrowing(keras.callbacks.Callback):
     learning rate is a `ProGANLearningRate` schedule evaluated in the step, so a resumed run (which restores
     `images_seen`) continues at the same `lod` and learning rate; at the start of `fit` this callback only sets
     the active blocks for the current phase (optimizer state, e.g. restored from a checkpoint, is kept).
-    `ProGAN.fit` adds one automatically. With `steps_per_execution > 1` a boundary is applied at the end of the
-    execution that crosses it.
+    `ProGAN.fit` adds one automatically. The boundary is checked before each step (and at the end of `fit`), so
+    the callback does not make `fit` wait for every step; with `steps_per_execution > 1` a boundary is applied
+    after the execution that crosses it.
 
     Attributes:
         transitions: list of `(images_seen, floor_lod, ceil_lod, active_resolution)`, one per phase change.
@@ -298,14 +301,13 @@ class ProgressiveGrowing(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         # A train function kept from an earlier `fit` is reused unless it was traced for other active blocks.
-        model = self.model
-        self._apply(model, int(ops.convert_to_numpy(model.images_seen.value)), reset=False)
+        self._apply(self.model, read_images_seen(self.model), reset=False)
 
-    def on_train_batch_end(self, batch, logs=None):
-        value = (logs or {}).get("images_seen")
-        if value is None:
-            images_seen = int(ops.convert_to_numpy(self.model.images_seen.value))
-        else:
-            images_seen = int(np.asarray(ops.convert_to_numpy(value)).reshape(-1)[0])
+    def on_train_batch_begin(self, batch, logs=None):
+        # Checked before each step rather than after one (same weights), so `fit` need not wait for every step.
+        images_seen = images_seen_now(self)
         if self._model.growth_schedule.lod_bounds_at(images_seen) != self._bounds:
             self._apply(self.model, images_seen, reset=True)  # `self.model` syncs the JAX state first
+
+    def on_train_end(self, logs=None):
+        self.on_train_batch_begin(None)  # a boundary crossed by the last step

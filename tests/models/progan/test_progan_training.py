@@ -63,13 +63,17 @@ def _state(gan):
 
 
 class Snapshot(keras.callbacks.Callback):
-    """Records weights and Adam state after every batch (placed before or after `ProgressiveGrowing`)."""
+    """Records weights and Adam state when every step begins and at the end of training (placed before or after
+    `ProgressiveGrowing`, which applies a phase boundary when the step after the crossing begins)."""
 
     def __init__(self):
         super().__init__()
         self.records = []
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_train_end()
+
+    def on_train_end(self, logs=None):
         model = self.model  # syncs the JAX state
         self.records.append({
             "g": _named(model.generator), "d": _named(model.discriminator), "adam": _adam_state(model),
@@ -125,11 +129,12 @@ def test_growth_inside_fit_keeps_weights_resets_adam_and_resumes_mid_fade(tmp_pa
     images = _images(5 * BATCH)
     gan.fit(images[: 3 * BATCH], batch_size=BATCH, shuffle=False, verbose=0, callbacks=[before, growth, after])
 
-    # The boundary is reached after step 1 (16 images: the next step has lod 0.75 < 1).
+    # The boundary is reached after step 1 (16 images: the next step has lod 0.75 < 1). Records: at the start of
+    # steps 0, 1, 2 and at the end; `lod` is written inside each step, so a record shows the previous step's.
     assert growth.transitions == [(16, 0, 1, 8)]
-    assert [r["active"] for r in after.records] == [4, 8, 8]
-    assert [r["lod"] for r in after.records] == [1.0, 1.0, 0.75]
-    b, a = before.records[1], after.records[1]
+    assert [r["active"] for r in after.records] == [4, 4, 8, 8]
+    assert [r["lod"] for r in after.records] == [1.0, 1.0, 1.0, 0.75]
+    b, a = before.records[2], after.records[2]
     for net in ("g", "d"):
         for path, value in a[net].items():
             np.testing.assert_array_equal(value, b[net][path], err_msg=path)  # growing changes no weight
@@ -142,7 +147,7 @@ def test_growth_inside_fit_keeps_weights_resets_adam_and_resumes_mid_fade(tmp_pa
         assert it_b == 2 and any(np.any(m != 0) for m in moments_b)
         assert it_a == 0 and all(np.all(m == 0) for m in moments_a)  # reset at the phase boundary
     # The blocks trained after the boundary move: the 8x8 weights leave their init in the fade-in step.
-    assert any(not np.array_equal(v, initial["g"][p]) for p, v in after.records[2]["g"].items() if "8x8" in p)
+    assert any(not np.array_equal(v, initial["g"][p]) for p, v in after.records[3]["g"].items() if "8x8" in p)
 
     # ---- resume mid-fade (lod 0.5) == continuing
     path = save_checkpoint(gan, str(tmp_path / "ckpt"))
