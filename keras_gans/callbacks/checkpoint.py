@@ -12,7 +12,8 @@ import numpy as np
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
-from keras_gans.callbacks.nonfinite import nonfinite_metrics
+from keras_gans.callbacks.every_n_images import read_images_seen
+from keras_gans.callbacks.nonfinite import training_is_finite
 
 _NAME = re.compile(r"^ckpt-(\d{12})$")
 WEIGHTS_FILE = "model.weights.h5"
@@ -55,7 +56,7 @@ def save_checkpoint(model, directory, keep=None):
     Training on several processes (`keras_gans.distribution`): only the chief writes; the others return the path
     it writes. Nothing saved depends on the device count, so the run resumes on any number of devices.
     """
-    images_seen = int(keras.ops.convert_to_numpy(model.images_seen))
+    images_seen = read_images_seen(model)
     final = os.path.join(directory, f"ckpt-{images_seen:012d}")
     if not is_chief(model):
         return final
@@ -172,13 +173,10 @@ class GANCheckpoint(EveryNImages):
         return restore_checkpoint(model, path)
 
     def _healthy(self):
-        model = self.model  # on JAX: syncs the training state, which the save needs anyway
-        if getattr(model, "diverged", None):
-            return False
-        if nonfinite_metrics(model):
-            model.stop_training = True  # TerminateOnNonFinite (asynchronous) will name the step
-            return False
-        return True
+        if training_is_finite(self.model):
+            return True
+        self.model.stop_training = True  # TerminateOnNonFinite (asynchronous) names the step
+        return False
 
     def on_images(self, images_seen):
         if self._healthy():

@@ -7,7 +7,7 @@ import time
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
 from keras_gans.callbacks.every_n_images import read_images_seen
-from keras_gans.callbacks.nonfinite import nonfinite_metrics
+from keras_gans.callbacks.nonfinite import training_is_finite
 from keras_gans.metrics.evaluation import GeneratorEvaluator
 
 
@@ -95,17 +95,13 @@ class GANEvaluation(EveryNImages):
             print(f"GANEvaluation at {images_seen} images: {text}")
         return results
 
-    def _healthy(self):
-        model = self.model  # on JAX: syncs the training state, which the evaluation needs anyway
-        return not getattr(model, "diverged", None) and not nonfinite_metrics(model)
-
     def on_train_begin(self, logs=None):
         images_seen = self.start()
         if self.evaluate_on_train_begin:
             self.evaluate(self.model, images_seen)
 
     def on_images(self, images_seen):
-        if self._healthy():
+        if training_is_finite(self.model):
             self.evaluate(self.model, images_seen)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -114,7 +110,7 @@ class GANEvaluation(EveryNImages):
 
     def on_train_end(self, logs=None):
         super().on_train_end(logs)  # an evaluation due at the last step
-        if not self.evaluate_on_train_end or not self._healthy():
+        if not self.evaluate_on_train_end or not training_is_finite(self.model):
             return
         images_seen = read_images_seen(self.model)
         if images_seen != self._last_images_seen:

@@ -46,6 +46,15 @@ def nonfinite_metrics(model):
     return bad
 
 
+def training_is_finite(model):
+    """False when `TerminateOnNonFinite` marked `model.diverged` or a loss tracker holds NaN/Inf.
+
+    What a callback checks before writing a checkpoint or an evaluation. Reading `callback.model` on JAX first
+    syncs the training state, which those writers need anyway.
+    """
+    return not getattr(model, "diverged", None) and not nonfinite_metrics(model)
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class TerminateOnNonFinite(keras.callbacks.Callback):
     """Stops `fit()` when a logged loss becomes NaN or Inf, naming the step and the images seen.

@@ -105,6 +105,7 @@ def evaluate_command(args):
         _fail("--num-images and --batch-size must be positive.")
     import keras
 
+    from keras_gans.callbacks.every_n_images import read_images_seen
     from keras_gans.metrics.evaluation import evaluate_generator
 
     needs_reals = [name for name in metrics if name in ("fid", "kid", "swd", "precision_recall")]
@@ -127,7 +128,7 @@ def evaluate_command(args):
         "model": str(args.checkpoint or args.preset),
         "dataset": dataset if needs_reals else None,
         "split": args.split,
-        "images_seen": int(keras.ops.convert_to_numpy(model.images_seen.value)),
+        "images_seen": read_images_seen(model),
         "num_images": args.num_images,
         "num_real_images": args.num_real_images or args.num_images,
         "use_ema": not args.no_ema,

@@ -331,6 +331,7 @@ def train_command(args):
 
     from keras_gans.callbacks import GANCheckpoint
     from keras_gans.callbacks import SampleGrid
+    from keras_gans.callbacks.every_n_images import read_images_seen
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
     from keras_gans.models.progan import ProgressiveGrowing
@@ -380,7 +381,7 @@ def train_command(args):
         (checkpoint_dir / RUN_FILE).write_text(json.dumps({**run, "dataset": str(args.dataset)}, indent=2))
     scope.close()
 
-    steps_done = int(keras.ops.convert_to_numpy(model.images_seen)) // args.batch_size
+    steps_done = read_images_seen(model) // args.batch_size
     steps = max(steps_total - steps_done, 0)
     records = []
 
@@ -420,7 +421,7 @@ def train_command(args):
         "steps": steps_total,
         "steps_this_run": steps,
         "batch_size": args.batch_size,
-        "images_seen": int(keras.ops.convert_to_numpy(model.images_seen)),
+        "images_seen": read_images_seen(model),
         "train_seconds": round(seconds, 2),
         "images_per_second": round(steps * args.batch_size / seconds, 2) if steps and seconds else None,
         "final_d_loss": history["d_loss"][-1] if history["d_loss"] else None,

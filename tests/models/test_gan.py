@@ -248,18 +248,24 @@ def test_network_contract_is_checked():
 
 
 # ---------------------------------------------------------------------------------------------------- divergence
-def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+def _checkpointed_gan_then_nan(directory, num_images):
+    """A tiny GAN fit on `num_images` images with a checkpoint every 4 images, then its D kernel set to NaN."""
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="nonsaturating")
-    checkpoint = GANCheckpoint(tmp_path, every_n_images=4, keep=5)
-    gan.fit(uint8_images(8), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
+    checkpoint = GANCheckpoint(directory, every_n_images=4, keep=5)
+    gan.fit(uint8_images(num_images), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
+    kernel = gan.discriminator.weights[0]
+    kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
+    return gan, checkpoint
+
+
+def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    gan, checkpoint = _checkpointed_gan_then_nan(tmp_path, num_images=8)
     assert [os.path.basename(p) for p in list_checkpoints(tmp_path)] == ["ckpt-000000000004", "ckpt-000000000008"]
     good = latest_checkpoint(tmp_path)
     with open(os.path.join(good, "model.weights.h5"), "rb") as f:
         good_bytes = f.read()
-    kernel = gan.discriminator.weights[0]
-    kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
     with pytest.warns(RuntimeWarning, match="images seen after the step: 12"):
         history = gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
     assert len(history.history["d_loss"]) == 1 and not np.isfinite(history.history["d_loss"][0])
@@ -276,13 +282,7 @@ def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_pa
 
 def test_the_checkpoint_callback_checks_the_losses_itself(tmp_path):
     """With a guard that watches nothing, GANCheckpoint alone refuses to save non-finite training and stops it."""
-    g, d = tiny_networks()
-    gan = keras_gans.GAN(g, d)
-    gan.compile(loss="nonsaturating")
-    checkpoint = GANCheckpoint(tmp_path, every_n_images=4, keep=5)
-    gan.fit(uint8_images(4), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
-    kernel = gan.discriminator.weights[0]
-    kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
+    gan, checkpoint = _checkpointed_gan_then_nan(tmp_path, num_images=4)
     blind = TerminateOnNonFinite(keys=["not_logged"])
     gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[blind, checkpoint], shuffle=False)
     # Step 1 (4 -> 8 images) gives NaN losses; the save due when step 2 begins is refused and training stops

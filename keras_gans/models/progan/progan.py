@@ -7,6 +7,7 @@ import keras
 from keras import ops
 
 from keras_gans import optimizers as optimizers_module
+from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan.progan_data import count_images
 from keras_gans.models.progan.progan_data import scheduled_batches
@@ -224,7 +225,7 @@ class ProGAN(GAN):
             preset_dir: the directory to write.
             metadata: optional extra entries for `metadata.json` (provenance, metrics).
         """
-        meta = {"images_seen": int(ops.convert_to_numpy(self.images_seen.value))}
+        meta = {"images_seen": read_images_seen(self)}
         meta.update(metadata or {})
         return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
 
@@ -351,7 +352,7 @@ class ProGAN(GAN):
                     "ProGAN.fit: the per-resolution minibatch needs a loss whose step trains D on the whole batch "
                     "(wgan, lsgan); pass batch_size or per_resolution_minibatch=False."
                 )
-            images_seen = int(ops.convert_to_numpy(self.images_seen.value))
+            images_seen = read_images_seen(self)
             if steps_per_epoch is None:
                 count = count_images(x)
                 if count is None:

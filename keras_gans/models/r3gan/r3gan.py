@@ -5,6 +5,7 @@ import copy
 import keras
 
 from keras_gans import schedules as schedules_module
+from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.layers.augment import DifferentiableAugment
 from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
@@ -155,7 +156,7 @@ class R3GAN(GAN):
             preset_dir: the directory to write (`config.json`, `metadata.json`, `model.weights.h5`).
             metadata: optional extra entries for `metadata.json` (provenance, metrics).
         """
-        meta = {"preset": self.preset, "images_seen": int(keras.ops.convert_to_numpy(self.images_seen))}
+        meta = {"preset": self.preset, "images_seen": read_images_seen(self)}
         meta.update(metadata or {})
         return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
 
