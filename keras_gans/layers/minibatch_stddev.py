@@ -24,7 +24,7 @@ class MinibatchStdDev(keras.layers.Layer):
 
     `mode="pytorch_gan_zoo"`: groups are contiguous (`n // G`) with `G = min(group_size, N)`, the variance is
     unbiased (divides by `G - 1`), and a batch not divisible by `G` is treated as one group of `N`; a group of
-    one sample gives a zero channel. This mode needs a static batch size.
+    one sample gives a zero channel. With a dynamic batch size the same rules are applied at run time.
 
     Args:
         group_size: int >= 1, samples per group (4 in ProGAN's TF release; 16 in its v1 preset).
@@ -85,23 +85,27 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def _pytorch_gan_zoo(self, x, batch):
         _, height, width, channels = x.shape
-        if batch is None:
-            raise ValueError(
-                f"MinibatchStdDev '{self.name}' (mode='pytorch_gan_zoo') needs a static batch size, got shape "
-                f"{tuple(x.shape)}."
-            )
-        group = min(self.group_size, batch)
-        if batch % group:
-            group = batch
-        if group == 1:
-            return ops.zeros_like(x[..., :1])
+        dynamic = batch is None  # unknown until run time (a TensorFlow graph traced with a `None` batch)
+        if dynamic:
+            batch = ops.shape(x)[0]
+            group = ops.minimum(self.group_size, batch)
+            group = ops.where(ops.equal(batch % group, 0), group, batch)
+        else:
+            group = min(self.group_size, batch)
+            if batch % group:
+                group = batch
+            if group == 1:
+                return ops.zeros_like(x[..., :1])
         # (N / G, G, H, W, C): contiguous groups.
-        y = ops.reshape(x, (batch // group, group, height, width, channels))
+        y = ops.reshape(x, (-1, group, height, width, channels))
         centered = y - ops.mean(y, axis=1, keepdims=True)
-        var = ops.sum(ops.square(centered), axis=1) / (group - 1)
+        denominator = ops.cast(ops.maximum(group - 1, 1), x.dtype) if dynamic else group - 1
+        var = ops.sum(ops.square(centered), axis=1) / denominator
         per_group = ops.mean(ops.sqrt(var + self.epsilon), axis=(1, 2, 3))  # (N / G,)
+        if dynamic:  # a group of one sample gives zeros
+            per_group = ops.where(ops.greater(group, 1), per_group, ops.zeros_like(per_group))
         stat = ops.zeros_like(y[..., :1]) + ops.reshape(per_group, (-1, 1, 1, 1, 1))
-        return ops.reshape(stat, (batch, height, width, 1))
+        return ops.reshape(stat, (-1, height, width, 1))
 
     def compute_output_shape(self, input_shape):
         self._check_shape(input_shape)

@@ -65,6 +65,27 @@ def test_dynamic_batch_in_a_functional_model():
         np.testing.assert_allclose(got, np_mbstd_official(x, 4), rtol=1e-5, atol=1e-6)
 
 
+def test_pytorch_gan_zoo_with_a_dynamic_batch():
+    """The group rules (divisible, not divisible, one sample) hold when the batch size is known only at run time.
+
+    Only TensorFlow runs a layer with an unknown batch (a graph traced with a `None` batch); JAX and PyTorch trace
+    with the concrete batch, so there this checks the functional-model path with the static code.
+    """
+    layer = MinibatchStdDev(4, mode="pytorch_gan_zoo")
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        run = tf.function(layer, input_signature=[tf.TensorSpec((None, 3, 3, 5), "float32")])
+    else:
+        inputs = keras.Input((3, 3, 5))
+        model = keras.Model(inputs, layer(inputs))
+        run = model
+    for n in (8, 12, 6, 9, 1):
+        x = _x(n, seed=10 + n)
+        got = ops.convert_to_numpy(run(x))
+        np.testing.assert_allclose(got, np_mbstd_pgz(x, 4), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("mode", ["official", "pytorch_gan_zoo"])
 def test_derivatives_first_and_second_order(mode):
     check_derivatives(MinibatchStdDev(2, mode=mode), _x(4, seed=2, shape=(2, 2, 3)), check_weights=False)

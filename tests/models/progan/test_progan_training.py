@@ -184,6 +184,22 @@ def test_reals_are_faded_inside_the_step_and_conditional_training_uses_the_acgan
         assert np.isfinite(history.history[key][-1]) and history.history[key][-1] > 0, key
 
 
+def test_pytorch_gan_zoo_minibatch_stddev_trains_with_fit():
+    """pytorch_GAN_zoo's minibatch stddev (converted `pgz_*` presets) inside `fit` with a partial last batch, for
+    which TensorFlow traces the step with a `None` batch; the layer's values with a batch known only at run time are
+    checked in tests/layers/test_minibatch_stddev.py."""
+    keras.utils.set_random_seed(5)
+    g = keras_gans.ProGANGenerator(resolution=4, channels=[4], wscale_convention="pytorch_gan_zoo")
+    d = keras_gans.ProGANDiscriminator(resolution=4, channels=[4], mbstd_group_size=4, mbstd_mode="pytorch_gan_zoo",
+                                       wscale_convention="pytorch_gan_zoo")
+    gan = ProGAN(g, d, schedule=ProGANSchedule(4, lod_training_kimg=0.008, lod_transition_kimg=0.008))
+    gan.compile()
+    history = gan.fit(_images(2 * BATCH + 4)[:, :4, :4], batch_size=BATCH, verbose=0)  # a last batch of 4
+    assert int(_np(gan.images_seen.value)) == 2 * BATCH + 4
+    for key in ("d_loss", "g_loss", "gp"):
+        assert np.isfinite(history.history[key][-1]), key
+
+
 def _one_step(joint, drift_weight):
     keras.utils.set_random_seed(11)
     g = keras_gans.ProGANGenerator(resolution=4, channels=[4])
