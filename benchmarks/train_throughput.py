@@ -20,7 +20,8 @@ Usage:
 
     KERAS_BACKEND=jax python benchmarks/train_throughput.py --config bench32 --batch 8 [--steps 5] [--warmup 2]
         [--builder my_module:build] [--jit auto|true|false] [--dtype-policy mixed_bfloat16] [--no-breakdown]
-        [--float32-stages] [--tf32 default|on|off] [--cudnn-benchmark] [--threads N]
+        [--float32-stages] [--conv-implementation auto|native|split|matmul] [--tf32 default|on|off]
+        [--cudnn-benchmark] [--threads N]
 
 Compare float32 runs with the same `--tf32` setting on both sides: the backends' defaults differ (PyTorch uses TF32
 for convolutions but not matmuls, JAX for both on GPUs), and the official `train.py` turns TF32 off.
@@ -37,6 +38,7 @@ from keras import layers
 from keras import ops
 
 import keras_gans
+from keras_gans.layers.grouped_conv import IMPLEMENTATIONS
 
 
 class _TinyGenerator(keras.Model):
@@ -79,8 +81,8 @@ def _build_tiny(name):
     return _TinyGenerator(), _TinyDiscriminator()
 
 
-# Set by --float32-stages: build R3GAN presets without their bfloat16 stages.
-FLOAT32_STAGES = False
+# R3GAN constructor arguments set from the command line (--float32-stages, --conv-implementation).
+R3GAN_OVERRIDES = {}
 
 
 def _r3gan_builder(preset):
@@ -88,9 +90,8 @@ def _r3gan_builder(preset):
         from keras_gans.models import r3gan
 
         arguments = {net: r3gan.preset_arguments(preset, net) for net in ("generator", "discriminator")}
-        if FLOAT32_STAGES:
-            for kwargs in arguments.values():
-                kwargs["bfloat16_stages"] = []
+        for kwargs in arguments.values():
+            kwargs.update(R3GAN_OVERRIDES)
         generator = r3gan.R3GANGenerator(**arguments["generator"])
         discriminator = r3gan.R3GANDiscriminator(**arguments["discriminator"])
         return generator, discriminator
@@ -183,7 +184,8 @@ def _time_queued_steps(gan, data, labels, steps):
     return (time.perf_counter() - start) / steps
 
 
-def _device():
+def device_name():
+    """The first device of the active backend, in words."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
@@ -211,6 +213,8 @@ def main():
     parser.add_argument("--no-breakdown", action="store_true")
     parser.add_argument("--float32-stages", action="store_true",
                         help="R3GAN presets without their bfloat16 stages (all float32)")
+    parser.add_argument("--conv-implementation", default=None, choices=IMPLEMENTATIONS,
+                        help="R3GAN presets: the GroupedConv2D implementation (default: the preset's, 'auto')")
     parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
     parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
                         help="float32 matmul/convolution math on GPUs: 'off' = full float32 (the official train.py), "
@@ -232,8 +236,10 @@ def main():
         import jax
 
         jax.config.update("jax_default_matmul_precision", "tensorfloat32" if args.tf32 == "on" else "float32")
-    global FLOAT32_STAGES
-    FLOAT32_STAGES = args.float32_stages
+    if args.float32_stages:
+        R3GAN_OVERRIDES["bfloat16_stages"] = []
+    if args.conv_implementation:
+        R3GAN_OVERRIDES["conv_implementation"] = args.conv_implementation
 
     if args.dtype_policy:
         keras.config.set_dtype_policy(args.dtype_policy)
@@ -256,7 +262,7 @@ def main():
     full_s = _time_queued_steps(gan, data, labels, args.steps)
     result = {
         "backend": keras.backend.backend(),
-        "device": _device(),
+        "device": device_name(),
         "config": args.config,
         "batch": args.batch,
         "fit_batch": fit_batch,
@@ -265,6 +271,7 @@ def main():
         "jit_compile": bool(gan.jit_compile),
         "cudnn_benchmark": bool(args.cudnn_benchmark),
         "tf32": args.tf32,
+        "conv_implementation": R3GAN_OVERRIDES.get("conv_implementation", "auto"),
         "params": {"generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
                    "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables))},
         "build_s": round(build_s, 2),

@@ -10,7 +10,7 @@ from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.layers.shape_validation import describe
 
-IMPLEMENTATIONS = ("auto", "native", "split")
+IMPLEMENTATIONS = ("auto", "native", "split", "matmul")
 
 
 @functools.lru_cache(maxsize=None)
@@ -30,6 +30,9 @@ def resolve_implementation(implementation, groups):
     - JAX: `"split"` on CPU, where it was ~10x faster than XLA's CPU grouped convolution; `"native"`
       (`feature_group_count`) on GPU/TPU, which run a grouped convolution as one kernel instead of `groups`.
     An XLA-compiled TensorFlow step on a GPU can pass `implementation="native"` explicitly.
+    `"matmul"` is never chosen by `"auto"`: on that CPU it was the slowest everywhere (the `bench32` convolution,
+    batch 8, forward + R1 second-order backward, `benchmarks/grouped_conv_throughput.py`: PyTorch native 44 ms /
+    split 56 / matmul 346; JAX split 26 / matmul 109 / native 1133; TensorFlow split 88 / matmul 240).
     """
     if implementation != "auto":
         return implementation
@@ -41,6 +44,30 @@ def resolve_implementation(implementation, groups):
     return "split"
 
 
+def grouped_conv_as_matmul(inputs, kernel, groups):
+    """Stride-1 "same" grouped convolution as one batched matrix product over the groups (im2col).
+
+    Each group's `kh * kw` shifted windows of its input channels are laid side by side, `(G, N * H * W, kh * kw *
+    C_in / G)`, and multiplied by that group's kernel `(G, kh * kw * C_in / G, C_out / G)`. All three products of
+    the training step (the output, the input gradient and the kernel gradient, the latter a reduction over
+    `N * H * W`) are then plain batched matmuls, also in the second-order backward of R1/R2, instead of grouped
+    convolution kernels. Costs `kh * kw` times the input in memory.
+    """
+    kh, kw, group_in, filters = kernel.shape
+    _, height, width, _ = inputs.shape
+    group_out = filters // groups
+    x = ops.pad(inputs, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
+    x = ops.reshape(x, (-1, height + kh - 1, width + kw - 1, groups, group_in))
+    x = ops.transpose(x, (3, 0, 1, 2, 4))  # (G, N, H + kh - 1, W + kw - 1, C_in / G)
+    # Column (i * kw + j) * C_in / G + c holds channel c shifted by tap (i, j): the row order of the kernel below.
+    patches = ops.concatenate([x[:, :, i:i + height, j:j + width] for i in range(kh) for j in range(kw)], axis=-1)
+    patches = ops.reshape(patches, (groups, -1, kh * kw * group_in))
+    weights = ops.transpose(ops.reshape(kernel, (kh * kw * group_in, groups, group_out)), (1, 0, 2))
+    # einsum, not matmul: Keras' torch matmul computes float64 operands in float32.
+    outputs = ops.reshape(ops.einsum("gmk,gkd->gmd", patches, weights), (groups, -1, height, width, group_out))
+    return ops.reshape(ops.transpose(outputs, (1, 2, 3, 0, 4)), (-1, height, width, filters))
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GroupedConv2D(keras.layers.Layer):
     """Grouped 2-D convolution (stride 1, zero "same" padding, odd kernel) with first- and second-order gradients.
@@ -50,10 +77,12 @@ class GroupedConv2D(keras.layers.Layer):
     and JAX `feature_group_count`. The kernel has Keras' layout `(kh, kw, C_in / groups, C_out)`, so a PyTorch
     weight `[C_out, C_in / groups, kh, kw]` loads with `transpose(2, 3, 1, 0)`.
 
-    Implementations (both compute the same function; the choice is made when the layer is called):
+    Implementations (all compute the same function; the choice is made when the layer is called):
     - `"native"`: `keras.ops.conv` with the grouped kernel. Differentiates to any order on JAX and PyTorch, and on
       TensorFlow only under XLA (TensorFlow's grouped conv has no CPU gradient otherwise).
     - `"split"`: one ungrouped `keras.ops.conv` per group, concatenated. Differentiates to any order everywhere.
+    - `"matmul"`: the shifted windows of each group as columns of one batched matmul (`grouped_conv_as_matmul`).
+      Differentiates to any order everywhere; uses `kh * kw` times the input's memory.
     - `"auto"` (default): `"native"` on PyTorch and on JAX with a GPU/TPU, `"split"` on TensorFlow and on JAX on
       CPU (see `resolve_implementation`).
 
@@ -64,7 +93,7 @@ class GroupedConv2D(keras.layers.Layer):
         use_bias: whether to add a per-channel bias.
         kernel_initializer: initializer of the `(kh, kw, C_in / groups, filters)` kernel.
         bias_initializer: initializer of the bias.
-        implementation: one of `"auto"`, `"native"`, `"split"`.
+        implementation: one of `"auto"`, `"native"`, `"split"`, `"matmul"`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Examples:
@@ -131,6 +160,8 @@ class GroupedConv2D(keras.layers.Layer):
         kernel = ops.cast(self.kernel, inputs.dtype)
         if implementation == "native" or self.groups == 1:
             outputs = conv2d_same(inputs, kernel)
+        elif implementation == "matmul":
+            outputs = grouped_conv_as_matmul(inputs, kernel, self.groups)
         else:
             pairs = zip(ops.split(inputs, self.groups, axis=-1), ops.split(kernel, self.groups, axis=-1))
             outputs = ops.concatenate([ops.conv(x, k, padding="same") for x, k in pairs], axis=-1)

@@ -143,7 +143,7 @@ class ResidualBlock(keras.layers.Layer):
         total_blocks: `L`, the number of residual blocks in the whole network (sets the init gain).
         expansion_factor: `E / C`.
         kernel_size: odd size of the grouped convolution.
-        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"` or `"split"`).
+        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"` or `"matmul"`).
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Examples:

@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import sys
 
 import pytest
 
@@ -9,7 +10,9 @@ BENCHMARKS_DIR = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def load_benchmark(name):
-    """Imports `benchmarks/<name>.py` as a module (once per session)."""
+    """Imports `benchmarks/<name>.py` as a module, with the folder importable as when the script runs."""
+    if str(BENCHMARKS_DIR) not in sys.path:
+        sys.path.append(str(BENCHMARKS_DIR))
     spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS_DIR / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -27,3 +30,8 @@ def stacked_mnist_smoke_run(stacked_mnist_benchmark, tmp_path_factory):
     output = tmp_path_factory.mktemp("stacked_mnist") / "smoke_runs"
     report = stacked_mnist_benchmark.main(["--smoke", "--configs", "rpgan_r1_r2", "--output", str(output)])
     return report, output
+
+
+@pytest.fixture(scope="session")
+def grouped_conv_benchmark():
+    return load_benchmark("grouped_conv_throughput")

@@ -8,7 +8,7 @@ from keras_gans.layers.grouped_conv import resolve_implementation
 from r3gan_gradients import r1_penalty_gradients
 
 BACKEND = keras.backend.backend()
-IMPLEMENTATIONS = ["native", "split", "auto"]
+IMPLEMENTATIONS = ["native", "split", "matmul", "auto"]
 
 
 def _layer_with_weight(weight, groups, implementation, bias=None):
@@ -36,8 +36,9 @@ def test_forward_matches_numpy_loops(implementation, groups, kernel_size, in_cha
     np.testing.assert_allclose(y, ref.grouped_conv(x, weight, groups, bias), atol=2e-5, rtol=1e-5)
 
 
-def test_kernel_layout_and_symbolic_shape():
-    layer = GroupedConv2D(32, 3, groups=4)
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_kernel_layout_and_symbolic_shape(implementation):
+    layer = GroupedConv2D(32, 3, groups=4, implementation=implementation)
     y = layer(keras.Input((8, 8, 16)))
     assert y.shape == (None, 8, 8, 32)
     assert tuple(layer.kernel.shape) == (3, 3, 4, 32)
@@ -52,7 +53,7 @@ def test_auto_implementation_per_backend():
     assert resolve_implementation("split", groups=4) == "split"
 
 
-@pytest.mark.parametrize("implementation", ["native", "split"])
+@pytest.mark.parametrize("implementation", ["native", "split", "matmul"])
 def test_first_and_second_order_gradients_match_closed_form(implementation):
     """R1-style double backprop: penalty = ||d sum(c * lrelu(conv(x))) / dx||^2, gradient w.r.t. the kernel.
 
@@ -80,8 +81,9 @@ def test_first_and_second_order_gradients_match_closed_form(implementation):
     np.testing.assert_allclose(kernel_grad.transpose(3, 2, 0, 1), expected, atol=1e-4, rtol=1e-5)
 
 
-def test_second_order_gradients_match_finite_differences():
-    """Directional central differences of the R1-style penalty in float64, kernel and bias, "split" path.
+@pytest.mark.parametrize("implementation", ["split", "matmul"])
+def test_second_order_gradients_match_finite_differences(implementation):
+    """Directional central differences of the R1-style penalty in float64, kernel and bias.
 
     JAX computes float64 only with x64 enabled for the whole process, so on JAX the reference is the native
     grouped conv instead (its gradients are checked against the closed form above, and the cross-backend test
@@ -98,7 +100,7 @@ def test_second_order_gradients_match_finite_differences():
         layer.bias.assign(bias.astype(dtype))
         return layer
 
-    layer = make("split")
+    layer = make(implementation)
     inputs, cotangent = x.astype(dtype), cot.astype(dtype)
     _, _, grads = r1_penalty_gradients(layer, inputs, cotangent)
     if BACKEND == "jax":

@@ -41,7 +41,7 @@ class R3GANDiscriminator(keras.Model):
         image_channels: input channels.
         kernel_size: kernel size of the grouped convolutions.
         bfloat16_stages: stage indices (generator order) that compute in bfloat16.
-        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`).
+        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`, `"matmul"`).
         **kwargs: standard `keras.Model` arguments.
 
     Call arguments:

@@ -40,7 +40,7 @@ class R3GANGenerator(keras.Model):
         image_channels: output channels.
         kernel_size: kernel size of the grouped convolutions.
         bfloat16_stages: stage indices (4x4 stage = 0, negatives from the top) that compute in bfloat16.
-        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`).
+        conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`, `"matmul"`).
         **kwargs: standard `keras.Model` arguments (`name`, `dtype`, ...).
 
     Call arguments:
