@@ -58,7 +58,9 @@ class GAN(GANTrainStep, keras.Model):
     `image_shape` `(H, W, C)`, and `call(z, labels=None, training=None)` returns float NHWC images. The
     discriminator has `num_classes` and `image_shape` and `call(images, labels=None, training=None)` returns logits
     `(N,)`, or `(scores (N,), class_logits (N, K))` for an AC-GAN discriminator (ProGAN's conditional loss). Labels
-    reaching the networks are one-hot float32.
+    reaching the networks are one-hot float32. A discriminator whose samples do not interact (no minibatch
+    statistics) may set `batch_independent = True`: the step then scores a real and a fake batch of the same dtype
+    in one call instead of two (same values, half the calls).
 
     Data. `fit()` takes images `(N, H, W, C)` (uint8 in [0, 255], mapped by `x / 127.5 - 1`, or float in [-1, 1])
     and, for conditional networks, labels (class ids `(N,)` or one-hot `(N, K)`): NumPy arrays (`fit(x, y)`),

@@ -126,14 +126,24 @@ class GANTrainStep:
         return keras.random.uniform((batch_size, 1, 1, 1), dtype="float32", seed=seed)
 
     # ------------------------------------------------------------------ discriminator forward
-    def _d_forward(self, d_values, images, labels, d_state, augment_probability):
-        """D(Aug(x)) via stateless calls. Returns `(scores f32 (N,), (class_logits, new_state))`."""
+    def _d_forward(self, d_values, images, labels, d_state, augment_probability, parts=1):
+        """D(Aug(x)) via stateless calls. Returns `(scores f32 (N,), (class_logits, new_state))`.
+
+        `parts=2`: `images` are two equal batches side by side (see `_pair_in_one_pass`), augmented one after the
+        other as two separate calls would, then scored by one discriminator call.
+        """
         d_nt, aug_nt = d_state
         if self.augment_pipeline is not None:
             # compile() checks that the pipeline has no trainable weights.
-            images, aug_nt = self.augment_pipeline.stateless_call(
-                [], aug_nt, images, probability=augment_probability, training=True
-            )
+            size = ops.shape(images)[0] // parts
+            pieces = [images[i * size:(i + 1) * size] for i in range(parts)] if parts > 1 else [images]
+            augmented = []
+            for piece in pieces:
+                piece, aug_nt = self.augment_pipeline.stateless_call(
+                    [], aug_nt, piece, probability=augment_probability, training=True
+                )
+                augmented.append(piece)
+            images = ops.concatenate(augmented, axis=0) if parts > 1 else augmented[0]
         out, d_nt = self.discriminator.stateless_call(d_values, d_nt, images, labels=labels, training=True)
         if isinstance(out, (tuple, list)):
             scores, class_logits = out
@@ -142,11 +152,11 @@ class GANTrainStep:
         scores = ops.cast(ops.reshape(scores, (-1,)), "float32")
         return scores, (class_logits, (d_nt, aug_nt))
 
-    def _d_forward_with_gradient(self, d_values, images, labels, d_state, p, scale):
+    def _d_forward_with_gradient(self, d_values, images, labels, d_state, p, scale, parts=1):
         """Forward plus the differentiable input gradient of the summed scores (divided by `scale`)."""
 
         def fn(x):
-            scores, aux = self._d_forward(d_values, x, labels, d_state, p)
+            scores, aux = self._d_forward(d_values, x, labels, d_state, p, parts)
             return (scores * scale if scale is not None else scores), (scores, aux)
 
         (_, (scores, aux)), grad = value_and_input_gradient(fn, images, has_aux=True)
@@ -158,26 +168,68 @@ class GANTrainStep:
     def _input_gradient_only(self, d_values, images, labels, d_state, p, scale):
         return self._d_forward_with_gradient(d_values, images, labels, d_state, p, scale)[2]
 
+    def _pair_in_one_pass(self, first, second, hp):
+        """Whether D scores two batches as one batch of twice the size (one pass instead of two).
+
+        Only in an eager step (PyTorch, `run_eagerly`), where every discriminator call costs host work and kernel
+        launches per layer and one call on both batches halves them (bench32 structure at width 16, batch 1, on a
+        CPU: 3,976 -> 2,654 ATen ops per step). A compiled step has no such cost per call, and on a CPU the
+        doubled batch was slower there (JAX bench32, batch 8: 700-740 -> 800-850 ms per step). Also only for a
+        discriminator that declares `batch_independent = True` (no statistic across samples, e.g. no minibatch
+        stddev, so each sample's score and input gradient do not depend on the others) and batches of one dtype
+        (a bfloat16 fake batch keeps its own pass, as R3GAN computes R2 on it).
+        """
+        return (hp["eager"] and bool(getattr(self.discriminator, "batch_independent", False))
+                and keras.backend.standardize_dtype(first.dtype) == keras.backend.standardize_dtype(second.dtype))
+
+    def _d_forward_pair(self, d_values, first, second, labels, d_state, p, scale, with_gradient):
+        """D on `first` and `second` (equal batch sizes, same labels) in one call, as if called on each in turn.
+
+        Returns `((scores, class_logits, input_gradient) of first, the same of second, new_state)`; the gradients
+        are None without `with_gradient`.
+        """
+        images = ops.concatenate([first, second], axis=0)
+        both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
+        grad = None
+        if with_gradient:
+            scores, (class_logits, d_state), grad = self._d_forward_with_gradient(
+                d_values, images, both_labels, d_state, p, scale, parts=2
+            )
+        else:
+            scores, (class_logits, d_state) = self._d_forward(d_values, images, both_labels, d_state, p, parts=2)
+        n = ops.shape(first)[0]
+
+        def halves(t):
+            return (None, None) if t is None else (t[:n], t[n:])
+
+        (s1, s2), (c1, c2), (g1, g2) = halves(scores), halves(class_logits), halves(grad)
+        return (s1, c1, g1), (s2, c2, g2), d_state
+
     # ------------------------------------------------------------------ D loss
     def _discriminator_loss(self, d_values, d_state, reals, fakes, labels, alpha, hp, scale):
         cfg = self._train_config
         p = hp["augment_probability"]
         lazy = cfg["penalty_interval"] > 1
         terms = {}
-        state_before_real = d_state
-        if cfg["use_r1"] and not lazy:
-            real_scores, (real_cls, d_state), r1_grad = self._d_forward_with_gradient(
-                d_values, reals, labels, d_state, p, scale
+        state_before_real = state_before_fake = d_state  # the lazy penalties re-run their pass from these
+        if not lazy and cfg["use_r1"] == cfg["use_r2"] and self._pair_in_one_pass(reals, fakes, hp):
+            (real_scores, real_cls, r1_grad), (fake_scores, fake_cls, r2_grad), d_state = self._d_forward_pair(
+                d_values, reals, fakes, labels, d_state, p, scale, with_gradient=cfg["use_r1"]
             )
         else:
-            real_scores, (real_cls, d_state) = self._d_forward(d_values, reals, labels, d_state, p)
-        state_before_fake = d_state
-        if cfg["use_r2"] and not lazy:
-            fake_scores, (fake_cls, d_state), r2_grad = self._d_forward_with_gradient(
-                d_values, fakes, labels, d_state, p, scale
-            )
-        else:
-            fake_scores, (fake_cls, d_state) = self._d_forward(d_values, fakes, labels, d_state, p)
+            if cfg["use_r1"] and not lazy:
+                real_scores, (real_cls, d_state), r1_grad = self._d_forward_with_gradient(
+                    d_values, reals, labels, d_state, p, scale
+                )
+            else:
+                real_scores, (real_cls, d_state) = self._d_forward(d_values, reals, labels, d_state, p)
+            state_before_fake = d_state
+            if cfg["use_r2"] and not lazy:
+                fake_scores, (fake_cls, d_state), r2_grad = self._d_forward_with_gradient(
+                    d_values, fakes, labels, d_state, p, scale
+                )
+            else:
+                fake_scores, (fake_cls, d_state) = self._d_forward(d_values, fakes, labels, d_state, p)
 
         adversarial = self._adversarial_loss.discriminator_loss(real_scores, fake_scores)
         total = _mean(adversarial)
@@ -348,6 +400,7 @@ class GANTrainStep:
 
         images_seen, step = state.read([self._images_seen, self.optimizer.iterations])
         hp = self._hyperparameters(state, images_seen, step, global_d_batch)
+        hp["eager"] = is_concrete(images)  # Python bool: whether this step runs op by op (see _pair_in_one_pass)
         self._set_optimizer_hyperparameters(state, images_seen)
 
         seed_state = self._seed_generator.state
@@ -433,10 +486,15 @@ class GANTrainStep:
 
         def g_loss_fn(g_values, g_nt, d_state):
             fake, g_nt = G.stateless_call(g_values, g_nt, z_g, labels=g_labels, training=True)
-            fake_scores, (fake_cls, d_state) = self._d_forward(d_values, fake, g_labels, d_state, p)
             real_scores = None
-            if g_images is not None:
-                real_scores, (_, d_state) = self._d_forward(d_values, g_images, g_labels, d_state, p)
+            if g_images is not None and self._pair_in_one_pass(fake, g_images, hp):
+                (fake_scores, fake_cls, _), (real_scores, _, _), d_state = self._d_forward_pair(
+                    d_values, fake, g_images, g_labels, d_state, p, None, with_gradient=False
+                )
+            else:
+                fake_scores, (fake_cls, d_state) = self._d_forward(d_values, fake, g_labels, d_state, p)
+                if g_images is not None:
+                    real_scores, (_, d_state) = self._d_forward(d_values, g_images, g_labels, d_state, p)
             adversarial = self._adversarial_loss.generator_loss(fake_scores, real_scores)
             total = _mean(adversarial)
             terms = {"g_adversarial": total}

@@ -384,6 +384,57 @@ def test_lazy_regularization_evaluates_penalties_every_k_steps_with_weight_k():
         np.testing.assert_allclose(float(logs["d_loss"]), expected, rtol=1e-5)
 
 
+# ---------------------------------------------------------------------------------------------------- one D call
+class _RecordingDiscriminator(TinyDiscriminator):
+    """Records the batch size of every discriminator call (at tracing when the step is compiled)."""
+
+    batch_sizes = None
+
+    def call(self, images, labels=None, training=None):
+        if self.batch_sizes is not None:
+            self.batch_sizes.append(images.shape[0])
+        return super().call(images, labels=labels, training=training)
+
+
+def _two_steps(loss, penalties, batch_independent, run_eagerly=True):
+    keras.utils.set_random_seed(4)
+    g = TinyGenerator(num_classes=3)
+    d = _RecordingDiscriminator(num_classes=3)
+    d.batch_independent = batch_independent
+    gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=9), seed=11)
+    # SGD: Adam would turn the float32 round-off of RpGAN's zero gradient of D's head bias into +-lr steps.
+    gan.compile(loss=loss, augment_probability=0.5, generator_optimizer=keras.optimizers.SGD(0.01),
+                discriminator_optimizer=keras.optimizers.SGD(0.01), run_eagerly=run_eagerly, **penalties)
+    d.batch_sizes = []  # the calls of the training steps only
+    labels = np.arange(16) % 3
+    history = gan.fit(uint8_images(16), labels, batch_size=8, shuffle=False, verbose=0)
+    return gan, history.history, set(d.batch_sizes)
+
+
+@pytest.mark.parametrize("loss, penalties", [("rpgan", dict(r1_gamma=1.0, r2_gamma=2.0)), ("nonsaturating", {})])
+def test_a_batch_independent_discriminator_scores_reals_and_fakes_in_one_call(loss, penalties):
+    """In an eager step: same losses, penalties and updated weights as one call per batch (conditional, with
+    augmentation)."""
+    separate, separate_logs, separate_sizes = _two_steps(loss, penalties, batch_independent=False)
+    paired, paired_logs, paired_sizes = _two_steps(loss, penalties, batch_independent=True)
+    # rpgan splits each fit batch into a D half and a G half and pairs them in both phases; the non-saturating G
+    # phase scores fakes only.
+    half = 4 if loss == "rpgan" else 8
+    assert separate_sizes == {half} and paired_sizes == ({2 * half} if loss == "rpgan" else {half, 2 * half})
+    assert sorted(paired_logs) == sorted(separate_logs)
+    for key, values in separate_logs.items():
+        np.testing.assert_allclose(paired_logs[key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    expected, got = _state(separate), _state(paired)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_a_compiled_step_calls_the_discriminator_per_batch():
+    """Pairing saves host work per call, which a compiled step does not pay (PyTorch steps always run eagerly)."""
+    _, _, sizes = _two_steps("rpgan", dict(r1_gamma=1.0, r2_gamma=1.0), batch_independent=True, run_eagerly=False)
+    assert sizes == ({8} if BACKEND == "torch" else {4})
+
+
 # ---------------------------------------------------------------------------------------------------- compile modes
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_fit_with_and_without_jit_compile(jit_compile):

@@ -30,6 +30,9 @@ class R3GANDiscriminator(keras.Model):
     highest-resolution stages, as in the official layout); the input 1x1 conv runs in the policy of the
     highest-resolution stage. Logits are always float32.
 
+    No statistic crosses samples (`batch_independent = True`), so `GAN` scores the real and fake batches of a
+    step in one call.
+
     Args:
         widths: channels per stage, from the 4x4 stage up.
         cardinalities: groups of the residual blocks' 3x3 conv, per stage (or one int for all).
@@ -58,6 +61,8 @@ class R3GANDiscriminator(keras.Model):
     logits = d(np.zeros((2, 16, 16, 3), "float32"))  # (2,)
     ```
     """
+
+    batch_independent = True
 
     def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, num_classes=0,
                  embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
