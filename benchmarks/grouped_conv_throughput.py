@@ -36,6 +36,7 @@ from keras_gans.backend import value_and_grad
 from keras_gans.layers import GroupedConv2D
 from keras_gans.layers.grouped_conv import IMPLEMENTATIONS
 from train_throughput import device_name
+from train_throughput import set_gpu_math
 
 # name -> (height = width, channels, groups) of the grouped convolution.
 SHAPES = {"cifar10": (32, 1536, 96), "bench32": (32, 256, 8)}
@@ -112,16 +113,7 @@ def main():
     if unknown or args.batch < 1 or args.steps < 1 or args.warmup < 0:
         parser.error(f"unknown implementations {unknown}, or a non-positive --batch/--steps, or negative --warmup.")
     backend = keras.backend.backend()
-    if backend == "torch":
-        import torch
-
-        torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
-        if args.tf32 != "default":
-            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
-    elif backend == "jax" and args.tf32 != "default":
-        import jax
-
-        jax.config.update("jax_default_matmul_precision", "tensorfloat32" if args.tf32 == "on" else "float32")
+    set_gpu_math(args.tf32, args.cudnn_benchmark)
     size, channels, groups = SHAPES[args.shape]
     results = {}
     for name in implementations:

@@ -184,6 +184,21 @@ def _time_queued_steps(gan, data, labels, steps):
     return (time.perf_counter() - start) / steps
 
 
+def set_gpu_math(tf32, cudnn_benchmark):
+    """Float32 math on GPUs (`tf32`: "default", "on" or "off") and PyTorch's cuDNN autotuning, process-wide."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        torch.backends.cudnn.benchmark = bool(cudnn_benchmark)
+        if tf32 != "default":
+            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = tf32 == "on"
+    elif backend == "jax" and tf32 != "default":
+        import jax
+
+        jax.config.update("jax_default_matmul_precision", "tensorfloat32" if tf32 == "on" else "float32")
+
+
 def device_name():
     """The first device of the active backend, in words."""
     backend = keras.backend.backend()
@@ -224,18 +239,11 @@ def main():
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 0:
         parser.error("--steps must be at least 1 and --warmup at least 0.")
-    if keras.backend.backend() == "torch":
+    set_gpu_math(args.tf32, args.cudnn_benchmark)
+    if args.threads and keras.backend.backend() == "torch":
         import torch
 
-        torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
-        if args.tf32 != "default":
-            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
-        if args.threads:
-            torch.set_num_threads(args.threads)
-    elif keras.backend.backend() == "jax" and args.tf32 != "default":
-        import jax
-
-        jax.config.update("jax_default_matmul_precision", "tensorfloat32" if args.tf32 == "on" else "float32")
+        torch.set_num_threads(args.threads)
     if args.float32_stages:
         R3GAN_OVERRIDES["bfloat16_stages"] = []
     if args.conv_implementation:

@@ -356,14 +356,14 @@ class GANTrainStep:
                 state.write(variables, [ops.cast(value, v.dtype) for v in variables])
 
     # ------------------------------------------------------------------ the step
-    def _count_images_on_host(self, new_images_seen, added):
+    def _count_images_on_host(self, new_images_seen, added, eager):
         """Keeps `_host_images_seen` equal to `images_seen` while the step runs eagerly (PyTorch, `run_eagerly`).
 
         Callbacks read the host copy (`keras_gans.callbacks.every_n_images`) instead of the device value, which
         would make the host wait for every step. A traced step (jit, tf.function) runs this once, at tracing, so
         there the copy is dropped and callbacks read the device.
         """
-        if not (is_concrete(new_images_seen) and isinstance(added, int)) or self._replicas.share_one_model:
+        if not (eager and isinstance(added, int)) or self._replicas.share_one_model:
             self._host_images_seen = None
         elif self._host_images_seen is None:
             # Once per fit(). Not from the value read before the update: PyTorch variables update in place.
@@ -431,7 +431,7 @@ class GANTrainStep:
             self._update_ema(state, hp["ema_beta"])
         new_images_seen = images_seen + ops.cast(global_d_batch, "int32")
         state.write([self._images_seen, self.optimizer.iterations], [new_images_seen, step + 1])
-        self._count_images_on_host(new_images_seen, global_d_batch)
+        self._count_images_on_host(new_images_seen, global_d_batch, hp["eager"])
 
         # ---- metrics
         values = {k: logs.pop(k) for k in list(logs) if k.startswith("term:")}
