@@ -13,6 +13,11 @@ and the forward pass alone, `forward_ms`, for each implementation (`native`: one
 on GPUs; `split`: one dense convolution per group; `matmul`: the shifted windows of each group as the columns of one
 batched matmul), so that the choice of `implementation="auto"` per backend and device rests on measurements.
 
+On PyTorch `native` takes the convolution of `keras_gans.backend.torch_convolution`, whose gradients of every order
+are single grouped kernels; with `--torch-builtin` it runs `torch.nn.functional.conv2d` and PyTorch's own
+second-order backward (one convolution per group for the kernel gradient) instead, reported as
+`native_torch_builtin`. Compare the two in separate runs: a second measurement in one process is faster.
+
 Shapes: `cifar10` is the largest grouped convolution of the paper's CIFAR-10 model (32 x 32, 1536 channels, 96
 groups), `bench32` that of the `bench32` benchmark config (32 x 32, 256 channels, 8 groups); `--batch` sets N.
 
@@ -20,10 +25,11 @@ Usage:
 
     KERAS_BACKEND=torch python benchmarks/grouped_conv_throughput.py --shape cifar10 --batch 64
         [--implementations native,split,matmul] [--steps 10] [--warmup 2] [--dtype float32|bfloat16]
-        [--tf32 default|on|off] [--cudnn-benchmark]
+        [--tf32 default|on|off] [--cudnn-benchmark] [--torch-builtin]
 """
 
 import argparse
+import contextlib
 import json
 import time
 
@@ -95,6 +101,23 @@ def measure(implementation, size, channels, groups, batch, dtype, steps, warmup)
     }
 
 
+@contextlib.contextmanager
+def torch_builtin_convolution():
+    """PyTorch only: `conv2d_same` runs `torch.nn.functional.conv2d` and its built-in backward passes meanwhile."""
+    import torch.nn.functional as F
+
+    from keras_gans.backend import convolution
+
+    def builtin(x, w, groups):
+        return F.conv2d(x, w, padding=(w.shape[2] // 2, w.shape[3] // 2), groups=groups)
+
+    original, convolution.conv2d_same_nchw = convolution.conv2d_same_nchw, builtin
+    try:
+        yield
+    finally:
+        convolution.conv2d_same_nchw = original
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", default="bench32", choices=sorted(SHAPES))
@@ -107,6 +130,8 @@ def main():
     parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
     parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
                         help="float32 math on GPUs, as in train_throughput.py")
+    parser.add_argument("--torch-builtin", action="store_true",
+                        help="PyTorch: time native with PyTorch's own convolution backward")
     args = parser.parse_args()
     implementations = [name.strip() for name in args.implementations.split(",") if name.strip()]
     unknown = [name for name in implementations if name not in IMPLEMENTATIONS or name == "auto"]
@@ -116,12 +141,15 @@ def main():
     set_gpu_math(args.tf32, args.cudnn_benchmark)
     size, channels, groups = SHAPES[args.shape]
     results = {}
-    for name in implementations:
-        if backend == "tensorflow" and name == "native":
-            # TensorFlow's grouped conv has no gradient outside XLA on CPU (see GroupedConv2D).
-            results[name] = {"error": "needs XLA on TensorFlow; not timed"}
-            continue
-        results[name] = measure(name, size, channels, groups, args.batch, args.dtype, args.steps, args.warmup)
+    builtin = args.torch_builtin and backend == "torch"
+    with torch_builtin_convolution() if builtin else contextlib.nullcontext():
+        for name in implementations:
+            key = "native_torch_builtin" if builtin and name == "native" else name
+            if backend == "tensorflow" and name == "native":
+                # TensorFlow's grouped conv has no gradient outside XLA on CPU (see GroupedConv2D).
+                results[key] = {"error": "needs XLA on TensorFlow; not timed"}
+                continue
+            results[key] = measure(name, size, channels, groups, args.batch, args.dtype, args.steps, args.warmup)
     print(json.dumps({
         "backend": backend,
         "device": device_name(),

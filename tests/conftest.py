@@ -26,6 +26,9 @@ import pytest  # noqa: E402
 # Tests under tests/cross_backend/ start one subprocess per backend and compare them, so they are inherently
 # multi-backend: they run once, in the TensorFlow pass of the suite, instead of three times.
 collect_ignore = [] if keras.backend.backend() == "tensorflow" else ["cross_backend"]
+# The PyTorch autograd functions are tested with PyTorch's gradcheck; conv2d_same itself is tested on every backend.
+if keras.backend.backend() != "torch":
+    collect_ignore.append("backend/test_torch_convolution.py")
 
 
 def pytest_report_header(config):

@@ -4,8 +4,9 @@
 
 `keras.ops.conv` on PyTorch copies NHWC inputs into NCHW, then into channels-last memory, and the kernel likewise,
 on every call (and the autograd graph copies back). An NHWC-contiguous tensor viewed as NCHW already *is* a
-channels-last tensor, which cuDNN convolves directly; this function passes such views. JAX and TensorFlow use
-`keras.ops.conv` unchanged.
+channels-last tensor, which cuDNN convolves directly; this function passes such views, to the convolution of
+`torch_convolution` whose second-order gradients are grouped kernels instead of PyTorch's one convolution per
+group. JAX and TensorFlow use `keras.ops.conv` unchanged.
 
 `cached_constant`: a NumPy constant as a tensor of a given dtype, made once per device and dtype on PyTorch (a
 host-to-device copy inside every call would also make the host wait for the GPU).
@@ -18,6 +19,8 @@ _BACKEND = keras.backend.backend()
 
 if _BACKEND == "torch":
     import torch
+
+    from keras_gans.backend.torch_convolution import conv2d_same_nchw
 
 _CONSTANTS = {}
 
@@ -33,9 +36,7 @@ def conv2d_same(inputs, kernel):
     inputs = ops.convert_to_tensor(inputs)
     kernel = ops.convert_to_tensor(kernel)
     groups = inputs.shape[-1] // kernel.shape[2]
-    outputs = torch.nn.functional.conv2d(
-        inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), padding=(kh // 2, kw // 2), groups=groups
-    )
+    outputs = conv2d_same_nchw(inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), groups)
     return outputs.permute(0, 2, 3, 1)
 
 

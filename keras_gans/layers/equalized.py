@@ -14,6 +14,7 @@ import math
 import keras
 from keras import ops
 
+from keras_gans.backend.convolution import conv2d_same
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.resampling import NearestUpsample2D
 from keras_gans.layers.shape_validation import check_image_shape
@@ -269,7 +270,7 @@ class EqualizedConv2D(keras.layers.Layer):
         else:
             if self.resample == "up":
                 inputs = self.upsample(inputs)
-            outputs = ops.conv(inputs, kernel, strides=1, padding="same")
+            outputs = conv2d_same(inputs, kernel)
             if self.resample == "down":
                 outputs = self.downsample(outputs)
         if self.use_bias:

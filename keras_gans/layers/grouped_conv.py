@@ -23,7 +23,7 @@ def resolve_implementation(implementation, groups):
 
     Measured on a 2-core CPU with the `bench32` discriminator (cardinality 8), batch 8, one R1 double-backprop
     gradient step:
-    - PyTorch: `"native"` (`conv2d(groups=...)`, differentiable to any order; ~3x faster than `"split"`).
+    - PyTorch: `"native"` (`conv2d(groups=...)`, differentiable to any order; faster than `"split"`).
     - TensorFlow: `"split"` for `groups > 1`. TensorFlow's grouped `conv2d` has no CPU gradient outside XLA, and
       whether a step is XLA-compiled is not visible from `keras.ops`; `"split"` was also ~30x faster than the
       XLA-compiled native grouped conv.
@@ -31,8 +31,8 @@ def resolve_implementation(implementation, groups):
       (`feature_group_count`) on GPU/TPU, which run a grouped convolution as one kernel instead of `groups`.
     An XLA-compiled TensorFlow step on a GPU can pass `implementation="native"` explicitly.
     `"matmul"` is never chosen by `"auto"`: on that CPU it was the slowest everywhere (the `bench32` convolution,
-    batch 8, forward + R1 second-order backward, `benchmarks/grouped_conv_throughput.py`: PyTorch native 44 ms /
-    split 56 / matmul 346; JAX split 26 / matmul 109 / native 1133; TensorFlow split 88 / matmul 240).
+    batch 8, forward + R1 second-order backward, `benchmarks/grouped_conv_throughput.py`: PyTorch native 31-35 ms
+    / split 36-46 / matmul 346; JAX split 26 / matmul 109 / native 1133; TensorFlow split 88 / matmul 240).
     """
     if implementation != "auto":
         return implementation
@@ -79,7 +79,8 @@ class GroupedConv2D(keras.layers.Layer):
 
     Implementations (all compute the same function; the choice is made when the layer is called):
     - `"native"`: `keras.ops.conv` with the grouped kernel. Differentiates to any order on JAX and PyTorch, and on
-      TensorFlow only under XLA (TensorFlow's grouped conv has no CPU gradient otherwise).
+      TensorFlow only under XLA (TensorFlow's grouped conv has no CPU gradient otherwise). On PyTorch it runs
+      `keras_gans.backend.torch_convolution`, whose gradients of every order are single grouped kernels.
     - `"split"`: one ungrouped `keras.ops.conv` per group, concatenated. Differentiates to any order everywhere.
     - `"matmul"`: the shifted windows of each group as columns of one batched matmul (`grouped_conv_as_matmul`).
       Differentiates to any order everywhere; uses `kh * kw` times the input's memory.

@@ -1,9 +1,14 @@
-"""`conv2d_same` against a float64 NumPy grouped convolution, on every backend (PyTorch takes its own path)."""
+"""`conv2d_same` and its first and second-order gradients against float64 NumPy loops, on every backend (PyTorch
+takes its own path, `keras_gans.backend.torch_convolution`)."""
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
 
+import r3gan_numpy_reference as ref
+from keras_gans.backend import input_gradient
+from keras_gans.backend import value_and_grad
 from keras_gans.backend.convolution import conv2d_same
 
 
@@ -32,3 +37,44 @@ def test_conv2d_same_matches_numpy(kernel_size, groups):
     assert got.shape == (2, 6, 5, 12)
     np.testing.assert_allclose(got, numpy_grouped_conv_same(x.astype("float64"), k.astype("float64")),
                                rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel_size,groups", [(3, 2), (3, 1), (1, 4)])
+def test_conv2d_same_second_order_gradients_match_closed_form(kernel_size, groups):
+    """Double backprop through `conv2d_same` in every input: the penalty `p = |dF/dx|^2` of the smooth
+    `F(x, w) = sum(c * conv(x, w)^2)`, differentiated in `x` and `w`, against NumPy loops.
+
+    With `A = conv^T diag(2c) conv` (self-adjoint, linear in x): `g = dF/dx = A x`, `dp/dx = 2 A g` and
+    `dp/dw = 2 W(x, 2c * conv(g)) + 2 W(g, 2c * conv(x))`, `W(u, m) = d<m, conv(u; w)>/dw`. Every path of a
+    second-order convolution backward is used (on PyTorch: each function of `torch_convolution`). TensorFlow's
+    grouped conv has gradients on CPU only under XLA, so there it runs `jit_compile=True`.
+    """
+    rng = np.random.default_rng(groups * 10 + kernel_size)
+    x = rng.normal(size=(2, 5, 4, 8)).astype("float32")
+    kernel = (rng.normal(size=(kernel_size, kernel_size, 8 // groups, 12)) * 0.3).astype("float32")
+    c = rng.normal(size=(2, 5, 4, 12)).astype("float32")
+    cotangent = ops.convert_to_tensor(c)
+
+    def penalty(params):
+        x, kernel = params
+        g = input_gradient(lambda t: cotangent * conv2d_same(t, kernel) ** 2, x)
+        return ops.sum(g * g), g
+
+    run = value_and_grad(penalty, has_aux=True)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # TensorFlow only: its grouped conv gradient needs XLA on CPU.
+
+        run = tf.function(run, jit_compile=True)
+    (value, g), (dx, dkernel) = run([ops.convert_to_tensor(x), ops.convert_to_tensor(kernel)])
+
+    x64, w64, c64 = x.astype("float64"), kernel.astype("float64").transpose(3, 2, 0, 1), c.astype("float64")
+    A = lambda u: ref.grouped_conv_input_adjoint(2 * c64 * ref.grouped_conv(u, w64, groups), w64, groups)  # noqa: E731
+    W = lambda u, m: ref.grouped_conv_weight_gradient(u, m, w64.shape, groups)  # noqa: E731
+    expected_g = A(x64)
+    expected_dkernel = (2 * W(x64, 2 * c64 * ref.grouped_conv(expected_g, w64, groups))
+                        + 2 * W(expected_g, 2 * c64 * ref.grouped_conv(x64, w64, groups)))
+    as64 = lambda t: np.asarray(ops.convert_to_numpy(t), "float64")  # noqa: E731
+    np.testing.assert_allclose(as64(g), expected_g, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(as64(value), np.sum(expected_g**2), rtol=1e-4)
+    np.testing.assert_allclose(as64(dx), 2 * A(expected_g), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(as64(dkernel).transpose(3, 2, 0, 1), expected_dkernel, rtol=1e-4, atol=1e-3)
