@@ -5,7 +5,7 @@ second-order backward. PyTorch's built-in one (`_convolution_double_backward`) c
 convolution's input gradient as a forward convolution over batch-transposed tensors, and for `groups > 1` as one
 such convolution per group: 96 launches for each grouped convolution of the paper's CIFAR-10 discriminator, each a
 kernel the size of the whole feature map with a 3x3 output. Here the three bilinear maps of a convolution are
-autograd functions whose backward passes are written with each other:
+one autograd function (`_ConvolutionProduct`, by `kind`) whose backward passes are written with each other:
 
     y  = conv(x, w)        d/dx: conv_input_grad(., w)    d/dw: conv_weight_grad(., x)
     gx = conv_input_grad(gy, w)     d/dgy: conv(., w)     d/dw: conv_weight_grad(gy, .)
@@ -16,7 +16,8 @@ A backward pass computes only the gradients its autograd task uses: an input gra
 gradient that PyTorch's own convolution backward also skips.
 
 Stride 1 and symmetric zero padding (`padding = (kh // 2, kw // 2)`, odd kernels) only: the convolutions of
-`GroupedConv2D`. Tensors are NCHW-shaped (channels-last views of NHWC tensors are fine).
+`GroupedConv2D` and of `EqualizedConv2D` without resampling. Tensors are NCHW-shaped (channels-last views of NHWC
+tensors are fine).
 """
 
 import torch
@@ -46,57 +47,53 @@ def _empty_like_layout(shape, like):
                        memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
 
-class _Conv(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, w, padding, groups):
-        ctx.save_for_backward(x, w)
-        ctx.padding, ctx.groups = padding, groups
-        return F.conv2d(x, w, padding=padding, groups=groups)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, w = ctx.saved_tensors
-        gx = _ConvInputGrad.apply(gy, w, ctx.padding, ctx.groups) if _computes_grad(ctx, 0) else None
-        gw = _ConvWeightGrad.apply(gy, x, w.shape, ctx.padding, ctx.groups) if _computes_grad(ctx, 1) else None
-        return gx, gw, None, None
-
-
-class _ConvInputGrad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, gy, w, padding, groups):
-        ctx.save_for_backward(gy, w)
-        ctx.padding, ctx.groups = padding, groups
+def _product(kind, a, b, spec):
+    """One of the three bilinear maps of the convolution `spec = (weight_shape, padding, groups)`:
+    `"output"` conv(x=a, w=b), `"input_grad"` conv_input_grad(gy=a, w=b), `"weight_grad"` conv_weight_grad(gy=a, x=b).
+    """
+    weight_shape, padding, groups = spec
+    if kind == "output":
+        return F.conv2d(a, b, padding=padding, groups=groups)
+    if kind == "input_grad":
         # The adjoint of a stride-1 convolution with padding k // 2 (odd k) is this transposed convolution.
-        return F.conv_transpose2d(gy, w, padding=padding, groups=groups)
+        return F.conv_transpose2d(a, b, padding=padding, groups=groups)
+    # Only the weight's shape, dtype and layout are read when just the weight gradient is asked for.
+    weight = _empty_like_layout(weight_shape, b)
+    return torch.ops.aten.convolution_backward(
+        a, b, weight, None, [1, 1], list(padding), [1, 1], False, [0, 0], groups, [False, True, False]
+    )[1]
+
+
+# kind -> how the gradients in its first and second operand are computed from the incoming gradient `g`:
+# (kind, first operand, second operand), operands named "g", "a" (the first input) or "b" (the second).
+_GRADIENTS = {
+    "output": (("input_grad", "g", "b"), ("weight_grad", "g", "a")),
+    "input_grad": (("output", "g", "b"), ("weight_grad", "a", "g")),
+    "weight_grad": (("output", "b", "g"), ("input_grad", "a", "g")),
+}
+
+
+class _ConvolutionProduct(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b, kind, spec):
+        ctx.save_for_backward(a, b)
+        ctx.kind, ctx.spec = kind, spec
+        return _product(kind, a, b, spec)
 
     @staticmethod
-    def backward(ctx, h):
-        gy, w = ctx.saved_tensors
-        ggy = _Conv.apply(h, w, ctx.padding, ctx.groups) if _computes_grad(ctx, 0) else None
-        gw = _ConvWeightGrad.apply(gy, h, w.shape, ctx.padding, ctx.groups) if _computes_grad(ctx, 1) else None
-        return ggy, gw, None, None
-
-
-class _ConvWeightGrad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, gy, x, weight_shape, padding, groups):
-        ctx.save_for_backward(gy, x)
-        ctx.padding, ctx.groups = padding, groups
-        # Only the weight's shape, dtype and layout are read when just the weight gradient is asked for.
-        weight = _empty_like_layout(weight_shape, x)
-        return torch.ops.aten.convolution_backward(
-            gy, x, weight, None, [1, 1], list(padding), [1, 1], False, [0, 0], groups, [False, True, False]
-        )[1]
-
-    @staticmethod
-    def backward(ctx, gw_grad):
-        gy, x = ctx.saved_tensors
-        ggy = _Conv.apply(x, gw_grad, ctx.padding, ctx.groups) if _computes_grad(ctx, 0) else None
-        gx = _ConvInputGrad.apply(gy, gw_grad, ctx.padding, ctx.groups) if _computes_grad(ctx, 1) else None
-        return ggy, gx, None, None, None
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        operands = {"g": g, "a": a, "b": b}
+        grads = [
+            _ConvolutionProduct.apply(operands[first], operands[second], kind, ctx.spec)
+            if _computes_grad(ctx, index) else None
+            for index, (kind, first, second) in enumerate(_GRADIENTS[ctx.kind])
+        ]
+        return grads[0], grads[1], None, None
 
 
 def conv2d_same_nchw(x, w, groups):
     """`F.conv2d(x, w, padding=(kh // 2, kw // 2), groups=groups)` for odd kernels, with one-kernel gradients of
     every order (see the module docstring)."""
-    return _Conv.apply(x, w, (w.shape[2] // 2, w.shape[3] // 2), groups)
+    spec = (tuple(w.shape), (w.shape[2] // 2, w.shape[3] // 2), groups)
+    return _ConvolutionProduct.apply(x, w, "output", spec)
