@@ -103,19 +103,21 @@ def measure(implementation, size, channels, groups, batch, dtype, steps, warmup)
 
 @contextlib.contextmanager
 def torch_builtin_convolution():
-    """PyTorch only: `conv2d_same` runs `torch.nn.functional.conv2d` and its built-in backward passes meanwhile."""
-    import torch.nn.functional as F
+    """PyTorch only: the NHWC convolutions of `keras_gans.backend.convolution` run `aten.convolution` with
+    PyTorch's built-in backward passes meanwhile."""
+    import torch
 
     from keras_gans.backend import convolution
 
-    def builtin(x, w, groups):
-        return F.conv2d(x, w, padding=(w.shape[2] // 2, w.shape[3] // 2), groups=groups)
+    def builtin(x, w, stride=1, padding=(0, 0), transposed=False, groups=1):
+        return torch.ops.aten.convolution(x, w, None, [stride, stride], list(padding), [1, 1], transposed, [0, 0],
+                                          groups)
 
-    original, convolution.conv2d_same_nchw = convolution.conv2d_same_nchw, builtin
+    original, convolution.convolution_nchw = convolution.convolution_nchw, builtin
     try:
         yield
     finally:
-        convolution.conv2d_same_nchw = original
+        convolution.convolution_nchw = original
 
 
 def main():

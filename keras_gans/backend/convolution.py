@@ -1,12 +1,15 @@
 """Convolution helpers for NHWC images that avoid per-call copies on PyTorch.
 
-`conv2d_same`: a stride-1 "same" 2-D convolution without layout copies.
+* `conv2d_same`: a stride-1 "same" 2-D convolution (odd kernels; grouped if the kernel says so).
+* `conv2d_padded`: a strided 2-D convolution after symmetric zero padding.
+* `conv_transpose2d_cropped`: a strided transposed 2-D convolution ("valid"), then a symmetric crop.
 
 `keras.ops.conv` on PyTorch copies NHWC inputs into NCHW, then into channels-last memory, and the kernel likewise,
 on every call (and the autograd graph copies back). An NHWC-contiguous tensor viewed as NCHW already *is* a
-channels-last tensor, which cuDNN convolves directly; this function passes such views, to the convolution of
-`torch_convolution` whose second-order gradients are grouped kernels instead of PyTorch's one convolution per
-group. JAX and TensorFlow use `keras.ops.conv` unchanged.
+channels-last tensor, which cuDNN convolves directly; these functions pass such views, to the convolution of
+`torch_convolution`, whose second-order gradients (R1, R2, WGAN-GP) are single kernels instead of PyTorch's
+per-group or whole-image convolutions, and whose padding and crop are part of the convolution. JAX and TensorFlow
+use `keras.ops` (their gradients are single kernels already).
 
 `cached_constant`: a NumPy constant as a tensor of a given dtype, made once per device and dtype on PyTorch (a
 host-to-device copy inside every call would also make the host wait for the GPU).
@@ -20,24 +23,48 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "torch":
     import torch
 
-    from keras_gans.backend.torch_convolution import conv2d_same_nchw
+    from keras_gans.backend.torch_convolution import convolution_nchw
 
 _CONSTANTS = {}
 
 
+def _torch_nchw(inputs, kernel, permutation):
+    """NCHW views of NHWC `inputs` and the kernel in PyTorch's layout, as tensors."""
+    inputs, kernel = ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel)
+    return inputs.permute(0, 3, 1, 2), kernel.permute(*permutation)
+
+
 def conv2d_same(inputs, kernel):
-    """Stride-1, "same"-padded convolution of NHWC `inputs` with an HWIO `kernel` (odd kernel sizes).
+    """Stride-1, "same"-padded convolution of NHWC `inputs` with an HWIO `kernel`.
 
     The number of groups is `C_in / kernel.shape[2]`, as in `keras.ops.conv`. Differentiable to any order.
     """
     kh, kw = kernel.shape[0], kernel.shape[1]
     if _BACKEND != "torch" or kh % 2 == 0 or kw % 2 == 0:
         return ops.conv(inputs, kernel, padding="same")
-    inputs = ops.convert_to_tensor(inputs)
-    kernel = ops.convert_to_tensor(kernel)
     groups = inputs.shape[-1] // kernel.shape[2]
-    outputs = conv2d_same_nchw(inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), groups)
-    return outputs.permute(0, 2, 3, 1)
+    x, w = _torch_nchw(inputs, kernel, (3, 2, 0, 1))
+    return convolution_nchw(x, w, padding=(kh // 2, kw // 2), groups=groups).permute(0, 2, 3, 1)
+
+
+def conv2d_padded(inputs, kernel, strides, padding):
+    """`keras.ops.conv(pad(inputs, padding), kernel, strides, "valid")`: NHWC `inputs` zero-padded by `padding`
+    pixels on every side, convolved with an HWIO `kernel` (ungrouped). Differentiable to any order."""
+    if _BACKEND != "torch":
+        padded = ops.pad(inputs, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) if padding else inputs
+        return ops.conv(padded, kernel, strides=strides, padding="valid")
+    x, w = _torch_nchw(inputs, kernel, (3, 2, 0, 1))
+    return convolution_nchw(x, w, stride=strides, padding=(padding, padding)).permute(0, 2, 3, 1)
+
+
+def conv_transpose2d_cropped(inputs, kernel, strides, cropping):
+    """`keras.ops.conv_transpose(inputs, kernel, strides, "valid")` with `cropping` pixels removed from every
+    side; `kernel` in Keras' transposed layout `(kh, kw, C_out, C_in)`. Differentiable to any order."""
+    if _BACKEND != "torch":
+        outputs = ops.conv_transpose(inputs, kernel, strides=strides, padding="valid")
+        return outputs[:, cropping:-cropping, cropping:-cropping, :] if cropping else outputs
+    x, w = _torch_nchw(inputs, kernel, (3, 2, 0, 1))
+    return convolution_nchw(x, w, stride=strides, padding=(cropping, cropping), transposed=True).permute(0, 2, 3, 1)
 
 
 def cached_constant(array, like):

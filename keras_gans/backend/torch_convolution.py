@@ -4,8 +4,9 @@ R1, R2 and WGAN-GP differentiate the discriminator's input gradient once more, s
 second-order backward. PyTorch's built-in one (`_convolution_double_backward`) computes the kernel gradient of a
 convolution's input gradient as a forward convolution over batch-transposed tensors, and for `groups > 1` as one
 such convolution per group: 96 launches for each grouped convolution of the paper's CIFAR-10 discriminator, each a
-kernel the size of the whole feature map with a 3x3 output. Here the three bilinear maps of a convolution are
-one autograd function (`_ConvolutionProduct`, by `kind`) whose backward passes are written with each other:
+kernel the size of the whole feature map with a 3x3 output; for a strided convolution that kernel is also dilated.
+Here the three bilinear maps of a convolution are one autograd function (`_ConvolutionProduct`, by `kind`) whose
+backward passes are written with each other:
 
     y  = conv(x, w)        d/dx: conv_input_grad(., w)    d/dw: conv_weight_grad(., x)
     gx = conv_input_grad(gy, w)     d/dgy: conv(., w)     d/dw: conv_weight_grad(gy, .)
@@ -15,13 +16,11 @@ so a gradient of any order is a grouped forward, input-gradient or weight-gradie
 A backward pass computes only the gradients its autograd task uses: an input gradient taken for R1 skips the kernel
 gradient that PyTorch's own convolution backward also skips.
 
-Stride 1 and symmetric zero padding (`padding = (kh // 2, kw // 2)`, odd kernels) only: the convolutions of
-`GroupedConv2D` and of `EqualizedConv2D` without resampling. Tensors are NCHW-shaped (channels-last views of NHWC
-tensors are fine).
+Any stride, symmetric zero padding, plain or transposed (no dilation, no output padding): the convolutions of
+`GroupedConv2D` and `EqualizedConv2D`. Tensors are NCHW-shaped (channels-last views of NHWC tensors are fine).
 """
 
 import torch
-import torch.nn.functional as F
 
 
 def _computes_grad(ctx, index):
@@ -48,20 +47,18 @@ def _empty_like_layout(shape, like):
 
 
 def _product(kind, a, b, spec):
-    """One of the three bilinear maps of the convolution `spec = (weight_shape, padding, groups)`:
-    `"output"` conv(x=a, w=b), `"input_grad"` conv_input_grad(gy=a, w=b), `"weight_grad"` conv_weight_grad(gy=a, x=b).
-    """
-    weight_shape, padding, groups = spec
+    """One of the three bilinear maps of the convolution `spec` (see `convolution_nchw`): `"output"` conv(x=a,
+    w=b), `"input_grad"` conv_input_grad(gy=a, w=b), `"weight_grad"` conv_weight_grad(gy=a, x=b)."""
+    input_shape, weight_shape, stride, padding, transposed, groups = spec
+    args = (list(stride), list(padding), [1, 1], transposed, [0, 0], groups)
     if kind == "output":
-        return F.conv2d(a, b, padding=padding, groups=groups)
+        return torch.ops.aten.convolution(a, b, None, *args)
+    # The backward kernels read only the shape, dtype and layout of the operand whose gradient is not asked for.
     if kind == "input_grad":
-        # The adjoint of a stride-1 convolution with padding k // 2 (odd k) is this transposed convolution.
-        return F.conv_transpose2d(a, b, padding=padding, groups=groups)
-    # Only the weight's shape, dtype and layout are read when just the weight gradient is asked for.
+        x = _empty_like_layout(input_shape, a)
+        return torch.ops.aten.convolution_backward(a, x, b, None, *args, [True, False, False])[0]
     weight = _empty_like_layout(weight_shape, b)
-    return torch.ops.aten.convolution_backward(
-        a, b, weight, None, [1, 1], list(padding), [1, 1], False, [0, 0], groups, [False, True, False]
-    )[1]
+    return torch.ops.aten.convolution_backward(a, b, weight, None, *args, [False, True, False])[1]
 
 
 # kind -> how the gradients in its first and second operand are computed from the incoming gradient `g`:
@@ -92,8 +89,9 @@ class _ConvolutionProduct(torch.autograd.Function):
         return grads[0], grads[1], None, None
 
 
-def conv2d_same_nchw(x, w, groups):
-    """`F.conv2d(x, w, padding=(kh // 2, kw // 2), groups=groups)` for odd kernels, with one-kernel gradients of
-    every order (see the module docstring)."""
-    spec = (tuple(w.shape), (w.shape[2] // 2, w.shape[3] // 2), groups)
+def convolution_nchw(x, w, stride=1, padding=(0, 0), transposed=False, groups=1):
+    """`torch.nn.functional.conv2d(x, w, stride=stride, padding=padding, groups=groups)` (or `conv_transpose2d`
+    with `transposed=True`, weight `[C_in, C_out / groups, kh, kw]`), with one-kernel gradients of every order (see
+    the module docstring). `padding`: symmetric zero padding per spatial axis (a crop for `transposed`)."""
+    spec = (tuple(x.shape), tuple(w.shape), (stride, stride), tuple(padding), bool(transposed), groups)
     return _ConvolutionProduct.apply(x, w, "output", spec)

@@ -14,7 +14,9 @@ import math
 import keras
 from keras import ops
 
+from keras_gans.backend.convolution import conv2d_padded
 from keras_gans.backend.convolution import conv2d_same
+from keras_gans.backend.convolution import conv_transpose2d_cropped
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.resampling import NearestUpsample2D
 from keras_gans.layers.shape_validation import check_image_shape
@@ -261,12 +263,9 @@ class EqualizedConv2D(keras.layers.Layer):
             # crop `pad` pixels on each side: equal to nearest-up followed by the 'same' conv.
             fused = ops.flip(ops.flip(_shift_sum(kernel), axis=0), axis=1)
             fused = ops.transpose(fused, (0, 1, 3, 2))
-            outputs = ops.conv_transpose(inputs, fused, strides=2, padding="valid")
-            if pad:
-                outputs = outputs[:, pad:-pad, pad:-pad, :]
+            outputs = conv_transpose2d_cropped(inputs, fused, strides=2, cropping=pad)
         elif self.resample == "down" and self.fused_resample:
-            padded = ops.pad(inputs, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) if pad else inputs
-            outputs = ops.conv(padded, _shift_sum(kernel) * 0.25, strides=2, padding="valid")
+            outputs = conv2d_padded(inputs, _shift_sum(kernel) * 0.25, strides=2, padding=pad)
         else:
             if self.resample == "up":
                 inputs = self.upsample(inputs)

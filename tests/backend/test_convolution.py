@@ -1,5 +1,5 @@
 """`conv2d_same` and its first and second-order gradients against float64 NumPy loops, on every backend (PyTorch
-takes its own path, `keras_gans.backend.torch_convolution`)."""
+takes its own path, `keras_gans.backend.torch_convolution`), and the strided helpers against `keras.ops`."""
 
 import keras
 import numpy as np
@@ -9,7 +9,9 @@ from keras import ops
 import r3gan_numpy_reference as ref
 from keras_gans.backend import input_gradient
 from keras_gans.backend import value_and_grad
+from keras_gans.backend.convolution import conv2d_padded
 from keras_gans.backend.convolution import conv2d_same
+from keras_gans.backend.convolution import conv_transpose2d_cropped
 
 
 def numpy_grouped_conv_same(x, k):
@@ -78,3 +80,24 @@ def test_conv2d_same_second_order_gradients_match_closed_form(kernel_size, group
     np.testing.assert_allclose(as64(value), np.sum(expected_g**2), rtol=1e-4)
     np.testing.assert_allclose(as64(dx), 2 * A(expected_g), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(as64(dkernel).transpose(3, 2, 0, 1), expected_dkernel, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("kernel_size,padding", [(4, 1), (3, 0), (2, 0)])
+def test_strided_helpers_match_keras_ops(kernel_size, padding):
+    """`conv2d_padded` and `conv_transpose2d_cropped` (ProGAN's fused resampling convolutions) against the
+    `keras.ops` forms they replace on PyTorch; `tests/layers/test_equalized.py` checks their second-order
+    gradients against the unfused layer."""
+    rng = np.random.default_rng(kernel_size * 10 + padding)
+    x = ops.convert_to_tensor(rng.normal(size=(2, 6, 8, 3)).astype("float32"))
+    kernel = ops.convert_to_tensor(rng.normal(size=(kernel_size, kernel_size, 3, 5)).astype("float32"))
+    padded = ops.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
+    expected = ops.conv(padded, kernel, strides=2, padding="valid")
+    got = conv2d_padded(x, kernel, strides=2, padding=padding)
+    np.testing.assert_allclose(ops.convert_to_numpy(got), ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-5)
+
+    transposed_kernel = ops.convert_to_tensor(rng.normal(size=(kernel_size, kernel_size, 5, 3)).astype("float32"))
+    expected = ops.conv_transpose(x, transposed_kernel, strides=2, padding="valid")
+    if padding:
+        expected = expected[:, padding:-padding, padding:-padding, :]
+    got = conv_transpose2d_cropped(x, transposed_kernel, strides=2, cropping=padding)
+    np.testing.assert_allclose(ops.convert_to_numpy(got), ops.convert_to_numpy(expected), rtol=1e-5, atol=1e-5)

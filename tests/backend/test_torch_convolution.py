@@ -1,9 +1,10 @@
 """The PyTorch convolution with one-kernel gradients of every order (`keras_gans.backend.torch_convolution`).
 
-PyTorch only, by nature: the module is a set of `torch.autograd.Function`s, checked here with PyTorch's own
+PyTorch only, by nature: the module is a `torch.autograd.Function`, checked here with PyTorch's own
 `gradcheck`/`gradgradcheck` (float64 central differences) and by counting the ATen kernels its backward passes
-dispatch. On every backend, `tests/backend/test_convolution.py` checks `conv2d_same` (which uses it on PyTorch)
-against NumPy to second order. `tests/conftest.py` collects this file on PyTorch only.
+dispatch. On every backend, `tests/backend/test_convolution.py` checks the NHWC helpers that use it on PyTorch
+against NumPy to second order, and `tests/layers/test_equalized.py` its strided forms against the unstrided one.
+`tests/conftest.py` collects this file on PyTorch only.
 """
 
 import collections
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from keras_gans.backend.torch_convolution import conv2d_same_nchw
+from keras_gans.backend.torch_convolution import convolution_nchw
 
 
 class _CountConvolutions(TorchDispatchMode):
@@ -28,22 +29,29 @@ class _CountConvolutions(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-def _tensors(groups, kernel_size=3, channels_last=False):
+# (groups, kernel size, stride, padding, transposed, channels-last input)
+CASES = [(1, 3, 1, 1, False, False), (3, 3, 1, 1, False, False), (2, 1, 1, 0, False, False),
+         (2, 5, 1, 2, False, True), (1, 4, 2, 1, False, False), (1, 4, 2, 1, True, True), (2, 3, 2, 0, True, False)]
+
+
+@pytest.mark.parametrize("groups,kernel_size,stride,padding,transposed,channels_last", CASES)
+def test_forward_equals_pytorch_and_gradients_pass_gradcheck_to_third_order(groups, kernel_size, stride, padding,
+                                                                            transposed, channels_last):
     generator = torch.Generator().manual_seed(groups * 10 + kernel_size)
-    x = torch.randn(2, 4 * groups, 5, 4, dtype=torch.float64, generator=generator)
+    x = torch.randn(2, 4 * groups, 5, 6, dtype=torch.float64, generator=generator)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    w = torch.randn(3 * groups, 4, kernel_size, kernel_size, dtype=torch.float64, generator=generator) * 0.3
-    return x.requires_grad_(), w.requires_grad_()
+    # conv2d weight [C_out, C_in / groups, k, k]; conv_transpose2d weight [C_in, C_out / groups, k, k]
+    shape = (4 * groups, 3, kernel_size, kernel_size) if transposed else (3 * groups, 4, kernel_size, kernel_size)
+    w = torch.randn(*shape, dtype=torch.float64, generator=generator) * 0.3
+    x, w = x.requires_grad_(), w.requires_grad_()
 
+    def conv(x, w):
+        return convolution_nchw(x, w, stride=stride, padding=(padding, padding), transposed=transposed,
+                                groups=groups)
 
-@pytest.mark.parametrize("groups,kernel_size,channels_last", [(1, 3, False), (3, 3, False), (2, 1, False),
-                                                               (2, 5, True)])
-def test_forward_equals_conv2d_and_gradients_pass_gradcheck_to_third_order(groups, kernel_size, channels_last):
-    x, w = _tensors(groups, kernel_size, channels_last)
-    torch.testing.assert_close(conv2d_same_nchw(x, w, groups),
-                               F.conv2d(x, w, padding=kernel_size // 2, groups=groups), rtol=1e-12, atol=1e-12)
-    conv = lambda x, w: conv2d_same_nchw(x, w, groups)  # noqa: E731
+    reference = (F.conv_transpose2d if transposed else F.conv2d)(x, w, stride=stride, padding=padding, groups=groups)
+    torch.testing.assert_close(conv(x, w), reference, rtol=1e-12, atol=1e-12)
     assert torch.autograd.gradcheck(conv, (x, w))
     assert torch.autograd.gradgradcheck(conv, (x, w))
 
@@ -58,17 +66,20 @@ def test_r1_double_backprop_uses_one_kernel_per_product_whatever_the_groups():
     """PyTorch's own second-order backward runs one convolution per group; this one does not, and the input
     gradient alone (the first backward of R1) computes no kernel gradient."""
     for groups in (1, 4, 16):
-        x, w = _tensors(groups)
+        x = torch.randn(2, 4 * groups, 5, 4, dtype=torch.float64, requires_grad=True)
+        w = torch.randn(3 * groups, 4, 3, 3, dtype=torch.float64, requires_grad=True)
         c = torch.randn(2, 3 * groups, 5, 4, dtype=torch.float64)
         with _CountConvolutions() as first:
-            (g,) = torch.autograd.grad((c * F.leaky_relu(conv2d_same_nchw(x, w, groups), 0.2)).sum(), x,
-                                       create_graph=True)
+            y = convolution_nchw(x, w, padding=(1, 1), groups=groups)
+            (g,) = torch.autograd.grad((c * F.leaky_relu(y, 0.2)).sum(), x, create_graph=True)
         with _CountConvolutions() as second:
             torch.autograd.grad((g * g).sum(), w)
-        assert first.counts == {"aten.convolution.default": 2}  # forward, and the input gradient (transposed)
-        # d|g|^2/dw: the kernel gradient through the transposed convolution, and through the forward convolution
-        # via leaky_relu's backward (whose derivative in its input is zero, but autograd follows the edge), whose
-        # input gradient it needs (a convolution).
+        # The forward convolution, and the input gradient (one backward-data kernel).
+        assert first.counts == {"aten.convolution.default": 1, "aten.convolution_backward.default": 1}
+        # d|g|^2/dw: the kernel gradient through the input-gradient product (one backward-weight kernel, and a
+        # convolution for the gradient that reaches its other operand), and again through the forward
+        # convolution, reached via leaky_relu's backward (whose derivative in its input is zero, but autograd
+        # follows the edge).
         assert second.counts == {"aten.convolution.default": 1, "aten.convolution_backward.default": 2}
         with _CountConvolutions() as native:
             (g,) = torch.autograd.grad((c * F.leaky_relu(F.conv2d(x, w, padding=1, groups=groups), 0.2)).sum(),

@@ -25,10 +25,10 @@ def test_torch_builtin_option_swaps_the_native_convolution_only_on_pytorch(group
     monkeypatch.setattr("sys.argv", ["grouped_conv_throughput.py", "--shape", "bench32", "--batch", "1",
                                      "--steps", "1", "--warmup", "0", "--implementations", "split,native",
                                      "--torch-builtin"])
-    before = getattr(convolution, "conv2d_same_nchw", None)
+    before = getattr(convolution, "convolution_nchw", None)
     grouped_conv_benchmark.main()
     results = json.loads(capsys.readouterr().out)["results"]
     backend = keras.backend.backend()
     assert sorted(results) == sorted(["split", "native_torch_builtin" if backend == "torch" else "native"])
     assert all(t > 0 for name, r in results.items() for t in r.values() if backend != "tensorflow" or name == "split")
-    assert getattr(convolution, "conv2d_same_nchw", None) is before  # restored
+    assert getattr(convolution, "convolution_nchw", None) is before  # restored
