@@ -48,7 +48,7 @@ def test_conv2d_same_second_order_gradients_match_closed_form(kernel_size, group
 
     With `A = conv^T diag(2c) conv` (self-adjoint, linear in x): `g = dF/dx = A x`, `dp/dx = 2 A g` and
     `dp/dw = 2 W(x, 2c * conv(g)) + 2 W(g, 2c * conv(x))`, `W(u, m) = d<m, conv(u; w)>/dw`. Every path of a
-    second-order convolution backward is used (on PyTorch: each function of `torch_convolution`). TensorFlow's
+    second-order convolution backward is used (on PyTorch: each product of `torch_convolution`). TensorFlow's
     grouped conv has gradients on CPU only under XLA, so there it runs `jit_compile=True`.
     """
     rng = np.random.default_rng(groups * 10 + kernel_size)
