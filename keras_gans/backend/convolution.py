@@ -28,11 +28,12 @@ if _BACKEND == "torch":
 _CONSTANTS = {}
 
 
-def _torch_nchw(inputs, kernel):
-    """NCHW views of NHWC `inputs`, and the Keras kernel `(kh, kw, a, b)` as PyTorch's `[b, a, kh, kw]`: `conv2d`'s
-    `[C_out, C_in, ...]` from HWIO, `conv_transpose2d`'s `[C_in, C_out, ...]` from Keras' `(kh, kw, C_out, C_in)`."""
+def _torch_convolution_nhwc(inputs, kernel, **options):
+    """`convolution_nchw(**options)` of NHWC `inputs` through NCHW views, the Keras kernel `(kh, kw, a, b)` viewed
+    as PyTorch's `[b, a, kh, kw]` (`conv2d`'s `[C_out, C_in, ...]` from HWIO, `conv_transpose2d`'s
+    `[C_in, C_out, ...]` from Keras' `(kh, kw, C_out, C_in)`); the output viewed back as NHWC."""
     inputs, kernel = ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel)
-    return inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1)
+    return convolution_nchw(inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), **options).permute(0, 2, 3, 1)
 
 
 def conv2d_same(inputs, kernel):
@@ -44,8 +45,7 @@ def conv2d_same(inputs, kernel):
     if _BACKEND != "torch" or kh % 2 == 0 or kw % 2 == 0:
         return ops.conv(inputs, kernel, padding="same")
     groups = inputs.shape[-1] // kernel.shape[2]
-    x, w = _torch_nchw(inputs, kernel)
-    return convolution_nchw(x, w, padding=(kh // 2, kw // 2), groups=groups).permute(0, 2, 3, 1)
+    return _torch_convolution_nhwc(inputs, kernel, padding=(kh // 2, kw // 2), groups=groups)
 
 
 def conv2d_padded(inputs, kernel, strides, padding):
@@ -54,8 +54,7 @@ def conv2d_padded(inputs, kernel, strides, padding):
     if _BACKEND != "torch":
         padded = ops.pad(inputs, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) if padding else inputs
         return ops.conv(padded, kernel, strides=strides, padding="valid")
-    x, w = _torch_nchw(inputs, kernel)
-    return convolution_nchw(x, w, stride=strides, padding=(padding, padding)).permute(0, 2, 3, 1)
+    return _torch_convolution_nhwc(inputs, kernel, stride=strides, padding=(padding, padding))
 
 
 def conv_transpose2d_cropped(inputs, kernel, strides, cropping):
@@ -64,8 +63,7 @@ def conv_transpose2d_cropped(inputs, kernel, strides, cropping):
     if _BACKEND != "torch":
         outputs = ops.conv_transpose(inputs, kernel, strides=strides, padding="valid")
         return outputs[:, cropping:-cropping, cropping:-cropping, :] if cropping else outputs
-    x, w = _torch_nchw(inputs, kernel)
-    return convolution_nchw(x, w, stride=strides, padding=(cropping, cropping), transposed=True).permute(0, 2, 3, 1)
+    return _torch_convolution_nhwc(inputs, kernel, stride=strides, padding=(cropping, cropping), transposed=True)
 
 
 def cached_constant(array, like):
