@@ -5,6 +5,7 @@ Date created: 2026/11/23
 Last modified: 2026/11/23
 Description: Progressive growing from 4x4 to 1024x1024 inside one fit(), and faces from a pretrained checkpoint.
 Accelerator: GPU
+Extras: jax
 """
 
 """

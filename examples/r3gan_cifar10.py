@@ -5,6 +5,7 @@ Date created: 2026/11/23
 Last modified: 2026/11/23
 Description: Train a class-conditional R3GAN on CIFAR-10 from TensorFlow Datasets with the paper's recipe.
 Accelerator: GPU
+Extras: jax, datasets
 """
 
 """

@@ -5,6 +5,7 @@ Date created: 2026/11/23
 Last modified: 2026/11/23
 Description: Load the official R3GAN FFHQ-256 weights as a Keras preset, sample a grid and interpolate latents.
 Accelerator: GPU
+Extras: jax, hub
 """
 
 """

@@ -5,6 +5,7 @@ Date created: 2026/11/23
 Last modified: 2026/11/23
 Description: Train R3GAN (RpGAN + R1 + R2) on the 1000-mode StackedMNIST and count the modes it covers.
 Accelerator: GPU
+Extras: jax
 """
 
 """

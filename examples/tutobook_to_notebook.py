@@ -3,13 +3,14 @@
 A tutobook is a Python script that reads as a tutorial:
 
 * it starts with a docstring header of `Key: value` lines (`Title`, `Author`, `Date created`, `Last modified`,
-  `Description`, `Accelerator`);
+  `Description`, `Accelerator`, `Extras`: the pip extras it needs, e.g. `jax, datasets`);
 * text lives in top-level triple-quoted blocks (`\"\"\"` on a line of its own opens and closes a block) and becomes
   markdown cells;
 * the code between text blocks becomes code cells (blank lines split nothing; a text block ends a code cell).
 
 The notebook starts with a title cell built from the header, a cell of "Open in Colab" / "Open in Kaggle" badges
-pointing at `examples/<name>.ipynb` in the GitHub repository `GITHUB_REPOSITORY`, and an install cell.
+pointing at `examples/<name>.ipynb` in the GitHub repository `GITHUB_REPOSITORY`, and an install cell that installs
+the release tag `RELEASE_TAG` from that repository with the tutobook's extras (there is no PyPI release).
 
 Usage:
 
@@ -25,8 +26,10 @@ import sys
 
 GITHUB_REPOSITORY = "keras-gans/keras-gans"
 GITHUB_BRANCH = "main"
+# The tag the notebooks install (pinned, so a notebook keeps working as the main branch moves on).
+RELEASE_TAG = "v0.1.0"
 EXAMPLES_FOLDER = "examples"
-HEADER_KEYS = ("Title", "Author", "Date created", "Last modified", "Description", "Accelerator")
+HEADER_KEYS = ("Title", "Author", "Date created", "Last modified", "Description", "Accelerator", "Extras")
 DELIMITER = '"""'
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 KAGGLE_BADGE = "https://kaggle.com/static/images/open-in-kaggle.svg"
@@ -44,6 +47,13 @@ def colab_url(name):
 
 def kaggle_url(name):
     return f"https://kaggle.com/kernels/welcome?src={notebook_url(name)}"
+
+
+def install_command(extras):
+    """The notebook's install cell: the pinned tag of `GITHUB_REPOSITORY` with `extras` (comma-separated)."""
+    names = ",".join(e.strip() for e in extras.split(",") if e.strip())
+    requirement = f"keras-gans[{names}]" if names else "keras-gans"
+    return f'!pip install -q "{requirement} @ git+https://github.com/{GITHUB_REPOSITORY}@{RELEASE_TAG}"'
 
 
 def split_tutobook(text):
@@ -110,7 +120,7 @@ def convert(text, name):
     ])
     badges = (f"[![Open In Colab]({COLAB_BADGE})]({colab_url(name)}) "
               f"[![Open In Kaggle]({KAGGLE_BADGE})]({kaggle_url(name)})")
-    install = f"!pip install -q git+https://github.com/{GITHUB_REPOSITORY}.git"
+    install = install_command(header["Extras"])
     cells = [_markdown(title), _markdown(badges), _code(install)]
     cells += [_markdown(source) if kind == "markdown" else _code(source) for kind, source in blocks]
     metadata = {

@@ -1,5 +1,15 @@
 """keras-gans: R3GAN and ProGAN for Keras 3, on TensorFlow, JAX and PyTorch."""
 
+# Before anything imports keras (and with it TensorFlow or JAX), whose native logs read the environment once.
+from keras_gans.native_logs import filter_lazy_tensorflow_import
+from keras_gans.native_logs import filtered_native_stderr
+from keras_gans.native_logs import quiet_native_logs
+
+quiet_native_logs()
+with filtered_native_stderr():
+    import keras  # noqa: F401  (with the TensorFlow backend, this loads TensorFlow)
+filter_lazy_tensorflow_import()
+
 from keras_gans import backend
 from keras_gans import layers
 from keras_gans import callbacks, losses, optimizers, schedules

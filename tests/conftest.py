@@ -1,26 +1,26 @@
-"""Shared test set-up.
+"""Common test set-up.
 
 Keras reads ``KERAS_HOME`` once at import, so it is pointed at a scratch directory here, before any test module
-imports keras. The real MNIST file from ``../shared/data`` is linked into its dataset cache so that
-``keras.datasets.mnist.load_data()`` works offline.
+imports keras. ``keras.datasets.mnist.load_data()`` is served from the real MNIST subset in ``tests/fixtures/mnist``
+(see ``fixture_paths.py``), so nothing downloads. Every file the tests read is under ``tests/fixtures/``.
 """
 
 import os
 import pathlib
 import tempfile
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
-SHARED_DIR = pathlib.Path(os.environ.get("KERAS_GANS_SHARED", REPO_ROOT.parent / "shared")).resolve()
+from fixture_paths import FIXTURES
+from fixture_paths import load_mnist_fixture
 
 _keras_home = pathlib.Path(tempfile.mkdtemp(prefix="keras_gans_test_home_"))
 (_keras_home / "datasets").mkdir()
-if (SHARED_DIR / "data" / "mnist.npz").exists():
-    os.symlink(SHARED_DIR / "data" / "mnist.npz", _keras_home / "datasets" / "mnist.npz")
 os.environ["KERAS_HOME"] = str(_keras_home)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
+
+keras.datasets.mnist.load_data = load_mnist_fixture
 
 
 # Tests under tests/cross_backend/ start one subprocess per backend and compare them, so they are inherently
@@ -32,18 +32,13 @@ if keras.backend.backend() != "torch":
 
 
 def pytest_report_header(config):
-    return f"keras {keras.__version__}, backend {keras.backend.backend()}, shared data at {SHARED_DIR}"
+    return f"keras {keras.__version__}, backend {keras.backend.backend()}, fixtures at {FIXTURES}"
 
 
 @pytest.fixture
-def shared_dir():
-    """The read-only reference folder beside the repository (specs, official fixtures, MNIST)."""
-    if not SHARED_DIR.is_dir():
-        pytest.fail(
-            f"The reference folder {SHARED_DIR} is missing. Put the project's shared/ folder beside the "
-            "repository or set KERAS_GANS_SHARED."
-        )
-    return SHARED_DIR
+def fixtures_dir():
+    """`tests/fixtures/`: the official parity fixtures and the MNIST subset (READMEs inside)."""
+    return FIXTURES
 
 
 @pytest.fixture(autouse=True)

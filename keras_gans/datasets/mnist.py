@@ -89,7 +89,7 @@ def load_embedded_digits(resolution=32, as_rgb=True, pad_or_resize="pad"):
 
     The digits are the first 10,000 images of the MNIST training set and their labels, unchanged (the file
     `keras_gans/datasets/data/mnist_train_first10k.npz`, 1.6 MB; it is rebuilt by
-    `keras_gans.datasets.build_embedded_digits`). Class counts: 1001 1127 991 1032 980 863 1014 1070 944 978.
+    the script `weights/build_embedded_digits.py`). Class counts: 1001 1127 991 1032 980 863 1014 1070 944 978.
 
     Attribution: MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges (derived from NIST Special
     Databases 1 and 3) and is distributed under the Creative Commons Attribution-Share Alike 3.0 license

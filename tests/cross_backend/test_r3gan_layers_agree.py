@@ -82,9 +82,9 @@ np.savez(OUT, **out)
 """
 
 
-def test_r3gan_layers_and_networks_agree_across_backends(shared_dir):
+def test_r3gan_layers_and_networks_agree_across_backends(fixtures_dir):
     tests_dir = pathlib.Path(__file__).resolve().parents[1]
-    fixtures = shared_dir / "fixtures" / "r3gan_official"
+    fixtures = fixtures_dir / "r3gan_official"
     code = f"TESTS_DIR = {str(tests_dir)!r}\nFIXTURES = {str(fixtures)!r}\n" + SNIPPET
     results = run_on_backends(code)
     outputs = {b: {k: v for k, v in r.items() if k.startswith("out_")} for b, r in results.items()}

@@ -1,4 +1,4 @@
-"""Loads `../shared/fixtures/swd_official` (made by running ProGAN's official SWD and MS-SSIM code) once per run."""
+"""Loads `tests/fixtures/swd_official` (made by running ProGAN's official SWD and MS-SSIM code) once per run."""
 
 import functools
 import json
@@ -15,9 +15,9 @@ def _load(folder):
     return arrays, expected
 
 
-def load_swd_fixture(shared_dir):
+def load_swd_fixture(fixtures_dir):
     """`(arrays, expected)`: the npz arrays (NCHW, as stored) and the expected numbers."""
-    return _load(str(shared_dir / "fixtures" / "swd_official"))
+    return _load(str(fixtures_dir / "swd_official"))
 
 
 def to_nhwc(images):

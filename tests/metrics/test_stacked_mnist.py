@@ -17,7 +17,7 @@ from keras_gans.metrics.stacked_mnist import kl_to_uniform
 from keras_gans.metrics.stacked_mnist import mode_counts
 from keras_gans.metrics.stacked_mnist import stacked_mnist_modes
 
-SIDECAR = pathlib.Path(__file__).resolve().parents[2] / "weights" / mnist_classifier.SIDECAR_FILE
+SIDECAR = pathlib.Path(mnist_classifier.__file__).resolve().parent / "weights" / mnist_classifier.SIDECAR_FILE
 
 
 class GreyLevelClassifier:

@@ -81,9 +81,9 @@ def reference_swd_passes(reals, fake_passes, batch, num_levels, patches, patch, 
 
 
 @functools.lru_cache(maxsize=None)
-def official_run(shared_dir):
+def official_run(fixtures_dir):
     """The fixture's official configuration fed through the streaming API (shared by several tests)."""
-    arrays, _ = load_swd_fixture(shared_dir)
+    arrays, _ = load_swd_fixture(fixtures_dir)
     metric = SlicedWassersteinDistance(64, seed=1000, rng="numpy_legacy")
     for start in range(0, 128, 32):
         metric.update_reals(to_nhwc(arrays["reals"][start : start + 32]))
@@ -95,8 +95,8 @@ def official_run(shared_dir):
 # -------------------------------------------------------------------------------------------------- official
 
 
-def test_core_swd_matches_official_for_both_compute_paths(shared_dir):
-    arrays, expected = load_swd_fixture(shared_dir)
+def test_core_swd_matches_official_for_both_compute_paths(fixtures_dir):
+    arrays, expected = load_swd_fixture(fixtures_dir)
     a = normalize_descriptors(arrays["core_descA_raw"].reshape(-1, 3, 7, 7))
     b = normalize_descriptors(arrays["core_descB_raw"].reshape(-1, 3, 7, 7))
     for compute in ("numpy", "keras", "auto"):
@@ -105,8 +105,8 @@ def test_core_swd_matches_official_for_both_compute_paths(shared_dir):
     assert sliced_wasserstein(a, a, arrays["core_dirs_unnormalized"], compute="keras") == 0.0
 
 
-def test_normalize_descriptors_is_per_channel_population_standardisation(shared_dir):
-    arrays, _ = load_swd_fixture(shared_dir)
+def test_normalize_descriptors_is_per_channel_population_standardisation(fixtures_dir):
+    arrays, _ = load_swd_fixture(fixtures_dir)
     raw = arrays["core_descA_raw"].reshape(-1, 3, 7, 7).astype(np.float64)
     mean = raw.mean(axis=(0, 2, 3), keepdims=True)
     std = np.sqrt(((raw - mean) ** 2).mean(axis=(0, 2, 3), keepdims=True))
@@ -114,25 +114,25 @@ def test_normalize_descriptors_is_per_channel_population_standardisation(shared_
     np.testing.assert_allclose(normalize_descriptors(raw.astype(np.float32)), expected, atol=2e-6)
 
 
-def test_full_pipeline_reproduces_official_numbers(shared_dir):
-    _, expected = load_swd_fixture(shared_dir)
-    metric, result = official_run(shared_dir)
+def test_full_pipeline_reproduces_official_numbers(fixtures_dir):
+    _, expected = load_swd_fixture(fixtures_dir)
+    metric, result = official_run(fixtures_dir)
     assert list(result) == expected["metric_names"]
     np.testing.assert_allclose(list(result.values()), expected["official_swd_x1e3_fakes"], rtol=2e-5)
     assert metric.num_reals == metric.num_fakes == 128
     assert metric.result() == result  # the drawn directions are kept: result() is repeatable
 
 
-def test_identical_descriptor_sets_give_zero_like_the_official_reals_pass(shared_dir):
-    arrays, expected = load_swd_fixture(shared_dir)
-    metric, _ = official_run(shared_dir)
+def test_identical_descriptor_sets_give_zero_like_the_official_reals_pass(fixtures_dir):
+    arrays, expected = load_swd_fixture(fixtures_dir)
+    metric, _ = official_run(fixtures_dir)
     directions = np.random.RandomState(0).standard_normal((2, 147, 16))
     values = [1e3 * sliced_wasserstein(d, d, directions) for d in metric.descriptors("reals")]
     assert values + [np.mean(values)] == expected["official_swd_x1e3_reals_vs_reals_same_pass"]
 
 
-def test_functional_api_matches_streaming_api(shared_dir):
-    arrays, _ = load_swd_fixture(shared_dir)
+def test_functional_api_matches_streaming_api(fixtures_dir):
+    arrays, _ = load_swd_fixture(fixtures_dir)
     reals, fakes = to_nhwc(arrays["reals"][:64, :, :32, :32]), to_nhwc(arrays["fakes"][:64, :, :32, :32])
     kwargs = dict(num_patches=16, num_repeats=2, dirs_per_repeat=32, seed=5)
     metric = SlicedWassersteinDistance(32, **kwargs)
@@ -146,8 +146,8 @@ def test_functional_api_matches_streaming_api(shared_dir):
 # ------------------------------------------------------------------------------------------ NumPy reference
 
 
-def test_pyramid_levels_match_official_and_reference(shared_dir):
-    arrays, expected = load_swd_fixture(shared_dir)
+def test_pyramid_levels_match_official_and_reference(fixtures_dir):
+    arrays, expected = load_swd_fixture(fixtures_dir)
     # 32 images, the batch shape of the official run (fewer shapes to compile); the fixture holds the first 4.
     pyramid = laplacian_pyramid(to_nhwc(arrays["reals"][:32]), 3)
     levels = [keras.ops.convert_to_numpy(level)[:4] for level in pyramid]
@@ -173,8 +173,8 @@ def test_pyramid_reconstructs_the_image():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(image), images.astype(np.float32), atol=1e-4, rtol=0)
 
 
-def test_streaming_legacy_mode_matches_reference_over_two_fake_passes(shared_dir):
-    arrays, _ = load_swd_fixture(shared_dir)
+def test_streaming_legacy_mode_matches_reference_over_two_fake_passes(fixtures_dir):
+    arrays, _ = load_swd_fixture(fixtures_dir)
     reals, fakes = arrays["reals"][:8, :, :32, :32], arrays["fakes"][:8, :, :32, :32]
     config = dict(num_patches=16, patch_size=5, num_repeats=2, dirs_per_repeat=16)
     metric = SlicedWassersteinDistance(32, min_resolution=16, seed=3, rng="numpy_legacy", **config)
@@ -195,8 +195,8 @@ def test_streaming_legacy_mode_matches_reference_over_two_fake_passes(shared_dir
 # --------------------------------------------------------------------------------------------- behaviour
 
 
-def test_default_rng_is_deterministic_and_two_passes_of_reals_give_a_small_noise_floor(shared_dir):
-    arrays, _ = load_swd_fixture(shared_dir)
+def test_default_rng_is_deterministic_and_two_passes_of_reals_give_a_small_noise_floor(fixtures_dir):
+    arrays, _ = load_swd_fixture(fixtures_dir)
     reals, fakes = to_nhwc(arrays["reals"][:64, :, :32, :32]), to_nhwc(arrays["fakes"][:64, :, :32, :32])
     kwargs = dict(num_patches=128, num_repeats=2, seed=11)
     against_fakes = sliced_wasserstein_distance(reals, fakes, **kwargs)

@@ -29,8 +29,8 @@ def test_cosine_decay_matches_the_formula_everywhere():
     np.testing.assert_allclose(_f(increasing(15_000_000)), cosine_decay_numpy(1.5e7, 0.0, 2e7, 5e5), rtol=1e-6)
 
 
-def test_schedules_reproduce_the_official_fixture_step_values(shared_dir):
-    config = json.loads((shared_dir / "fixtures" / "r3gan_official" / "config.json").read_text())
+def test_schedules_reproduce_the_official_fixture_step_values(fixtures_dir):
+    config = json.loads((fixtures_dir / "r3gan_official" / "config.json").read_text())
     scheds = config["step_schedules"]
     built = {
         name: schedules.CosineDecay(s["base_value"], s["final_value"], s["total_nimg"]) for name, s in scheds.items()

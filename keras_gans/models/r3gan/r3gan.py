@@ -98,7 +98,7 @@ class R3GAN(GAN):
 
         name = str(preset)
         if name in r3gan_presets.SHIPPED_PRESETS and load_weights:
-            # Trained weights that ship with the library (weights/<name>/ or package data): offline.
+            # Trained weights that ship with the library (package data): offline.
             from keras_gans.models.r3gan.r3gan_shipped import shipped_preset_dir
 
             return cls._from_preset_dir(shipped_preset_dir(name), True, overrides)

@@ -92,7 +92,7 @@ R3GAN_PRESETS = {
         "description": "Small StackedMNIST 32x32 model (not an official preset): 4 stages of width 128, cardinality "
                        "8, one block per stage, 64-d noise, unconditional, float32, no augmentation (~0.57M "
                        "parameters per network, ~7 MB as a preset). Trained by benchmarks/stacked_mnist.py; its "
-                       "weights ship in weights/stacked_mnist_small/ once listed in SHIPPED_PRESETS.",
+                       "weights ship as package data (keras_gans/models/r3gan/weights/stacked_mnist_small/).",
         **_architecture([128] * 4, [8] * 4, blocks=1),
         "recipe": _STACKED_MNIST_SMALL_RECIPE,
     },
@@ -120,8 +120,8 @@ R3GAN_PRESETS = {
     },
 }
 
-# Presets whose trained weights ship with the library, in `weights/<name>/` of the repository (and as package data
-# in `keras_gans/models/r3gan/weights/<name>/`); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only
+# Presets whose trained weights ship with the library, as package data in `keras_gans/models/r3gan/weights/<name>/`
+# (so in wheels too); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only
 # once its files exist (`python -m keras_gans.models.r3gan.r3gan_shipped` packages a trained run): the test suite
 # loads every name listed here and fails when its files are missing.
 SHIPPED_PRESETS = ("stacked_mnist_small",)

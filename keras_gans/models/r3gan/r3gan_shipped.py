@@ -5,8 +5,9 @@ A shipped preset is an ordinary preset directory (`config.json`, `metadata.json`
 `metadata.json` records how it was trained (`training_command`) and what it scores (`metrics`). The directory is
 looked up like the StackedMNIST classifier's weights (`keras_gans.metrics.mnist_classifier`), first hit wins:
 
-1. package data, `keras_gans/models/r3gan/weights/<name>/` (present in an installed wheel);
-2. the repository's top-level `weights/<name>/` (a clone or an editable install);
+1. package data, `keras_gans/models/r3gan/weights/<name>/` (in a clone and in an installed wheel; the one copy
+   of the presets that ship);
+2. the repository's top-level `weights/<name>/` (a clone; for presets made locally and not shipped);
 3. the download cache, `keras_gans.utils.preset_utils.cache_root() / "weights" / <name>`.
 
 Nothing is downloaded: `R3GAN.from_preset("<name>")` works offline.
@@ -17,7 +18,7 @@ Packaging a trained run (a preset directory written by `benchmarks/stacked_mnist
     python -m keras_gans.models.r3gan.r3gan_shipped DIR/rpgan_r1_r2/preset --name stacked_mnist_small \
         [--package-copy]
 
-copies the preset into `weights/<name>/` (and, with `--package-copy`, into the package data folder) without the
+copies the preset into the package data folder `keras_gans/models/r3gan/weights/<name>/` without the
 optimizer state, checks that its metadata carries the training command and the measured metrics and holds no
 absolute paths, adds the weights' sha256, and prints the line that registers the name in `SHIPPED_PRESETS`.
 """
@@ -118,8 +119,8 @@ def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, 
             --output DIR`: `DIR/<config>/preset`).
         name: the shipped preset's name; `R3GAN_PRESETS` must have an entry of that name whose architecture the
             run used.
-        weights_root: destination root; default: the repository's `weights/`.
-        package_copy: also write the copy under `keras_gans/models/r3gan/weights/` (package data for wheels).
+        weights_root: destination root; default: the package data folder `keras_gans/models/r3gan/weights/`.
+        package_copy: also write a copy into the package data folder when `weights_root` is elsewhere.
         allow_smoke: accept a `--smoke` run (for tests; a smoke run is never worth shipping).
         extra_metadata: entries merged into `metadata.json`.
 
@@ -148,8 +149,8 @@ def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, 
     if differs:
         raise ValueError(f"{owner}: the run's generator differs from the preset '{name}' ((run, preset): {differs}).")
     metadata["preset_name"] = name
-    roots = [pathlib.Path(weights_root) if weights_root is not None else repo_weights_dir()]
-    if package_copy:
+    roots = [pathlib.Path(weights_root) if weights_root is not None else package_weights_dir()]
+    if package_copy and roots[0] != package_weights_dir():
         roots.append(package_weights_dir())
     written = []
     for root in roots:
@@ -185,9 +186,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Package a trained R3GAN run as a shipped preset.")
     parser.add_argument("run_preset_dir", help="the run's preset directory (e.g. OUTPUT/rpgan_r1_r2/preset)")
     parser.add_argument("--name", default="stacked_mnist_small")
-    parser.add_argument("--weights-root", default=None, help="destination root (default: the repository's weights/)")
+    parser.add_argument("--weights-root", default=None,
+                        help="destination root (default: the package data folder keras_gans/models/r3gan/weights/)")
     parser.add_argument("--package-copy", action="store_true",
-                        help="also copy into keras_gans/models/r3gan/weights/ (package data for wheels)")
+                        help="with --weights-root, also copy into the package data folder")
     args = parser.parse_args(argv)
     written = package_preset(args.run_preset_dir, args.name, args.weights_root, args.package_copy)
     metadata = json.loads((written[0] / preset_utils.METADATA_FILE).read_text())

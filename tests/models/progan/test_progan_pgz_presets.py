@@ -33,8 +33,8 @@ def _load(folder, name):
 
 
 @pytest.fixture
-def pgz(shared_dir):
-    folder = shared_dir / "fixtures" / "progan_pgz"
+def pgz(fixtures_dir):
+    folder = fixtures_dir / "progan_pgz"
     return _load(folder, "pgz_pgan_G_state_dict.npz"), _load(folder, "pgz_pgan_D_state_dict.npz"), _load(
         folder, "pgz_pgan_io.npz"
     )

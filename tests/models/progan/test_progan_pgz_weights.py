@@ -16,8 +16,8 @@ from progan_network_checks import to_numpy
 
 
 @pytest.fixture
-def pgz(shared_dir):
-    folder = shared_dir / "fixtures" / "progan_pgz"
+def pgz(fixtures_dir):
+    folder = fixtures_dir / "progan_pgz"
 
     def load(name):
         with np.load(folder / name) as data:

@@ -23,8 +23,8 @@ from keras_gans.utils.preset_utils import PresetDownloadError
 SNAPSHOTS = {"uncond": "uncond_network-snapshot-000000000.pkl", "cond": "cond_network-snapshot-000010000.pkl"}
 
 
-def _fixture(shared_dir, config):
-    folder = shared_dir / "fixtures" / "r3gan_official"
+def _fixture(fixtures_dir, config):
+    folder = fixtures_dir / "r3gan_official"
     meta = json.loads((folder / "config.json").read_text())["configs"][config]
     return folder / SNAPSHOTS[config], dict(np.load(folder / f"{config}_io.npz")), \
         dict(np.load(folder / f"{config}_step.npz")), meta
@@ -56,8 +56,8 @@ def _check_against_the_official_networks(model, io, step, config):
 
 
 @pytest.mark.parametrize("config", sorted(SNAPSHOTS))
-def test_converted_snapshot_loads_with_from_preset(shared_dir, tmp_path, config):
-    pkl, io, step, meta = _fixture(shared_dir, config)
+def test_converted_snapshot_loads_with_from_preset(fixtures_dir, tmp_path, config):
+    pkl, io, step, meta = _fixture(fixtures_dir, config)
     path = convert_official_snapshot(pkl, tmp_path / "converted")
     metadata = json.loads((path / "metadata.json").read_text())
     assert metadata["source_sha256"] == hashlib.sha256(pkl.read_bytes()).hexdigest()
@@ -108,8 +108,8 @@ def _install(monkeypatch, tmp_path, served, repo_files=("README.md", ".gitattrib
     return hub
 
 
-def test_registered_name_downloads_converts_once_and_then_loads_offline(shared_dir, tmp_path, monkeypatch):
-    pkl, io, step, _ = _fixture(shared_dir, "cond")
+def test_registered_name_downloads_converts_once_and_then_loads_offline(fixtures_dir, tmp_path, monkeypatch):
+    pkl, io, step, _ = _fixture(fixtures_dir, "cond")
     hub = _install(monkeypatch, tmp_path, pkl)
     model = R3GAN.from_preset("imagenet32")
     assert hub.calls == [("list", OFFICIAL_CHECKPOINTS["imagenet32"]),
@@ -126,8 +126,8 @@ def test_registered_name_downloads_converts_once_and_then_loads_offline(shared_d
     _check_against_the_official_networks(again, io, step, "cond")
 
 
-def test_registered_name_offline_error_says_what_to_fetch(shared_dir, tmp_path, monkeypatch):
-    pkl, _, _, _ = _fixture(shared_dir, "uncond")
+def test_registered_name_offline_error_says_what_to_fetch(fixtures_dir, tmp_path, monkeypatch):
+    pkl, _, _, _ = _fixture(fixtures_dir, "uncond")
     hub = _install(monkeypatch, tmp_path, pkl)
     hub.offline = True
     with pytest.raises(PresetDownloadError, match=r"https://huggingface.co/brownvc/R3GAN-FFHQ-256x256.*by hand"

@@ -16,8 +16,8 @@ from keras_gans.models.r3gan import r3gan_from_official
 CONFIGS = ("uncond", "cond")
 
 
-def _fixture(shared_dir, config):
-    folder = shared_dir / "fixtures" / "r3gan_official"
+def _fixture(fixtures_dir, config):
+    folder = fixtures_dir / "r3gan_official"
     with np.load(folder / f"{config}_io.npz") as io:
         io = dict(io)
     states = [dict(np.load(folder / f"{config}_{net}_state.npz")) for net in ("G", "D")]
@@ -40,8 +40,8 @@ def _labels(io, generator):
 
 @pytest.mark.parametrize("implementation", ["native", "split"])
 @pytest.mark.parametrize("config", CONFIGS)
-def test_forward_parity_with_the_official_outputs(shared_dir, config, implementation):
-    io, g_state, d_state, _, _ = _fixture(shared_dir, config)
+def test_forward_parity_with_the_official_outputs(fixtures_dir, config, implementation):
+    io, g_state, d_state, _, _ = _fixture(fixtures_dir, config)
     generator = r3gan_from_official(g_state, conv_implementation=implementation)
     discriminator = r3gan_from_official(d_state, conv_implementation=implementation)
     labels = _labels(io, generator)
@@ -57,10 +57,10 @@ def test_forward_parity_with_the_official_outputs(shared_dir, config, implementa
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_bfloat16_stage_layout_stays_close_to_the_official_mixed_outputs(shared_dir, config):
+def test_bfloat16_stage_layout_stays_close_to_the_official_mixed_outputs(fixtures_dir, config):
     """The official layout (FP16Stages, which is bfloat16) via per-stage `mixed_bfloat16` policies; bf16 noise
     allows only the fixture's sanity tolerance (atol 0.05)."""
-    io, g_state, d_state, _, meta = _fixture(shared_dir, config)
+    io, g_state, d_state, _, meta = _fixture(fixtures_dir, config)
     stages = meta["G_kwargs"]["FP16Stages"]  # generator-order indices, used by both networks
     generator = r3gan_from_official(g_state, bfloat16_stages=stages)
     discriminator = r3gan_from_official(d_state, bfloat16_stages=stages)
@@ -100,11 +100,11 @@ def _rel_l2(a, b):
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_gradients_parity_with_r1_r2_double_backprop(shared_dir, config):
+def test_gradients_parity_with_r1_r2_double_backprop(fixtures_dir, config):
     """D: d/dtheta of mean(softplus(D(fake) - D(real))) + gamma/2 * mean(R1 + R2) (double backprop through
     every layer, including the grouped convs and resamplers); G: d/dtheta of mean(softplus(D(real) - D(G(z)))).
     Compared with the official float32 gradients (relative L2 <= 1e-4) and R1/R2 values (rtol 1e-4)."""
-    io, g_state, d_state, official, _ = _fixture(shared_dir, config)
+    io, g_state, d_state, official, _ = _fixture(fixtures_dir, config)
     generator, discriminator = r3gan_from_official(g_state), r3gan_from_official(d_state)
     labels = _labels(io, generator)
     gamma = float(io["gamma"])

@@ -76,8 +76,8 @@ def test_a_preset_runs_with_its_bfloat16_layout():
     assert logits.shape == (4,) and keras.backend.standardize_dtype(logits.dtype) == "float32"
 
 
-def test_fixture_presets_match_the_fixture_configuration(shared_dir):
-    configs = json.loads((shared_dir / "fixtures" / "r3gan_official" / "config.json").read_text())["configs"]
+def test_fixture_presets_match_the_fixture_configuration(fixtures_dir):
+    configs = json.loads((fixtures_dir / "r3gan_official" / "config.json").read_text())["configs"]
     for name, key in (("fixture_unconditional", "uncond"), ("fixture_conditional", "cond")):
         g, official = preset_arguments(name, "generator"), configs[key]["inner_G_kwargs"]
         assert g["widths"] == official["WidthPerStage"]

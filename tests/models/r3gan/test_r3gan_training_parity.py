@@ -34,8 +34,8 @@ def _nhwc(x):
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
 
 
-def _load(shared_dir, config):
-    folder = shared_dir / "fixtures" / "r3gan_official"
+def _load(fixtures_dir, config):
+    folder = fixtures_dir / "r3gan_official"
     io = dict(np.load(folder / f"{config}_io.npz"))
     g_state = dict(np.load(folder / f"{config}_G_state.npz"))
     d_state = dict(np.load(folder / f"{config}_D_state.npz"))
@@ -74,8 +74,8 @@ def _compare(actual, expected, prefix, lr, report):
 
 
 @pytest.mark.parametrize("config", sorted(PRESETS))
-def test_one_training_iteration_matches_the_official_step(shared_dir, config):
-    io, g_state, d_state, step, meta = _load(shared_dir, config)
+def test_one_training_iteration_matches_the_official_step(fixtures_dir, config):
+    io, g_state, d_state, step, meta = _load(fixtures_dir, config)
     settings = meta["step"]
     latents = {"discriminator": io["z"].astype("float32"), "generator": io["z_g"].astype("float32")}
     reference = R3GAN.from_preset(PRESETS[config], load_weights=False, augment=False, bfloat16_stages=())

@@ -12,16 +12,16 @@ from keras_gans.models.r3gan import load_official_weights
 from keras_gans.models.r3gan import r3gan_from_official
 
 
-def _states(shared_dir, config):
-    folder = shared_dir / "fixtures" / "r3gan_official"
+def _states(fixtures_dir, config):
+    folder = fixtures_dir / "r3gan_official"
     meta = json.loads((folder / "config.json").read_text())["configs"][config]
     return (dict(np.load(folder / f"{config}_G_state.npz")), dict(np.load(folder / f"{config}_D_state.npz")),
             meta)
 
 
 @pytest.mark.parametrize("config", ["uncond", "cond"])
-def test_round_trip_is_exact_and_in_official_order(shared_dir, config):
-    for state in _states(shared_dir, config)[:2]:
+def test_round_trip_is_exact_and_in_official_order(fixtures_dir, config):
+    for state in _states(fixtures_dir, config)[:2]:
         model = r3gan_from_official(state)
         exported = export_official_weights(model)
         assert list(exported) == list(state)  # same names, same (official state-dict) order
@@ -32,8 +32,8 @@ def test_round_trip_is_exact_and_in_official_order(shared_dir, config):
 
 
 @pytest.mark.parametrize("config", ["uncond", "cond"])
-def test_inferred_arguments_match_the_official_constructor_arguments(shared_dir, config):
-    g_state, d_state, meta = _states(shared_dir, config)
+def test_inferred_arguments_match_the_official_constructor_arguments(fixtures_dir, config):
+    g_state, d_state, meta = _states(fixtures_dir, config)
     g_kwargs, d_kwargs = meta["inner_G_kwargs"], meta["inner_D_kwargs"]
     network, args = infer_official_arguments(g_state)
     assert network == "generator"
@@ -57,8 +57,8 @@ def test_inferred_arguments_match_the_official_constructor_arguments(shared_dir,
     assert generator.image_shape == (meta["G_kwargs"]["img_resolution"],) * 2 + (3,)
 
 
-def test_transposes_on_a_known_tensor(shared_dir):
-    g_state, d_state, _ = _states(shared_dir, "cond")
+def test_transposes_on_a_known_tensor(fixtures_dir):
+    g_state, d_state, _ = _states(fixtures_dir, "cond")
     generator, discriminator = r3gan_from_official(g_state), r3gan_from_official(d_state)
     conv = g_state["Model.MainLayers.1.Layers.1.LinearLayer2.Layer.weight"]  # [32, 16, 3, 3], 2 groups
     kernel = keras.ops.convert_to_numpy(generator.stages[1][1].grouped_conv.kernel)
@@ -72,7 +72,7 @@ def test_transposes_on_a_known_tensor(shared_dir):
     assert keras.ops.convert_to_numpy(discriminator.projection.embedding.kernel)[4, 11] == linear[11, 4]
 
 
-def test_fresh_models_export_and_reload(shared_dir):
+def test_fresh_models_export_and_reload(fixtures_dir):
     generator = R3GANGenerator([8, 8, 4], 2, [1, 1, 1], latent_dim=6, num_classes=3)
     generator.build()
     for variable in generator.trainable_variables:  # make every weight non-trivial
@@ -91,8 +91,8 @@ def test_fresh_models_export_and_reload(shared_dir):
     assert infer_official_arguments(state)[1]["image_channels"] == 1
 
 
-def test_strict_loading_lists_every_problem(shared_dir):
-    g_state, d_state, _ = _states(shared_dir, "uncond")
+def test_strict_loading_lists_every_problem(fixtures_dir):
+    g_state, d_state, _ = _states(fixtures_dir, "uncond")
     model = r3gan_from_official(g_state)
     bad = dict(g_state)
     del bad["Model.MainLayers.1.Layers.2.NonLinearity2.Bias"]
@@ -120,8 +120,8 @@ def test_strict_loading_lists_every_problem(shared_dir):
         load_official_weights(r3gan_from_official(d_state), {"G." + k: v for k, v in d_state.items()})
 
 
-def test_prefix_and_overrides(shared_dir):
-    _, d_state, _ = _states(shared_dir, "uncond")
+def test_prefix_and_overrides(fixtures_dir):
+    _, d_state, _ = _states(fixtures_dir, "uncond")
     unprefixed = {k[len("Model."):]: v for k, v in d_state.items()}
     model = r3gan_from_official(unprefixed, prefix="", name="d_loaded", conv_implementation="split")
     assert model.name == "d_loaded" and model.conv_implementation == "split"

@@ -30,8 +30,8 @@ FIXTURES = {
 }
 
 
-def fixture_dir(shared_dir):
-    return shared_dir / "fixtures" / "r3gan_official"
+def fixture_dir(fixtures_dir):
+    return fixtures_dir / "r3gan_official"
 
 
 def same_bits(a, b):
@@ -48,10 +48,10 @@ def lookup(snapshot, key):
 
 
 @pytest.mark.parametrize("config_name", sorted(FIXTURES))
-def test_official_snapshot_is_bit_identical_to_the_fixture(config_name, shared_dir):
+def test_official_snapshot_is_bit_identical_to_the_fixture(config_name, fixtures_dir):
     pkl, cur_nimg = FIXTURES[config_name]
-    snap = read_r3gan_snapshot(fixture_dir(shared_dir) / pkl)
-    ref = np.load(fixture_dir(shared_dir) / f"{config_name}_step.npz")
+    snap = read_r3gan_snapshot(fixture_dir(fixtures_dir) / pkl)
+    ref = np.load(fixture_dir(fixtures_dir) / f"{config_name}_step.npz")
     assert isinstance(snap, R3GANSnapshot)
     mismatched = [k for k in ref.files if not same_bits(lookup(snap, k), ref[k])]
     assert mismatched == []
@@ -69,9 +69,9 @@ def test_official_snapshot_is_bit_identical_to_the_fixture(config_name, shared_d
 
 
 @pytest.mark.parametrize("config_name", sorted(FIXTURES))
-def test_official_snapshot_metadata_matches_the_config(config_name, shared_dir):
-    config = json.loads((fixture_dir(shared_dir) / "config.json").read_text())["configs"][config_name]
-    snap = read_r3gan_snapshot(fixture_dir(shared_dir) / FIXTURES[config_name][0])
+def test_official_snapshot_metadata_matches_the_config(config_name, fixtures_dir):
+    config = json.loads((fixture_dir(fixtures_dir) / "config.json").read_text())["configs"][config_name]
+    snap = read_r3gan_snapshot(fixture_dir(fixtures_dir) / FIXTURES[config_name][0])
     for net, kwargs_key in (("G", "G_kwargs"), ("G_ema", "G_kwargs"), ("D", "D_kwargs")):
         n_stages = len(config[kwargs_key]["WidthPerStage"])
         expected = tuple(sorted(i % n_stages for i in config[kwargs_key]["FP16Stages"]))
@@ -99,9 +99,9 @@ def test_official_snapshot_metadata_matches_the_config(config_name, shared_dir):
 
 
 @pytest.mark.parametrize("config_name", sorted(FIXTURES))
-def test_official_optimizer_states(config_name, shared_dir):
-    config = json.loads((fixture_dir(shared_dir) / "config.json").read_text())["configs"][config_name]
-    snap = read_r3gan_snapshot(fixture_dir(shared_dir) / FIXTURES[config_name][0])
+def test_official_optimizer_states(config_name, fixtures_dir):
+    config = json.loads((fixture_dir(fixtures_dir) / "config.json").read_text())["configs"][config_name]
+    snap = read_r3gan_snapshot(fixture_dir(fixtures_dir) / FIXTURES[config_name][0])
     for opt, net in ((snap.G_opt_state, snap.G), (snap.D_opt_state, snap.D)):
         assert isinstance(opt, AdamState)
         params = [k for k in net if not k.endswith("Resampler.Kernel")]
@@ -118,14 +118,14 @@ def test_official_optimizer_states(config_name, shared_dir):
             one_minus_beta2 = np.float32(1 - group["betas"][1])
             assert same_bits((one_minus_beta2 * state["exp_avg"]) * state["exp_avg"], state["exp_avg_sq"])
     if config_name == "uncond":  # The D-phase gradients of the step are uncond_grads.npz D.* (README).
-        grads = np.load(fixture_dir(shared_dir) / "uncond_grads.npz")
+        grads = np.load(fixture_dir(fixtures_dir) / "uncond_grads.npz")
         d_grads = [k for k in grads.files if k.startswith("D.")]
         assert len(d_grads) == len(snap.D_opt_state.state)
         assert all(same_bits(snap.D_opt_state.state[k[2:]]["exp_avg"], grads[k]) for k in d_grads)
 
 
-def test_reads_paths_bytes_and_file_objects_alike(shared_dir):
-    path = fixture_dir(shared_dir) / FIXTURES["cond"][0]
+def test_reads_paths_bytes_and_file_objects_alike(fixtures_dir):
+    path = fixture_dir(fixtures_dir) / FIXTURES["cond"][0]
     from_path = read_r3gan_snapshot(str(path))
     with open(path, "rb") as file:
         from_file = read_r3gan_snapshot(file)
@@ -135,7 +135,7 @@ def test_reads_paths_bytes_and_file_objects_alike(shared_dir):
         assert all(same_bits(other.G_ema[k], from_path.G_ema[k]) for k in other.G_ema)
 
 
-def test_reading_does_not_import_torch_in_process(shared_dir, monkeypatch):
+def test_reading_does_not_import_torch_in_process(fixtures_dir, monkeypatch):
     real_import = builtins.__import__
 
     def guarded_import(name, *args, **kwargs):
@@ -145,7 +145,7 @@ def test_reading_does_not_import_torch_in_process(shared_dir, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", guarded_import)
     for pkl, _ in FIXTURES.values():
-        read_r3gan_snapshot(fixture_dir(shared_dir) / pkl)
+        read_r3gan_snapshot(fixture_dir(fixtures_dir) / pkl)
 
 
 STANDALONE_SCRIPT = """
@@ -182,11 +182,11 @@ print(json.dumps(result))
 """
 
 
-def test_reading_works_with_torch_unavailable(shared_dir, tmp_path):
+def test_reading_works_with_torch_unavailable(fixtures_dir, tmp_path):
     """A fresh interpreter where importing torch (or keras, or the official modules) fails reads both fixtures."""
     package_dir = pathlib.Path(checkpoints_package.__file__).parent
     proc = subprocess.run(
-        [sys.executable, "-c", STANDALONE_SCRIPT, str(package_dir), str(fixture_dir(shared_dir))],
+        [sys.executable, "-c", STANDALONE_SCRIPT, str(package_dir), str(fixture_dir(fixtures_dir))],
         capture_output=True,
         text=True,
         timeout=120,

@@ -233,8 +233,8 @@ def test_malformed_inputs_raise_clear_errors(reader):
             READERS[reader](data)
 
 
-def test_truncated_official_snapshot_is_reported(shared_dir):
-    snapshot = (shared_dir / "fixtures/r3gan_official/cond_network-snapshot-000010000.pkl").read_bytes()
+def test_truncated_official_snapshot_is_reported(fixtures_dir):
+    snapshot = (fixtures_dir / "r3gan_official/cond_network-snapshot-000010000.pkl").read_bytes()
     for cut in (len(snapshot) // 100, len(snapshot) // 2, len(snapshot) - 1):
         with pytest.raises(CheckpointFormatError, match="truncated|ends"):
             read_r3gan_snapshot(snapshot[:cut])

@@ -54,10 +54,10 @@ def make_base_config(monkeypatch, **attributes):
     return config
 
 
-def pgan_zoo_checkpoint(monkeypatch, shared_dir):
+def pgan_zoo_checkpoint(monkeypatch, fixtures_dir):
     import torch
 
-    fixtures = shared_dir / "fixtures" / "progan_pgz"
+    fixtures = fixtures_dir / "progan_pgz"
     g_npz, d_npz = np.load(fixtures / "pgz_pgan_G_state_dict.npz"), np.load(fixtures / "pgz_pgan_D_state_dict.npz")
 
     def state_dict(npz):
@@ -72,8 +72,8 @@ def pgan_zoo_checkpoint(monkeypatch, shared_dir):
 
 
 @pytest.mark.parametrize("container", ["zip", "legacy"])
-def test_pytorch_gan_zoo_checkpoint_from_the_fixture(container, monkeypatch, shared_dir, tmp_path):
-    obj, g_npz, d_npz = pgan_zoo_checkpoint(monkeypatch, shared_dir)
+def test_pytorch_gan_zoo_checkpoint_from_the_fixture(container, monkeypatch, fixtures_dir, tmp_path):
+    obj, g_npz, d_npz = pgan_zoo_checkpoint(monkeypatch, fixtures_dir)
     path = tmp_path / "celebaHQ_s6_i80000.pth"
     path.write_bytes(serialize(obj, container))
     assert zipfile.is_zipfile(path) == (container == "zip")

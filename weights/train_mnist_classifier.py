@@ -1,23 +1,20 @@
 """Trains the StackedMNIST mode-counting classifier on real MNIST and writes its weights plus a JSON sidecar.
 
-Usage (MNIST comes from `keras.datasets.mnist.load_data()`, i.e. the Keras cache under `$KERAS_HOME`):
+Usage, from the repository root with keras_gans installed (MNIST comes from `keras.datasets.mnist.load_data()`,
+i.e. the Keras cache under `$KERAS_HOME`):
 
-    python -m keras_gans.metrics.train_mnist_classifier --output weights/mnist_classifier.weights.h5
+    python weights/train_mnist_classifier.py --output keras_gans/metrics/weights/mnist_classifier.weights.h5
 
-The sidecar (`mnist_classifier.json` beside the weights) records the test accuracy on the full 10,000-image MNIST
-test set, the command, the backend, the date, the Keras version and the sha256 of the weights file. With
-`--package-copy`, the weights and sidecar are also copied into `keras_gans/metrics/weights/` (package data).
-
-The shipped weights came from `KERAS_BACKEND=tensorflow` and the command above plus `--package-copy` (2 epochs,
-~1.5 minutes on 2 CPU cores, 98.39% test accuracy); on the TensorFlow CPU backend a re-run reproduces the file
-byte for byte (same sha256).
+The sidecar (`mnist_classifier.json` beside the weights) records the test accuracy on the full MNIST test set, the
+command, the backend, the date, the Keras version and the sha256 of the weights file. The shipped weights (package
+data in `keras_gans/metrics/weights/`) came from `KERAS_BACKEND=tensorflow` and the command above (2 epochs); on the
+TensorFlow CPU backend a re-run reproduces the file byte for byte (same sha256).
 """
 
 import argparse
 import datetime
 import json
 import pathlib
-import shutil
 import sys
 
 import keras
@@ -64,7 +61,6 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-train-samples", type=int, default=None, help="default: all 60,000")
-    parser.add_argument("--package-copy", action="store_true", help="also copy into keras_gans/metrics/weights/")
     args = parser.parse_args(argv)
     output = pathlib.Path(args.output)
     if not output.name.endswith(".weights.h5"):
@@ -78,7 +74,7 @@ def main(argv=None):
     inference_model = mnist_classifier.build_mnist_classifier()
     inference_model.set_weights(model.get_weights())
     inference_model.save_weights(str(output))
-    command = "python -m keras_gans.metrics.train_mnist_classifier " + " ".join(
+    command = "python weights/train_mnist_classifier.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
     sidecar = {
@@ -105,11 +101,6 @@ def main(argv=None):
         "date": datetime.date.today().isoformat(),
     }
     output.with_name(mnist_classifier.SIDECAR_FILE).write_text(json.dumps(sidecar, indent=2) + "\n")
-    if args.package_copy:
-        package_dir = pathlib.Path(mnist_classifier.__file__).resolve().parent / "weights"
-        package_dir.mkdir(exist_ok=True)
-        shutil.copyfile(output, package_dir / mnist_classifier.WEIGHTS_FILE)
-        shutil.copyfile(output.with_name(mnist_classifier.SIDECAR_FILE), package_dir / mnist_classifier.SIDECAR_FILE)
     print(json.dumps(sidecar, indent=2))
 
 

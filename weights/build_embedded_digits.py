@@ -15,7 +15,7 @@ that license; see `keras_gans/datasets/data/README.md`.
 
 Usage (from the repository root; `MNIST_NPZ` is the `mnist.npz` that Keras caches in `~/.keras/datasets/`):
 
-    python -m keras_gans.datasets.build_embedded_digits MNIST_NPZ keras_gans/datasets/data/mnist_train_first10k.npz
+    python weights/build_embedded_digits.py MNIST_NPZ keras_gans/datasets/data/mnist_train_first10k.npz
 """
 
 import argparse

@@ -1,0 +1,90 @@
+"""Keeps the native (C++) logs of TensorFlow and XLA quiet unless the user asks for them.
+
+TensorFlow and XLA (inside jaxlib and TensorFlow) log through absl/TSL to stderr: oneDNN and CPU-feature notices at
+import, "slow_operation_alarm" errors when XLA constant folding takes over a second, and more. They are not problems
+of the user's run, and they hide its own output. Two measures, both skipped when the user has set
+`TF_CPP_MIN_LOG_LEVEL` (e.g. `TF_CPP_MIN_LOG_LEVEL=0 python ...` shows everything):
+
+* `quiet_native_logs()` sets `TF_CPP_MIN_LOG_LEVEL` before Keras (and through it TensorFlow or JAX) is imported;
+  XLA reads it when it loads.
+* TensorFlow (2.21) prints its import notices before its logging reads that variable, so `filtered_native_stderr()`
+  wraps the imports that load TensorFlow: what the process writes to stderr meanwhile is held back and written out
+  afterwards without those notices. That includes Keras' own lazy import of TensorFlow, which happens on every
+  backend when TensorFlow is installed (e.g. while serializing a configuration): `filter_lazy_tensorflow_import()`.
+
+Errors still reach the user as Python exceptions. Importing TensorFlow or JAX before `keras_gans` keeps their
+own defaults.
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+
+ENV_VAR = "TF_CPP_MIN_LOG_LEVEL"
+# 3 hides INFO, WARNING and ERROR lines (XLA logs its slow-operation alarm as an ERROR).
+QUIET_LEVEL = "3"
+# Lines TensorFlow writes to stderr while it loads, whatever the log level.
+IMPORT_NOTICES = (
+    b"All log messages before absl::InitializeLog() is called are written to STDERR",
+    b"oneDNN custom operations are on",
+    b"cpu_feature_guard.cc",
+    b"To enable the following instructions",
+)
+_USER_LEVEL = os.environ.get(ENV_VAR)
+
+
+def quiet_native_logs(environ=os.environ):
+    """Sets `TF_CPP_MIN_LOG_LEVEL` to `QUIET_LEVEL` unless it is already set; returns the value in effect."""
+    return environ.setdefault(ENV_VAR, QUIET_LEVEL)
+
+
+def _is_notice(line):
+    return any(notice in line for notice in IMPORT_NOTICES)
+
+
+@contextlib.contextmanager
+def filtered_native_stderr():
+    """Holds back the process's stderr (file descriptor 2) while active, then writes it out without TensorFlow's
+    import notices. Does nothing when the user set `TF_CPP_MIN_LOG_LEVEL` or stderr has no file descriptor."""
+    try:
+        saved = None if _USER_LEVEL is not None else os.dup(2)
+    except OSError:
+        saved = None
+    if saved is None:
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        sys.stderr.flush()
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().splitlines(keepends=True) if not _is_notice(line)]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
+def filter_lazy_tensorflow_import():
+    """Runs Keras' lazy import of TensorFlow (`keras.src.utils.module_utils.tensorflow`) inside
+    `filtered_native_stderr()`. Does nothing if TensorFlow is already imported or Keras has no such lazy module."""
+    try:
+        from keras.src.utils import module_utils
+
+        lazy = module_utils.tensorflow
+    except (ImportError, AttributeError):
+        return
+    state = vars(lazy)  # plain attribute reads: a missing attribute would make the lazy module import TensorFlow
+    if state.get("module") is not None or "initialize" in state or "tensorflow" in sys.modules:
+        return
+    initialize = lazy.initialize
+
+    def filtered_initialize():
+        with filtered_native_stderr():
+            initialize()
+
+    lazy.initialize = filtered_initialize
