@@ -25,7 +25,7 @@ from keras_gans.callbacks import TerminateOnNonFinite
 from keras_gans.callbacks import latest_checkpoint
 from keras_gans.callbacks import list_checkpoints
 from keras_gans.callbacks import restore_checkpoint
-from keras_gans.models import gan_inputs
+from keras_gans.training import inputs as gan_inputs
 
 BACKEND = keras.backend.backend()
 
@@ -331,7 +331,7 @@ def test_mixed_bfloat16_trains():
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)
-    assert not gan._loss_scaling
+    assert not gan.train_config.dynamic_loss_scaling
     before = _weights(gan.discriminator)
     history = gan.fit(uint8_images(16), batch_size=8, verbose=0)
     for key in ("d_loss", "g_loss", "r1", "r2"):
@@ -347,11 +347,11 @@ def test_float16_dynamic_loss_scaling_trains_and_skips_overflowing_steps():
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)
-    assert gan._loss_scaling
+    assert gan.train_config.dynamic_loss_scaling
     history = gan.fit(uint8_images(16), batch_size=8, verbose=0)
     for key in ("d_loss", "g_loss", "r1", "r2"):
         assert np.isfinite(history.history[key][-1]), key
-    d_scale, _ = gan._loss_scale_variables["d"]
+    d_scale = gan.loss_scales["d"].scale
     d_scale.assign(1e30)
     d_before, g_before = _weights(gan.discriminator), _weights(gan.generator)
     d_opt = gan.optimizer.discriminator_optimizer
@@ -512,6 +512,6 @@ def test_config_round_trip_and_keras_file(tmp_path):
     for net in ("generator", "discriminator", "ema_generator"):
         for a, b in zip(_weights(getattr(gan, net)), _weights(getattr(loaded, net))):
             np.testing.assert_array_equal(a, b)
-    assert isinstance(loaded._adversarial_loss, keras_gans.losses.LeastSquaresLoss)
-    assert loaded._train_config["use_gp"] and loaded._train_config["ema_mode"] == "beta"
-    assert isinstance(loaded._train_config["schedules"]["learning_rate"], schedules.CosineDecay)
+    assert isinstance(loaded.train_config.loss, keras_gans.losses.LeastSquaresLoss)
+    assert loaded.train_config.use_gp and loaded.train_config.ema_mode == "beta"
+    assert isinstance(loaded.train_config.learning_rate, schedules.CosineDecay)

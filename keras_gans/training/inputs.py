@@ -9,6 +9,7 @@ Static problems (rank, spatial size, channels, dtype, label width) raise at trac
 
 import warnings
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -132,3 +133,17 @@ def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"
         sums = labels.astype("float64").sum(axis=-1)
         if not np.allclose(sums, 1.0, atol=1e-3):
             raise ValueError(f"{where}: one-hot labels must sum to 1 per row; the first batch has sums {sums}.")
+
+
+def unpack_batch(data, image_shape, num_classes):
+    """`(images in [-1, 1], one-hot labels or None)` of one batch as `fit()` hands it to the training step."""
+    images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if isinstance(images, (tuple, list)):
+        raise ValueError("GAN.fit: `x` must be a batch of images; give labels as `y` or as `(images, labels)`.")
+    check_image_spec(tuple(images.shape), keras.backend.standardize_dtype(images.dtype), image_shape)
+    check_label_spec(
+        None if labels is None else tuple(labels.shape),
+        None if labels is None else keras.backend.standardize_dtype(labels.dtype),
+        num_classes,
+    )
+    return images_to_float(images), labels_to_one_hot(labels, num_classes)
