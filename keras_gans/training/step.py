@@ -75,7 +75,7 @@ class TrainStep:
         logs, terms = {}, {}
         terms.update(self.discriminator_phase(state, z_d, d_reals, d_labels, alpha, hp, logs))
         terms.update(self.generator_phase(state, z_g, g_reals, g_labels, hp, d_values_for_generator, logs))
-        model.ema.update(state, hp["ema_beta"])
+        self.ema_phase(state, hp["ema_beta"])
         self.images_seen = images_seen + ops.cast(self.images_added, "int32")
         state.write([model.images_seen, model.optimizer.iterations], [self.images_seen, step + 1])
 
@@ -132,6 +132,10 @@ class TrainStep:
         self.write_discriminator_state(state, d_state)
         self.update(state, "g", grads, G.trainable_variables, scale, logs)
         return terms
+
+    def ema_phase(self, state, beta):
+        """EMA of the generator's weights after its update."""
+        self.model.ema.update(state, beta)
 
     # ------------------------------------------------------------------ helpers of the phases
     def loss_scale(self, state, which):
