@@ -101,17 +101,8 @@ class GAN(keras.Model):
     ```
     """
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        augment_pipeline=None,
-        ema_generator=None,
-        seed=None,
-        uint8_offset=128.0,
-        uint8_rounding="floor",
-        **kwargs,
-    ):
+    def __init__(self, generator, discriminator, augment_pipeline=None, ema_generator=None, seed=None,
+                 uint8_offset=128.0, uint8_rounding="floor", **kwargs):
         super().__init__(**kwargs)
         for attr in ("latent_dim", "num_classes", "image_shape"):
             if not hasattr(generator, attr):
@@ -177,8 +168,8 @@ class GAN(keras.Model):
     def load_own_variables(self, store):
         """Loads the GAN's own state (images seen, hyperparameter values, loss scales).
 
-        Weights files of earlier development versions also hold a copy of the generator and EMA generator variables
-        first (they were tracked twice); those copies are skipped, the networks load from their own entries.
+        Weights files in the earlier layout also hold a copy of the generator and EMA generator variables first
+        (they were tracked twice); those copies are skipped, the networks load from their own entries.
         """
         own = len(self._trainable_variables) + len(self._non_trainable_variables)
         duplicated = 2 * len(self._ema)
@@ -467,26 +458,6 @@ class GAN(keras.Model):
                            **kwargs)
 
     # ------------------------------------------------------------------ inference
-    def _one_hot(self, labels, n):
-        if self.num_classes == 0:
-            if labels is not None:
-                raise ValueError("GAN.generate: the networks are unconditional; do not pass labels.")
-            return None
-        if labels is None:
-            labels = np.arange(n) % self.num_classes
-        labels = np.asarray(labels)
-        if labels.ndim == 0:
-            labels = np.full((n,), int(labels))
-        if labels.ndim == 1:
-            if labels.shape[0] != n or labels.min() < 0 or labels.max() >= self.num_classes:
-                raise ValueError(
-                    f"GAN.generate: labels must be {n} class ids in [0, {self.num_classes}); got {labels}."
-                )
-            return np.eye(self.num_classes, dtype="float32")[labels.astype("int64")]
-        if labels.shape != (n, self.num_classes):
-            raise ValueError(f"GAN.generate: one-hot labels must have shape ({n}, {self.num_classes}).")
-        return labels.astype("float32")
-
     def generate(self, n_or_z, labels=None, use_ema=True, seed=None, output="uint8", batch_size=64,
                  uint8_offset=None, uint8_rounding=None):
         """Generates images as a NumPy array `(N, H, W, C)`.
@@ -515,7 +486,7 @@ class GAN(keras.Model):
             if z.ndim != 2 or z.shape[1] != self.latent_dim:
                 raise ValueError(f"GAN.generate: latents must have shape (N, {self.latent_dim}); got {z.shape}.")
         n = z.shape[0]
-        onehot = self._one_hot(labels, n)
+        onehot = gan_inputs.generation_labels(labels, n, self.num_classes)
         network = self.ema_generator if use_ema else self.generator
         chunks = []
         for start in range(0, n, batch_size):

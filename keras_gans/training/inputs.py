@@ -1,4 +1,4 @@
-"""Checks and conversions of the real batches that `GAN.fit()` receives.
+"""Checks and conversions of the batches that `GAN.fit()` receives and of the labels `GAN.generate()` takes.
 
 Conventions: images are NHWC; uint8 images in [0, 255] are mapped to [-1, 1] by `x / 127.5 - 1` (R3GAN's
 preprocessing); float images must already be in [-1, 1] (a slack of `RANGE_SLACK` is allowed for resampling
@@ -147,3 +147,24 @@ def unpack_batch(data, image_shape, num_classes):
         num_classes,
     )
     return images_to_float(images), labels_to_one_hot(labels, num_classes)
+
+
+def generation_labels(labels, n, num_classes):
+    """One-hot float32 labels `(n, K)` for `GAN.generate` from class ids `(n,)`, one id for all, one-hot `(n, K)`
+    or `None` (cycle through the classes); `None` for unconditional networks."""
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError("GAN.generate: the networks are unconditional; do not pass labels.")
+        return None
+    if labels is None:
+        labels = np.arange(n) % num_classes
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = np.full((n,), int(labels))
+    if labels.ndim == 1:
+        if labels.shape[0] != n or labels.min() < 0 or labels.max() >= num_classes:
+            raise ValueError(f"GAN.generate: labels must be {n} class ids in [0, {num_classes}); got {labels}.")
+        return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+    if labels.shape != (n, num_classes):
+        raise ValueError(f"GAN.generate: one-hot labels must have shape ({n}, {num_classes}).")
+    return labels.astype("float32")

@@ -5,6 +5,7 @@ forms written in NumPy here; the full step is checked against an independent PyT
 tests/cross_backend/test_train_step_agreement.py.
 """
 
+import json
 import os
 import warnings
 
@@ -493,6 +494,29 @@ def test_generate_conversions_labels_and_determinism():
     np.testing.assert_allclose(_np(gan((z, np.array([0, 1, 2, 0, 1])))), raw, rtol=1e-6)
     with pytest.raises(ValueError, match="class ids"):
         gan.generate(2, labels=[0, 5])
+
+
+def test_a_compile_config_written_before_train_config_still_loads():
+    """The compile config that saved models hold, as the earlier `GAN.compile` wrote it (see data/README.md)."""
+    path = os.path.join(os.path.dirname(__file__), "data", "gan_compile_config_before_train_config.json")
+    with open(path) as f:
+        config = json.load(f)
+    gan = keras_gans.GAN(*tiny_networks(num_classes=2))
+    gan.compile_from_config(config)
+    cfg = gan.train_config
+    assert isinstance(cfg.loss, keras_gans.losses.LeastSquaresLoss)
+    assert (cfg.gp_weight, cfg.gp_target, cfg.drift_weight, cfg.penalty_interval) == (10.0, 750.0, 0.001, 2)
+    assert (cfg.classification_weight, cfg.ema_rampup, cfg.ema_mode, cfg.loss_scaling) == (0.5, 0.05, "beta", False)
+    assert isinstance(cfg.learning_rate, schedules.CosineDecay) and isinstance(cfg.r1_gamma, schedules.CosineDecay)
+    assert cfg.use_r1 and not cfg.use_r2 and cfg.use_gp and cfg.use_drift
+    assert float(_np(cfg.ema_beta(0))) == pytest.approx(0.999)
+    # Written back, it is the same dict (the optimizers' names aside: Keras numbers new instances).
+    def unnamed(c):
+        c = json.loads(json.dumps(c))
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            c[key]["config"].pop("name")
+        return c
+    assert unnamed(gan.get_compile_config()) == unnamed(config)
 
 
 def test_config_round_trip_and_keras_file(tmp_path):
