@@ -216,7 +216,7 @@ def train(args, config):
     jit = {"auto": "auto", "true": True, "false": False}[args.jit]
     model.compile(loss=loss, r1_gamma=gamma if use_r1 else 0.0, r2_gamma=gamma if use_r2 else 0.0,
                   jit_compile=jit, steps_per_execution=args.steps_per_execution)
-    fit_batch = 2 * args.batch_size if model._adversarial_loss.generator_needs_reals else args.batch_size
+    fit_batch = model.real_batches_per_step * args.batch_size
     timer = _ExecutionTimer()
     start = time.perf_counter()
     model.fit(real_batches(fit_batch, args.seed), steps_per_epoch=args.steps, epochs=1, verbose=0, shuffle=False,

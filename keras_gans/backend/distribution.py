@@ -16,7 +16,7 @@ WGAN-GP weights) are drawn for the global batch from the shared seed and each re
 every replica count gives the same numbers as one device.
 """
 
-import contextlib
+import collections
 import json
 import os
 
@@ -172,52 +172,10 @@ def is_chief(model=None):
     return task_type == "worker" and int(resolver.task_id) == 0 and not has_chief
 
 
-class DataParallelSetup:
-    """What one process needs to train data-parallel: the engine object, the replica counts and a scope.
-
-    Attributes:
-        engine: the backend's object (`keras.distribution.Distribution`, `tf.distribute.Strategy`, or the
-            `torch.distributed` module with its default group initialized).
-        num_replicas: replicas over all processes (devices on JAX, TensorFlow replicas, PyTorch processes).
-        num_processes: processes (hosts on JAX, workers on TensorFlow, ranks on PyTorch).
-        process_index: this process's index.
-        feed: what each process passes to `fit()`: `"global"` (the whole global batch, arranged so that the
-            engine's contiguous split gives each replica its part of every half: TensorFlow), `"replica"` (its own
-            replica's arranged share: PyTorch) or `"process"` (its contiguous share of the global batch, in order:
-            JAX, whose global program splits the halves itself).
-    """
-
-    def __init__(self, engine, num_replicas, num_processes, process_index, feed, scope=None):
-        self.engine = engine
-        self.num_replicas = int(num_replicas)
-        self.num_processes = int(num_processes)
-        self.process_index = int(process_index)
-        self.feed = feed
-        self._scope = scope
-
-    @property
-    def is_chief(self):
-        return self.process_index == 0
-
-    def scope(self):
-        """Context in which to create and compile the model (TensorFlow needs it; a no-op elsewhere)."""
-        return self._scope() if self._scope is not None else contextlib.nullcontext()
-
-    def fit_inputs(self, images, labels=None, batch_size=32, halves=1):
-        """`fit()` arguments for this process (see `keras_gans.distribution.fit_inputs`)."""
-        from keras_gans.distribution import sharding
-
-        return sharding.fit_inputs(images, labels, batch_size, self, halves)
-
-    def process_batch(self, batch, halves=1):
-        """This process's part of one global batch (see `keras_gans.distribution.process_batch`)."""
-        from keras_gans.distribution import sharding
-
-        return sharding.process_batch(batch, self, halves)
-
-    def __repr__(self):
-        return (f"DataParallelSetup(backend={_BACKEND!r}, replicas={self.num_replicas}, "
-                f"processes={self.num_processes}, process_index={self.process_index})")
+# The parts of a `keras_gans.distribution.DataParallelSetup` that the backend provides.
+EngineSetup = collections.namedtuple(
+    "EngineSetup", ["engine", "num_replicas", "num_processes", "process_index", "feed", "scope"]
+)
 
 
 def _tf_multi_worker(strategy):
@@ -294,8 +252,8 @@ def jax_distribution(devices=None, model_axis_size=1, layout_map=None, initializ
         distribution = _large_weights_model_parallel(layout_map, min_size)
     keras.distribution.set_distribution(distribution)
     batch_replicas = len(devices) // model_axis_size
-    return DataParallelSetup(distribution, batch_replicas, jax.process_count(), jax.process_index(), "process",
-                             distribution.scope)
+    return EngineSetup(distribution, batch_replicas, jax.process_count(), jax.process_index(), "process",
+                       distribution.scope)
 
 
 def tf_strategy(devices=None):
@@ -310,7 +268,7 @@ def tf_strategy(devices=None):
     else:
         strategy = tf.distribute.MirroredStrategy(devices)
         index, processes = 0, 1
-    return DataParallelSetup(strategy, strategy.num_replicas_in_sync, processes, index, "global", strategy.scope)
+    return EngineSetup(strategy, strategy.num_replicas_in_sync, processes, index, "global", strategy.scope)
 
 
 def torch_process_group(backend=None):
@@ -327,12 +285,12 @@ def torch_process_group(backend=None):
     active = torch_dist.is_initialized()
     world = torch_dist.get_world_size() if active else 1
     rank = torch_dist.get_rank() if active else 0
-    return DataParallelSetup(torch_dist, world, world, rank, "replica")
+    return EngineSetup(torch_dist, world, world, rank, "replica", None)
 
 
 def data_parallel_setup(devices=None, model_axis_size=1, layout_map=None, initialize=None, process_group=None,
                         min_size=None):
-    """The backend's data-parallel set-up (see `keras_gans.distribution.data_parallel`)."""
+    """The backend's data-parallel engine as an `EngineSetup` (see `keras_gans.distribution.data_parallel`)."""
     if _BACKEND == "jax":
         return jax_distribution(devices, model_axis_size, layout_map, initialize, min_size)
     if model_axis_size != 1 or layout_map is not None or min_size is not None:

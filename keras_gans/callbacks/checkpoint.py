@@ -12,8 +12,8 @@ import numpy as np
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
-from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.callbacks.nonfinite import training_is_finite
+from keras_gans.utils.images_seen import read_images_seen
 
 _NAME = re.compile(r"^ckpt-(\d{12})$")
 WEIGHTS_FILE = "model.weights.h5"

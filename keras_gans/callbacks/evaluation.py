@@ -6,9 +6,9 @@ import time
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
-from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.callbacks.nonfinite import training_is_finite
 from keras_gans.metrics.evaluation import GeneratorEvaluator
+from keras_gans.utils.images_seen import read_images_seen
 
 
 class GANEvaluation(EveryNImages):

@@ -3,19 +3,18 @@
 import keras
 import numpy as np
 
-
-def read_images_seen(model):
-    """The device value of `model.images_seen` as a Python int (works inside a `tf.distribute` scope too)."""
-    return int(np.asarray(keras.ops.convert_to_numpy(model.images_seen)).reshape(-1)[0])
+from keras_gans.utils.images_seen import read_images_seen
 
 
 def images_seen_now(callback):
     """`images_seen` of `callback`'s model after the steps run so far, as a Python int.
 
-    A GAN whose step runs eagerly (PyTorch, `run_eagerly=True`) keeps a host copy of the count, which costs no
-    device synchronisation; otherwise the variable is read (`callback.model` first syncs the JAX training state).
+    A GAN whose step runs eagerly (PyTorch, `run_eagerly=True`) keeps a host copy of the count
+    (`GAN.images_seen_host`), which costs no device synchronisation; otherwise the variable is read
+    (`callback.model` first syncs the JAX training state).
     """
-    host = getattr(callback._model, "_host_images_seen", None)
+    # `callback._model` is the model itself: `callback.model` would first sync JAX's training state.
+    host = getattr(callback._model, "images_seen_host", None)
     if host is not None:
         return int(host)
     return read_images_seen(callback.model)

@@ -7,7 +7,7 @@ import numpy as np
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
-from keras_gans.callbacks.every_n_images import read_images_seen
+from keras_gans.utils.images_seen import read_images_seen
 
 
 def image_grid(images, rows, cols):

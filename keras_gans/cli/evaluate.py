@@ -105,7 +105,7 @@ def evaluate_command(args):
         _fail("--num-images and --batch-size must be positive.")
     import keras
 
-    from keras_gans.callbacks.every_n_images import read_images_seen
+    from keras_gans.utils.images_seen import read_images_seen
     from keras_gans.metrics.evaluation import evaluate_generator
 
     needs_reals = [name for name in metrics if name in ("fid", "kid", "swd", "precision_recall")]

@@ -331,7 +331,7 @@ def train_command(args):
 
     from keras_gans.callbacks import GANCheckpoint
     from keras_gans.callbacks import SampleGrid
-    from keras_gans.callbacks.every_n_images import read_images_seen
+    from keras_gans.utils.images_seen import read_images_seen
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
     from keras_gans.models.progan import ProgressiveGrowing

@@ -45,9 +45,9 @@ PyTorch (as multi-GPU ProGAN did) but within the global batch on JAX; saving mod
 hosts is not handled.
 """
 
-from keras_gans.backend.distribution import DataParallelSetup
 from keras_gans.backend.distribution import data_parallel_setup
 from keras_gans.backend.distribution import is_chief
+from keras_gans.distribution.setup import DataParallelSetup
 from keras_gans.distribution.sharding import batch_order
 from keras_gans.distribution.sharding import fit_inputs
 from keras_gans.distribution.sharding import process_batch
@@ -81,7 +81,7 @@ def data_parallel(devices=None, initialize=None, process_group=None):
     gan.fit(**setup.fit_inputs(images, batch_size=128, halves=gan.real_batches_per_step))
     ```
     """
-    return data_parallel_setup(devices=devices, initialize=initialize, process_group=process_group)
+    return DataParallelSetup(*data_parallel_setup(devices=devices, initialize=initialize, process_group=process_group))
 
 
 def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2**16, devices=None,
@@ -100,8 +100,10 @@ def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2
     gan = keras_gans.R3GAN.from_preset("ffhq_256")                       # created after the distribution is set
     ```
     """
-    return data_parallel_setup(devices=devices, model_axis_size=int(model_axis_size), layout_map=layout_map,
-                               initialize=initialize, min_size=shard_weights_larger_than)
+    return DataParallelSetup(*data_parallel_setup(
+        devices=devices, model_axis_size=int(model_axis_size), layout_map=layout_map, initialize=initialize,
+        min_size=shard_weights_larger_than,
+    ))
 
 
 __all__ = [

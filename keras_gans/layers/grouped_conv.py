@@ -21,18 +21,14 @@ def _jax_on_accelerator():
 def resolve_implementation(implementation, groups):
     """The implementation that `"auto"` stands for on this backend (and, for JAX, device).
 
-    Measured on a 2-core CPU with the `bench32` discriminator (cardinality 8), batch 8, one R1 double-backprop
-    gradient step:
-    - PyTorch: `"native"` (`conv2d(groups=...)`, differentiable to any order; faster than `"split"`).
+    - PyTorch: `"native"` (`conv2d(groups=...)`, differentiable to any order).
     - TensorFlow: `"split"` for `groups > 1`. TensorFlow's grouped `conv2d` has no CPU gradient outside XLA, and
-      whether a step is XLA-compiled is not visible from `keras.ops`; `"split"` was also ~30x faster than the
-      XLA-compiled native grouped conv.
-    - JAX: `"split"` on CPU, where it was ~10x faster than XLA's CPU grouped convolution; `"native"`
-      (`feature_group_count`) on GPU/TPU, which run a grouped convolution as one kernel instead of `groups`.
-    An XLA-compiled TensorFlow step on a GPU can pass `implementation="native"` explicitly.
-    `"matmul"` is never chosen by `"auto"`: on that CPU it was the slowest everywhere (the `bench32` convolution,
-    batch 8, forward + R1 second-order backward, `benchmarks/grouped_conv_throughput.py`: PyTorch native 31-35 ms
-    / split 36-46 / matmul 346; JAX split 26 / matmul 109 / native 1133; TensorFlow split 88 / matmul 240).
+      whether a step is XLA-compiled is not visible from `keras.ops`.
+    - JAX: `"split"` on CPU, where XLA's grouped convolution is slow; `"native"` (`feature_group_count`) on
+      GPU/TPU, which run a grouped convolution as one kernel instead of `groups`.
+    An XLA-compiled TensorFlow step on a GPU can pass `implementation="native"` explicitly. `"matmul"` is never
+    chosen by `"auto"`. The measurements behind these choices are `benchmarks/grouped_conv_throughput.py` (see
+    `benchmarks/RESULTS.md`).
     """
     if implementation != "auto":
         return implementation

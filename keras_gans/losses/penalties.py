@@ -37,17 +37,25 @@ def _first(output):
     return output[0] if isinstance(output, (tuple, list)) else output
 
 
-def _scaled(d_fn, gradient_scale):
-    if gradient_scale is None:
-        return lambda x: _first(d_fn(x))
-    return lambda x: _at_least_float32(_first(d_fn(x))) * gradient_scale
+def _input_gradient(d_fn, images, gradient_scale):
+    """`(d_fn(images), d(sum of the logits)/d images)`, the gradient differentiable and in float32 (or float64).
 
+    With a `gradient_scale` the summed logits are multiplied by it and the gradient divided by it (the loss-scaling
+    rule of `keras_gans.training.loss_scaling`).
+    """
 
-def _unscale(grad, gradient_scale):
+    def scaled_logits(x):
+        output = d_fn(x)
+        logits = _first(output)
+        if gradient_scale is not None:
+            logits = _at_least_float32(logits) * gradient_scale
+        return logits, output
+
+    (_, output), grad = value_and_input_gradient(scaled_logits, images, has_aux=True)
     grad = _at_least_float32(grad)
-    if gradient_scale is None:
-        return grad
-    return grad / gradient_scale
+    if gradient_scale is not None:
+        grad = grad / gradient_scale
+    return output, grad
 
 
 def squared_gradient_norm(grad):
@@ -70,16 +78,18 @@ def squared_gradient_norm(grad):
     return ops.sum(ops.square(grad), axis=tuple(range(1, len(grad.shape))))
 
 
-def zero_centered_gradient_penalty(d_fn, images, gradient_scale=None):
+def zero_centered_gradient_penalty(d_fn, images, gradient_scale=None, return_output=False):
     """`||d(sum_k D(x_k))/dx_i||^2` per sample at `images` (differentiable w.r.t. D's parameters).
 
     Args:
-        d_fn: callable `images -> logits (N,)`.
+        d_fn: callable `images -> logits (N,)`, or `images -> (logits, aux)` (only the logits are differentiated).
         images: `(N, H, W, C)` images at which the gradient is taken.
         gradient_scale: optional loss scale (float16 training), see the module docstring.
+        return_output: also return `d_fn(images)`, computed in the same pass (a training step uses the logits of
+            that pass for its adversarial loss).
 
     Returns:
-        Float32 tensor `(N,)`.
+        Float32 tensor `(N,)`, or `(penalty, d_fn(images))` with `return_output=True`.
 
     Examples:
 
@@ -90,22 +100,24 @@ def zero_centered_gradient_penalty(d_fn, images, gradient_scale=None):
     >>> float(p[0])  # four pixels, gradient 3 each
     36.0
     """
-    _, grad = value_and_input_gradient(_scaled(d_fn, gradient_scale), images)
-    return squared_gradient_norm(_unscale(grad, gradient_scale))
+    output, grad = _input_gradient(d_fn, images, gradient_scale)
+    penalty = squared_gradient_norm(grad)
+    return (penalty, output) if return_output else penalty
 
 
-def r1_penalty(d_fn, real_images, gradient_scale=None):
+def r1_penalty(d_fn, real_images, gradient_scale=None, return_output=False):
     """R1: zero-centred gradient penalty at real images, per sample (weight it by `gamma / 2`).
 
     Reference: [Mescheder et al., 2018](https://arxiv.org/abs/1801.04406).
 
     Args:
-        d_fn: callable `images -> logits (N,)`.
+        d_fn: callable `images -> logits (N,)` or `images -> (logits, aux)`.
         real_images: `(N, H, W, C)` real images.
         gradient_scale: optional loss scale (float16 training).
+        return_output: also return `d_fn(real_images)` from the same pass.
 
     Returns:
-        Float32 tensor `(N,)`.
+        Float32 tensor `(N,)`, or `(penalty, d_fn(real_images))` with `return_output=True`.
 
     Examples:
 
@@ -115,21 +127,22 @@ def r1_penalty(d_fn, real_images, gradient_scale=None):
     >>> float(r1_penalty(d_fn, keras.ops.ones((1, 1, 1, 2)))[0])  # gradient 2 at two pixels
     8.0
     """
-    return zero_centered_gradient_penalty(d_fn, real_images, gradient_scale)
+    return zero_centered_gradient_penalty(d_fn, real_images, gradient_scale, return_output)
 
 
-def r2_penalty(d_fn, fake_images, gradient_scale=None):
+def r2_penalty(d_fn, fake_images, gradient_scale=None, return_output=False):
     """R2: zero-centred gradient penalty at (detached) fake images, per sample (weight it by `gamma / 2`).
 
     Reference: [Mescheder et al., 2018](https://arxiv.org/abs/1801.04406); R3GAN uses R1 + R2.
 
     Args:
-        d_fn: callable `images -> logits (N,)`.
+        d_fn: callable `images -> logits (N,)` or `images -> (logits, aux)`.
         fake_images: `(N, H, W, C)` generated images; no gradient flows back to the generator.
         gradient_scale: optional loss scale (float16 training).
+        return_output: also return `d_fn(fake_images)` from the same pass.
 
     Returns:
-        Float32 tensor `(N,)`.
+        Float32 tensor `(N,)`, or `(penalty, d_fn(fake_images))` with `return_output=True`.
 
     Examples:
 
@@ -139,7 +152,7 @@ def r2_penalty(d_fn, fake_images, gradient_scale=None):
     >>> float(r2_penalty(d_fn, keras.ops.zeros((1, 2, 2, 3)))[0])
     12.0
     """
-    return zero_centered_gradient_penalty(d_fn, ops.stop_gradient(fake_images), gradient_scale)
+    return zero_centered_gradient_penalty(d_fn, ops.stop_gradient(fake_images), gradient_scale, return_output)
 
 
 def interpolate(real_images, fake_images, alpha):
@@ -197,7 +210,7 @@ def wgan_gp_penalty(
     configurable target is ProGAN's ([Karras et al., 2018](https://arxiv.org/abs/1710.10196)).
 
     Args:
-        d_fn: callable `images -> logits (N,)`.
+        d_fn: callable `images -> logits (N,)` or `images -> (logits, aux)`.
         real_images: `(N, H, W, C)`.
         fake_images: `(N, H, W, C)`.
         alpha: optional `(N, 1, 1, 1)` interpolation weights; drawn from `U(0, 1)` with `seed` when omitted.
@@ -222,8 +235,8 @@ def wgan_gp_penalty(
     if alpha is None:
         alpha = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), dtype="float32", seed=seed)
     mixed = interpolate(real, fake_images, alpha)
-    _, grad = value_and_input_gradient(_scaled(d_fn, gradient_scale), mixed)
-    return wgan_gp_from_gradient(_unscale(grad, gradient_scale), target=target, weight=weight)
+    _, grad = _input_gradient(d_fn, mixed, gradient_scale)
+    return wgan_gp_from_gradient(grad, target=target, weight=weight)
 
 
 def drift_penalty(real_logits, weight=0.001):

@@ -1,5 +1,6 @@
 """`GAN`: a generator, a discriminator and an EMA generator trained with one `fit()` on any Keras backend."""
 
+import dataclasses
 import warnings
 
 import keras
@@ -7,35 +8,20 @@ import numpy as np
 
 from keras_gans import losses as losses_module
 from keras_gans import optimizers as optimizers_module
-from keras_gans import schedules as schedules_module
 from keras_gans.backend.data import peek_first_batch
 from keras_gans.backend.distribution import synchronize_variables
-from keras_gans.models import gan_inputs
-from keras_gans.models.gan_step import GANTrainStep
-from keras_gans.models.gan_step import ValueState
-from keras_gans.models.gan_step import VariableState
+from keras_gans.training import inputs as gan_inputs
+from keras_gans.training.config import TrainConfig
+from keras_gans.training.ema import ExponentialMovingAverage
+from keras_gans.training.loss_scaling import DynamicLossScale
+from keras_gans.training.state import ValueState
+from keras_gans.training.state import VariableState
+from keras_gans.training.step import TrainStep
 
 _TRACKED = (
     "d_loss", "g_loss", "d_adversarial", "r1", "r2", "gp", "drift", "d_classification", "g_classification", "real_score", "fake_score",
 )
 _HYPERPARAMETERS = ("r1_gamma", "r2_gamma", "augment_probability", "ema_half_life_images", "ema_beta")
-
-
-class _EMAPairs:
-    """`(generator variable, EMA variable, averaged)` triples.
-
-    A plain object rather than a list, so that Keras does not track these variables a second time as the GAN's own
-    (its weights file would then store the generator and the EMA generator again under the GAN's `vars`).
-    """
-
-    def __init__(self, triples):
-        self.triples = tuple(triples)
-
-    def __iter__(self):
-        return iter(self.triples)
-
-    def __len__(self):
-        return len(self.triples)
 
 
 def _clone_network(network):
@@ -51,7 +37,7 @@ def _clone_network(network):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GAN(GANTrainStep, keras.Model):
+class GAN(keras.Model):
     """A GAN trained with `fit()`: generator, discriminator and a non-trainable EMA copy of the generator.
 
     Network contract. The generator has attributes `latent_dim`, `num_classes` (0 = unconditional) and
@@ -80,6 +66,11 @@ class GAN(GANTrainStep, keras.Model):
 
     EMA. `ema_generator` follows `p_ema = p + beta * (p_ema - p)` for trainable weights after every step; other
     state (buffers, seeds) is copied. `generate()` and `call()` use it.
+
+    Training. `compile()` builds a `keras_gans.training.TrainConfig`; every step runs
+    `keras_gans.training.TrainStep`. A subclass changes the step through the methods it calls:
+    `sample_latents`, `sample_interpolation_weights`, `before_step`, `transform_reals`,
+    `latents_for_generator_phase` and `discriminator_for_generator_phase` (ProGAN uses the last four).
 
     Args:
         generator: the generator network.
@@ -110,17 +101,8 @@ class GAN(GANTrainStep, keras.Model):
     ```
     """
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        augment_pipeline=None,
-        ema_generator=None,
-        seed=None,
-        uint8_offset=128.0,
-        uint8_rounding="floor",
-        **kwargs,
-    ):
+    def __init__(self, generator, discriminator, augment_pipeline=None, ema_generator=None, seed=None,
+                 uint8_offset=128.0, uint8_rounding="floor", **kwargs):
         super().__init__(**kwargs)
         for attr in ("latent_dim", "num_classes", "image_shape"):
             if not hasattr(generator, attr):
@@ -152,7 +134,7 @@ class GAN(GANTrainStep, keras.Model):
         self.augment_pipeline = augment_pipeline
         self._build_network(self.generator, "generator")
         d_out = self._build_network(self.discriminator, "discriminator")
-        self._discriminator_has_classifier = self._check_discriminator_output(d_out)
+        self._check_discriminator_output(d_out)
         if augment_pipeline is not None:
             images = keras.KerasTensor((None,) + self.image_shape, dtype="float32")
             augmented = augment_pipeline(images, probability=0.0, training=True)
@@ -166,15 +148,7 @@ class GAN(GANTrainStep, keras.Model):
         self._build_network(ema_generator, "ema_generator")
         self.ema_generator = ema_generator
         self.ema_generator.trainable = False
-        g_vars, e_vars = self.generator.variables, self.ema_generator.variables
-        if [tuple(v.shape) for v in g_vars] != [tuple(v.shape) for v in e_vars]:
-            raise ValueError("GAN: `ema_generator` does not have the generator's variables (shapes differ).")
-        self._ema_pairs = _EMAPairs(
-            (g, e, bool(g.trainable) and "float" in keras.backend.standardize_dtype(g.dtype))
-            for g, e in zip(g_vars, e_vars)
-        )
-        for g, e in zip(g_vars, e_vars):
-            e.assign(keras.ops.copy(g.value))  # a copy: JAX must never see one buffer in two variables
+        self._ema = ExponentialMovingAverage(self.generator, self.ema_generator)
 
         self._seed_generator = keras.random.SeedGenerator(seed, name="gan_seed_generator")
         self._images_seen = self.add_weight(
@@ -184,32 +158,25 @@ class GAN(GANTrainStep, keras.Model):
             name: self.add_weight(shape=(), dtype="float32", initializer="zeros", trainable=False, name=name)
             for name in _HYPERPARAMETERS
         }
-        self._loss_scale_variables = {
-            which: (
-                self.add_weight(shape=(), dtype="float32", initializer=keras.initializers.Constant(2.0**15),
-                                trainable=False, name=f"{which}_loss_scale"),
-                self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False,
-                                name=f"{which}_loss_scale_good_steps"),
-            )
-            for which in ("g", "d")
-        }
+        self._loss_scales = {which: DynamicLossScale.create(self, which) for which in ("g", "d")}
         self._trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKED}
+        self._train_config = None
         self.diverged = None
-        self._host_images_seen = None  # see GANTrainStep._count_images_on_host
+        self._images_seen_host = None  # see `images_seen_host`
         self.built = True
 
     def load_own_variables(self, store):
         """Loads the GAN's own state (images seen, hyperparameter values, loss scales).
 
-        Weights files of earlier development versions also hold a copy of the generator and EMA generator variables
-        first (they were tracked twice); those copies are skipped, the networks load from their own entries.
+        Weights files in the earlier layout also hold a copy of the generator and EMA generator variables first
+        (they were tracked twice); those copies are skipped, the networks load from their own entries.
         """
         own = len(self._trainable_variables) + len(self._non_trainable_variables)
-        duplicated = 2 * len(self._ema_pairs)
+        duplicated = 2 * len(self._ema)
         if len(store.keys()) == own + duplicated:
             store = {str(i): store[str(duplicated + i)] for i in range(own)}
         super().load_own_variables(store)
-        self._host_images_seen = None
+        self._images_seen_host = None
 
     # ------------------------------------------------------------------ construction helpers
     def _label_spec(self, batch=None):
@@ -248,11 +215,21 @@ class GAN(GANTrainStep, keras.Model):
             raise ValueError(f"GAN: the discriminator must return logits of shape (N,); got {tuple(out.shape)}.")
         return False
 
-    # ------------------------------------------------------------------ state accessors
+    # ------------------------------------------------------------------ state
     @property
     def images_seen(self):
         """Variable: real images the discriminator has trained on (int32: exact up to 2**31 - 1 images)."""
         return self._images_seen
+
+    @property
+    def images_seen_host(self):
+        """`images_seen` as a Python int kept on the host while the step runs eagerly (PyTorch, `run_eagerly`).
+
+        Reading it costs no device synchronisation (callbacks use it, see `keras_gans.callbacks.EveryNImages`).
+        `None` when the step is traced (jit, tf.function: its Python code runs once) or before the first step of a
+        `fit()`; then read `images_seen`.
+        """
+        return self._images_seen_host
 
     @property
     def hyperparameters(self):
@@ -268,37 +245,75 @@ class GAN(GANTrainStep, keras.Model):
         return self._seed_generator
 
     @property
+    def train_config(self):
+        """The `keras_gans.training.TrainConfig` built by `compile()` (None before)."""
+        return self._train_config
+
+    @property
+    def ema(self):
+        """The `keras_gans.training.ExponentialMovingAverage` that updates `ema_generator` after every step."""
+        return self._ema
+
+    @property
+    def loss_scales(self):
+        """`{"g": DynamicLossScale, "d": DynamicLossScale}` (used when `train_config.dynamic_loss_scaling`)."""
+        return dict(self._loss_scales)
+
+    @property
+    def loss_trackers(self):
+        """`{name: keras.metrics.Mean}` of the logged loss terms (running means over the epoch)."""
+        return self._trackers
+
+    @property
     def real_batches_per_step(self):
         """2 when every fit batch is split into a D half and a G half (`loss="rpgan"`), else 1 (after compile)."""
-        if not getattr(self, "_train_config", None):
+        if self._train_config is None:
             raise ValueError("GAN.real_batches_per_step: call compile() first.")
-        return 2 if self._adversarial_loss.generator_needs_reals else 1
+        return 2 if self._train_config.loss.generator_needs_reals else 1
+
+    # ------------------------------------------------------------------ extension points of the step
+    def sample_latents(self, batch_size, phase, seed):
+        """Latents of one phase (`"discriminator"` or `"generator"`): `N(0, 1)` of shape `(batch, latent_dim)`.
+
+        Override to change the latent distribution; `seed` is the model's `SeedGenerator` (use it for every
+        random draw so that checkpoints resume the same stream). `batch_size` counts every replica's samples; with
+        several replicas each keeps its own slice.
+        """
+        return keras.random.normal((batch_size, self.generator.latent_dim), dtype="float32", seed=seed)
+
+    def sample_interpolation_weights(self, batch_size, seed):
+        """WGAN-GP interpolation weights `U(0, 1)` of shape `(batch, 1, 1, 1)` (one per sample, all replicas)."""
+        return keras.random.uniform((batch_size, 1, 1, 1), dtype="float32", seed=seed)
+
+    def before_step(self, state, images_seen):
+        """Called first in every step, with the images seen before it; may write variables through `state`.
+
+        Default: nothing. ProGAN writes the level of detail of this step into its networks here.
+        """
+
+    def transform_reals(self, images, state):
+        """The real batch (float, in [-1, 1], before the split into D and G halves) as the step uses it.
+
+        Default: unchanged. ProGAN fades the reals to the level of detail that `before_step` wrote.
+        """
+        return images
+
+    def latents_for_generator_phase(self, discriminator_latents, generator_latents):
+        """The latents of the generator phase, given both phases' draws. Default: the generator phase's own."""
+        return generator_latents
+
+    def discriminator_for_generator_phase(self, state):
+        """Called before the discriminator update: the discriminator's trainable values for the generator phase.
+
+        Default `None`: the generator trains against the updated discriminator. ProGAN's joint step returns
+        copies of the values from before the update.
+        """
+        return None
 
     # ------------------------------------------------------------------ compile
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        loss="rpgan",
-        r1_gamma=0.0,
-        r2_gamma=0.0,
-        penalty_interval=1,
-        gp_weight=0.0,
-        gp_target=1.0,
-        drift_weight=0.0,
-        classification_weight=1.0,
-        learning_rate=None,
-        beta_2=None,
-        ema_half_life_images=None,
-        ema_beta=None,
-        ema_rampup=None,
-        augment_probability=None,
-        loss_scaling="auto",
-        jit_compile="auto",
-        run_eagerly=False,
-        steps_per_execution=1,
-    ):
-        """Configures training.
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, loss="rpgan", jit_compile="auto",
+                run_eagerly=False, steps_per_execution=1, **train_options):
+        """Configures training: builds `train_config`, a `keras_gans.training.TrainConfig`.
 
         Args:
             generator_optimizer: optimizer of G. Default: `keras_gans.optimizers.Adam(2e-4, beta_1=0,
@@ -306,121 +321,44 @@ class GAN(GANTrainStep, keras.Model):
             discriminator_optimizer: optimizer of D (a different instance). Same default.
             loss: adversarial loss name (`"rpgan"`, `"nonsaturating"`, `"wgan"`, `"lsgan"`, `"lsgan_standard"`,
                 `"hinge"`) or an `AdversarialLoss`.
-            r1_gamma: gamma of R1 (weight `gamma / 2` on the per-sample squared gradient norm at reals); float or
-                `Schedule`. R3GAN uses the same gamma for R1 and R2 (0.05 on CIFAR-10 ... 150 on FFHQ-256).
-            r2_gamma: gamma of R2 (at detached fakes); float or `Schedule`.
-            penalty_interval: evaluate R1/R2/WGAN-GP every this many steps with their weight multiplied by it
-                (StyleGAN2 lazy regularisation); 1 = every step (R3GAN, ProGAN).
-            gp_weight: WGAN-GP lambda (ProGAN: 10); 0 disables it.
-            gp_target: WGAN-GP target norm gamma (1, or 750 for ProGAN's CIFAR-10); penalty
-                `(lambda / target^2) * (||grad|| - target)^2`.
-            drift_weight: ProGAN's epsilon_drift on `D(real)^2` (0.001); 0 disables it.
-            classification_weight: weight of the AC-GAN cross-entropy (only for discriminators returning class
-                logits).
-            learning_rate: optional float or `Schedule` written into both optimizers' learning-rate variables
-                every step. `None` leaves the optimizers' own learning rates (e.g. for LR callbacks).
-            beta_2: optional float or `Schedule` for both optimizers' `beta_2` variable (needs optimizers with a
-                `beta_2` variable, like `keras_gans.optimizers.Adam`).
-            ema_half_life_images: EMA half-life in images (float or `Schedule`, R3GAN/StyleGAN style):
-                `beta = 0.5 ** (B / max(half_life, 1e-8))` with `B` the discriminator batch. Default 10,000 when
-                `ema_beta` is not given.
-            ema_beta: per-step EMA beta instead (float or `Schedule`; ProGAN: 0.999).
-            ema_rampup: optional StyleGAN ramp-up: the half-life is at most `ema_rampup * images_seen`.
-            augment_probability: float or `Schedule` for the augmentation probability; `None` reads the
-                `augment_probability` variable, which a callback may set (e.g. adaptive augmentation).
-            loss_scaling: `"auto"` (dynamic loss scaling when G or D computes in float16), `True` or `False`.
-                Scales start at 2**15, halve on a non-finite gradient (the update is skipped) and double after
-                2000 finite steps.
             jit_compile: `"auto"`, `True` or `False`. PyTorch always runs eagerly (torch.compile cannot do the
                 double backward of R1/R2/WGAN-GP).
             run_eagerly: run the step eagerly (debugging).
             steps_per_execution: Keras `steps_per_execution` (TensorFlow, JAX).
+            **train_options: the other `TrainConfig` fields (see its docstring): the penalties (`r1_gamma`,
+                `r2_gamma`, `penalty_interval`, `gp_weight`, `gp_target`, `drift_weight`,
+                `classification_weight`), the schedules (`learning_rate`, `beta_2`, `augment_probability`), the
+                EMA (`ema_half_life_images`, `ema_beta`, `ema_rampup`) and `loss_scaling`.
         """
-        if keras.backend.backend() == "torch" and jit_compile is True:
-            warnings.warn(
-                "GAN.compile: jit_compile=True is ignored on the PyTorch backend: torch.compile cannot "
-                "differentiate through the gradient penalties (double backward). Training runs eagerly.",
-                stacklevel=2,
-            )
         if keras.backend.backend() == "torch":
+            if jit_compile is True:
+                warnings.warn(
+                    "GAN.compile: jit_compile=True is ignored on the PyTorch backend: torch.compile cannot "
+                    "differentiate through the gradient penalties (double backward). Training runs eagerly.",
+                    stacklevel=2,
+                )
             jit_compile = False
-        if penalty_interval < 1 or int(penalty_interval) != penalty_interval:
-            raise ValueError(f"GAN.compile: `penalty_interval` must be an integer >= 1, got {penalty_interval}.")
-        if ema_half_life_images is not None and ema_beta is not None:
-            raise ValueError("GAN.compile: give `ema_half_life_images` or `ema_beta`, not both.")
-        if ema_half_life_images is None and ema_beta is None:
-            ema_half_life_images = 10_000.0
-        self._adversarial_loss = losses_module.get(loss)
-        schedules = {
-            "r1_gamma": schedules_module.get(r1_gamma),
-            "r2_gamma": schedules_module.get(r2_gamma),
-            "augment_probability": schedules_module.get(augment_probability),
-            "ema_half_life_images": schedules_module.get(ema_half_life_images),
-            "ema_beta": schedules_module.get(ema_beta),
-            "learning_rate": schedules_module.get(learning_rate),
-            "beta_2": schedules_module.get(beta_2),
-        }
-        use = {name: not (isinstance(schedules[name], schedules_module.Constant) and schedules[name].value == 0.0)
-               for name in ("r1_gamma", "r2_gamma")}
-        if isinstance(self._adversarial_loss, losses_module.RelativisticPairingLoss) and not any(use.values()):
+        unknown = sorted(set(train_options) - {f.name for f in dataclasses.fields(TrainConfig)})
+        if unknown:
+            raise TypeError(f"GAN.compile: unknown arguments {unknown} (see keras_gans.training.TrainConfig).")
+        config = TrainConfig(
+            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer, loss=loss,
+            jit_compile=jit_compile, run_eagerly=run_eagerly, steps_per_execution=steps_per_execution,
+            **train_options,
+        )
+        if isinstance(config.loss, losses_module.RelativisticPairingLoss) and not (config.use_r1 or config.use_r2):
             warnings.warn(
                 "GAN.compile: loss='rpgan' without R1/R2 (r1_gamma = r2_gamma = 0) is unstable; R3GAN uses both "
                 "with one gamma (e.g. 0.05 for CIFAR-10, 2 for FFHQ-64).",
                 stacklevel=2,
             )
-        generator_optimizer = generator_optimizer or optimizers_module.Adam(2e-4, beta_1=0.0, beta_2=0.99)
-        discriminator_optimizer = discriminator_optimizer or optimizers_module.Adam(2e-4, beta_1=0.0, beta_2=0.99)
-        optimizer = optimizers_module.GANOptimizer(generator_optimizer, discriminator_optimizer)
-        for opt in optimizer.optimizers:
-            if schedules["beta_2"] is not None and not isinstance(getattr(opt, "beta_2", None), keras.Variable):
-                raise ValueError(
-                    f"GAN.compile: a `beta_2` schedule needs optimizers with a beta_2 variable "
-                    f"(keras_gans.optimizers.Adam); {type(opt).__name__} has none."
-                )
-            if schedules["learning_rate"] is not None and not isinstance(opt._learning_rate, keras.Variable):
-                raise ValueError(
-                    "GAN.compile: a `learning_rate` schedule needs optimizers created with a float learning rate."
-                )
+        optimizer = optimizers_module.GANOptimizer(config.generator_optimizer, config.discriminator_optimizer)
         self._check_trainable_variables()
         optimizer.assign_variables(self.generator.trainable_variables, self.discriminator.trainable_variables)
-
-        self._loss_scaling = self._resolve_loss_scaling(loss_scaling)
-        self._train_config = {
-            "schedules": schedules,
-            "use_r1": use["r1_gamma"],
-            "use_r2": use["r2_gamma"],
-            "use_gp": float(gp_weight) > 0.0,
-            "gp_weight": float(gp_weight),
-            "gp_target": float(gp_target),
-            "use_drift": float(drift_weight) > 0.0,
-            "drift_weight": float(drift_weight),
-            "classification_weight": float(classification_weight),
-            "penalty_interval": int(penalty_interval),
-            "ema_mode": "beta" if ema_beta is not None else "half_life",
-            "ema_rampup": None if ema_rampup is None else float(ema_rampup),
-        }
-        self._gan_compile_config = {
-            "generator_optimizer": keras.saving.serialize_keras_object(generator_optimizer),
-            "discriminator_optimizer": keras.saving.serialize_keras_object(discriminator_optimizer),
-            "loss": keras.saving.serialize_keras_object(self._adversarial_loss),
-            "r1_gamma": schedules_module.serialize(schedules["r1_gamma"]),
-            "r2_gamma": schedules_module.serialize(schedules["r2_gamma"]),
-            "penalty_interval": int(penalty_interval),
-            "gp_weight": float(gp_weight),
-            "gp_target": float(gp_target),
-            "drift_weight": float(drift_weight),
-            "classification_weight": float(classification_weight),
-            "learning_rate": schedules_module.serialize(schedules["learning_rate"]),
-            "beta_2": schedules_module.serialize(schedules["beta_2"]),
-            "ema_half_life_images": schedules_module.serialize(schedules["ema_half_life_images"]),
-            "ema_beta": schedules_module.serialize(schedules["ema_beta"]),
-            "ema_rampup": ema_rampup,
-            "augment_probability": schedules_module.serialize(schedules["augment_probability"]),
-            "loss_scaling": loss_scaling,
-            "jit_compile": jit_compile,
-            "run_eagerly": run_eagerly,
-            "steps_per_execution": steps_per_execution,
-        }
+        config.dynamic_loss_scaling = config.loss_scaling is True or (config.loss_scaling == "auto" and any(
+            net.dtype_policy.compute_dtype == "float16" for net in (self.generator, self.discriminator)
+        ))
+        self._train_config = config
         super().compile(
             optimizer=optimizer,
             jit_compile=jit_compile,
@@ -439,54 +377,38 @@ class GAN(GANTrainStep, keras.Model):
                 f"pipeline and the EMA generator must not); found {stray}."
             )
 
-    def _resolve_loss_scaling(self, loss_scaling):
-        float16 = any(
-            net.dtype_policy.compute_dtype == "float16" for net in (self.generator, self.discriminator)
-        )
-        if loss_scaling == "auto":
-            return float16
-        if loss_scaling not in (True, False):
-            raise ValueError(f"GAN.compile: `loss_scaling` must be 'auto', True or False, got {loss_scaling!r}.")
-        return bool(loss_scaling)
-
     def get_compile_config(self):
-        return dict(getattr(self, "_gan_compile_config", {}))
+        return {} if self._train_config is None else self._train_config.get_config()
 
     def compile_from_config(self, config):
-        config = dict(config)
-        for key in ("generator_optimizer", "discriminator_optimizer", "loss"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        for key in ("r1_gamma", "r2_gamma", "learning_rate", "beta_2", "ema_half_life_images", "ema_beta",
-                    "augment_probability"):
-            config[key] = schedules_module.get(config.get(key))
-        if config.get("ema_half_life_images") is not None and config.get("ema_beta") is not None:
-            config["ema_half_life_images"] = None
-        self.compile(**config)
+        self.compile(**TrainConfig.from_config(config).compile_arguments())
 
     # ------------------------------------------------------------------ training
+    train_step_class = TrainStep  # the step's orchestration (`keras_gans.training.TrainStep`); may be replaced
+
     def train_step(self, *args):
-        """One R3GAN/ProGAN iteration; `(state, data)` on JAX (stateless), `(data)` on TensorFlow and PyTorch."""
+        """One training iteration (`keras_gans.training.step`); `(state, data)` on JAX (stateless), `(data)` else."""
         if keras.backend.backend() == "jax":
-            state, data = args
-            trainable, non_trainable, optimizer_values, metrics_values = state
-            pairs = (
-                list(zip(self.trainable_variables, trainable))
-                + list(zip(self.non_trainable_variables, non_trainable))
-                + list(zip(self.optimizer.variables, optimizer_values))
-                + list(zip(self.metrics_variables, metrics_values))
-            )
-            values = ValueState(pairs)
-            logs = self._train_step_on_state(values, data)
-            new_state = (
-                values.read(self.trainable_variables),
-                values.read(self.non_trainable_variables),
-                values.read(self.optimizer.variables),
-                values.read(self.metrics_variables),
-            )
-            return logs, new_state
+            trainer_state, data = args
+            state = ValueState.from_trainer_state(self, trainer_state)
+            logs = self._run_step(state, data)
+            return logs, state.trainer_state(self)
         (data,) = args
-        return self._train_step_on_state(VariableState(), data)
+        return self._run_step(VariableState(), data)
+
+    def _run_step(self, state, data):
+        step = self.train_step_class(self)
+        logs = step(state, data)
+        # The host copy of images_seen (see `images_seen_host`): kept only while each step runs in Python.
+        added = step.images_added
+        if not (step.eager and isinstance(added, int)) or step.replicas.share_one_model:
+            self._images_seen_host = None
+        elif self._images_seen_host is None:
+            # Once per fit(). Not from the value read before the update: PyTorch variables update in place.
+            self._images_seen_host = int(keras.ops.convert_to_numpy(step.images_seen))
+        else:
+            self._images_seen_host += added
+        return logs
 
     def reset_optimizer_states(self):
         """Resets both optimizers (moments and step counters), as ProGAN does at every phase.
@@ -529,33 +451,13 @@ class GAN(GANTrainStep, keras.Model):
         if not any(isinstance(c, TerminateOnNonFinite) for c in callbacks):
             callbacks.insert(0, TerminateOnNonFinite())
         self.diverged = None
-        self._host_images_seen = None  # callbacks or a restore may have changed images_seen
+        self._images_seen_host = None  # callbacks or a restore may have changed images_seen
         # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
         synchronize_variables(self.variables + self.optimizer.variables)
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
                            **kwargs)
 
     # ------------------------------------------------------------------ inference
-    def _one_hot(self, labels, n):
-        if self.num_classes == 0:
-            if labels is not None:
-                raise ValueError("GAN.generate: the networks are unconditional; do not pass labels.")
-            return None
-        if labels is None:
-            labels = np.arange(n) % self.num_classes
-        labels = np.asarray(labels)
-        if labels.ndim == 0:
-            labels = np.full((n,), int(labels))
-        if labels.ndim == 1:
-            if labels.shape[0] != n or labels.min() < 0 or labels.max() >= self.num_classes:
-                raise ValueError(
-                    f"GAN.generate: labels must be {n} class ids in [0, {self.num_classes}); got {labels}."
-                )
-            return np.eye(self.num_classes, dtype="float32")[labels.astype("int64")]
-        if labels.shape != (n, self.num_classes):
-            raise ValueError(f"GAN.generate: one-hot labels must have shape ({n}, {self.num_classes}).")
-        return labels.astype("float32")
-
     def generate(self, n_or_z, labels=None, use_ema=True, seed=None, output="uint8", batch_size=64,
                  uint8_offset=None, uint8_rounding=None):
         """Generates images as a NumPy array `(N, H, W, C)`.
@@ -584,7 +486,7 @@ class GAN(GANTrainStep, keras.Model):
             if z.ndim != 2 or z.shape[1] != self.latent_dim:
                 raise ValueError(f"GAN.generate: latents must have shape (N, {self.latent_dim}); got {z.shape}.")
         n = z.shape[0]
-        onehot = self._one_hot(labels, n)
+        onehot = gan_inputs.generation_labels(labels, n, self.num_classes)
         network = self.ema_generator if use_ema else self.generator
         chunks = []
         for start in range(0, n, batch_size):

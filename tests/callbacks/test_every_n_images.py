@@ -73,10 +73,10 @@ def test_the_host_count_follows_the_device_when_the_step_runs_eagerly():
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="rpgan", r1_gamma=0.1, r2_gamma=0.1, run_eagerly=True)
     gan.fit(uint8_images(20), batch_size=8, shuffle=False, verbose=0)  # D halves of 4, 4 and 2
-    assert gan._host_images_seen == _device_images_seen(gan) == 10
+    assert gan.images_seen_host == _device_images_seen(gan) == 10
     gan.images_seen.assign(100)
     gan.fit(uint8_images(8), batch_size=8, shuffle=False, verbose=0)  # fit() re-reads the device count
-    assert gan._host_images_seen == _device_images_seen(gan) == 104
+    assert gan.images_seen_host == _device_images_seen(gan) == 104
 
 
 def test_a_compiled_step_keeps_a_host_count_only_on_pytorch():
@@ -87,7 +87,7 @@ def test_a_compiled_step_keeps_a_host_count_only_on_pytorch():
     # PyTorch steps run eagerly (no torch.compile); a jitted (JAX) or tf.function step runs its Python code only
     # while tracing, so there the count stays on the device.
     expected = 8 if keras.backend.backend() == "torch" else None
-    assert gan._host_images_seen == expected
+    assert gan.images_seen_host == expected
     recorder = Recorder(4)
     gan.fit(uint8_images(8), batch_size=4, shuffle=False, verbose=0, callbacks=[recorder])
     assert [(seen, device) for seen, device, _ in recorder.calls] == [(12, 12), (16, 16)]

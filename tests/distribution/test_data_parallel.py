@@ -29,7 +29,9 @@ from keras_gans.backend.distribution import Replicas
 from keras_gans.distribution import batch_order
 from keras_gans.distribution import fit_inputs
 from keras_gans.distribution import process_batch
-from keras_gans.models.gan_step import VariableState
+from keras_gans.training.discriminator_call import read_augment_state
+from keras_gans.training.discriminator_call import write_augment_state
+from keras_gans.training.state import VariableState
 
 BACKEND = keras.backend.backend()
 WORKER = pathlib.Path(__file__).with_name("distribution_worker.py")
@@ -91,14 +93,13 @@ def test_augmentation_draws_differ_per_replica_and_seeds_are_restored():
     for index in range(2):
         for v, value in zip(variables, initial):
             v.assign(value)
-        gan._step_replicas = Replicas(2, index)
-        values = gan._read_augment_state(state, variables)
+        replicas = Replicas(2, index)
+        values = read_augment_state(state, gan.augment_pipeline, replicas)
         out, new_values = pipeline.stateless_call([], values, images, probability=0.5, training=True)
-        gan._write_augment_state(state, variables, new_values)
+        write_augment_state(state, gan.augment_pipeline, replicas, new_values)
         flipped.append(np.asarray(keras.ops.convert_to_numpy(out)))
         stored = np.asarray(keras.ops.convert_to_numpy(variables[0]))
         np.testing.assert_array_equal(stored, initial[0] + np.array([0, 1]))  # shared seed, counter advanced
-    gan._step_replicas = None
     assert not np.array_equal(flipped[0], flipped[1])
 
 

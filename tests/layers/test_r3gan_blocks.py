@@ -12,8 +12,8 @@ from keras_gans.layers import GenerativeBasis
 from keras_gans.layers import MSRInitializer
 from keras_gans.layers import ResidualBlock
 from keras_gans.layers import UpsampleTransition
-from keras_gans.layers.r3gan_blocks import ACTIVATION_GAIN
-from keras_gans.layers.r3gan_blocks import residual_init_gain
+from keras_gans.models.r3gan.r3gan_layers import ACTIVATION_GAIN
+from keras_gans.models.r3gan.r3gan_layers import residual_init_gain
 from r3gan_gradients import r1_penalty_gradients
 
 
@@ -262,7 +262,7 @@ class _CountingDense(keras.layers.Dense):
     ("mixed_bfloat16", "float32", True, "bfloat16"),  # a bfloat16 stage inside a float32 network
 ])
 def test_run_sublayer_keeps_the_dtype_semantics_of_call(layer_policy, input_dtype, through_call, output_dtype):
-    from keras_gans.layers.r3gan_blocks import run_sublayer
+    from keras_gans.models.r3gan.r3gan_layers import run_sublayer
 
     parent = keras.layers.Layer(dtype="float32")
     layer = _CountingDense(4, dtype=layer_policy)

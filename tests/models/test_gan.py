@@ -5,6 +5,7 @@ forms written in NumPy here; the full step is checked against an independent PyT
 tests/cross_backend/test_train_step_agreement.py.
 """
 
+import json
 import os
 import warnings
 
@@ -25,7 +26,7 @@ from keras_gans.callbacks import TerminateOnNonFinite
 from keras_gans.callbacks import latest_checkpoint
 from keras_gans.callbacks import list_checkpoints
 from keras_gans.callbacks import restore_checkpoint
-from keras_gans.models import gan_inputs
+from keras_gans.training import inputs as gan_inputs
 
 BACKEND = keras.backend.backend()
 
@@ -331,7 +332,7 @@ def test_mixed_bfloat16_trains():
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)
-    assert not gan._loss_scaling
+    assert not gan.train_config.dynamic_loss_scaling
     before = _weights(gan.discriminator)
     history = gan.fit(uint8_images(16), batch_size=8, verbose=0)
     for key in ("d_loss", "g_loss", "r1", "r2"):
@@ -347,11 +348,11 @@ def test_float16_dynamic_loss_scaling_trains_and_skips_overflowing_steps():
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)
-    assert gan._loss_scaling
+    assert gan.train_config.dynamic_loss_scaling
     history = gan.fit(uint8_images(16), batch_size=8, verbose=0)
     for key in ("d_loss", "g_loss", "r1", "r2"):
         assert np.isfinite(history.history[key][-1]), key
-    d_scale, _ = gan._loss_scale_variables["d"]
+    d_scale = gan.loss_scales["d"].scale
     d_scale.assign(1e30)
     d_before, g_before = _weights(gan.discriminator), _weights(gan.generator)
     d_opt = gan.optimizer.discriminator_optimizer
@@ -495,6 +496,29 @@ def test_generate_conversions_labels_and_determinism():
         gan.generate(2, labels=[0, 5])
 
 
+def test_a_compile_config_written_before_train_config_still_loads():
+    """The compile config that saved models hold, as the earlier `GAN.compile` wrote it (see data/README.md)."""
+    path = os.path.join(os.path.dirname(__file__), "data", "gan_compile_config_before_train_config.json")
+    with open(path) as f:
+        config = json.load(f)
+    gan = keras_gans.GAN(*tiny_networks(num_classes=2))
+    gan.compile_from_config(config)
+    cfg = gan.train_config
+    assert isinstance(cfg.loss, keras_gans.losses.LeastSquaresLoss)
+    assert (cfg.gp_weight, cfg.gp_target, cfg.drift_weight, cfg.penalty_interval) == (10.0, 750.0, 0.001, 2)
+    assert (cfg.classification_weight, cfg.ema_rampup, cfg.ema_mode, cfg.loss_scaling) == (0.5, 0.05, "beta", False)
+    assert isinstance(cfg.learning_rate, schedules.CosineDecay) and isinstance(cfg.r1_gamma, schedules.CosineDecay)
+    assert cfg.use_r1 and not cfg.use_r2 and cfg.use_gp and cfg.use_drift
+    assert float(_np(cfg.ema_beta(0))) == pytest.approx(0.999)
+    # Written back, it is the same dict (the optimizers' names aside: Keras numbers new instances).
+    def unnamed(c):
+        c = json.loads(json.dumps(c))
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            c[key]["config"].pop("name")
+        return c
+    assert unnamed(gan.get_compile_config()) == unnamed(config)
+
+
 def test_config_round_trip_and_keras_file(tmp_path):
     g, d = tiny_networks(num_classes=2)
     gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=2), seed=5, uint8_offset=127.5,
@@ -512,6 +536,6 @@ def test_config_round_trip_and_keras_file(tmp_path):
     for net in ("generator", "discriminator", "ema_generator"):
         for a, b in zip(_weights(getattr(gan, net)), _weights(getattr(loaded, net))):
             np.testing.assert_array_equal(a, b)
-    assert isinstance(loaded._adversarial_loss, keras_gans.losses.LeastSquaresLoss)
-    assert loaded._train_config["use_gp"] and loaded._train_config["ema_mode"] == "beta"
-    assert isinstance(loaded._train_config["schedules"]["learning_rate"], schedules.CosineDecay)
+    assert isinstance(loaded.train_config.loss, keras_gans.losses.LeastSquaresLoss)
+    assert loaded.train_config.use_gp and loaded.train_config.ema_mode == "beta"
+    assert isinstance(loaded.train_config.learning_rate, schedules.CosineDecay)

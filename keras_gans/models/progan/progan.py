@@ -7,7 +7,7 @@ import keras
 from keras import ops
 
 from keras_gans import optimizers as optimizers_module
-from keras_gans.callbacks.every_n_images import read_images_seen
+from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan.progan_data import count_images
 from keras_gans.models.progan.progan_data import scheduled_batches
@@ -43,23 +43,6 @@ _MODEL_ARGUMENTS = ("recipe", "seed", "name", "uint8_offset", "uint8_rounding")
 def _split_overrides(overrides):
     model = {k: v for k, v in overrides.items() if k in _MODEL_ARGUMENTS}
     return model, {k: v for k, v in overrides.items() if k not in _MODEL_ARGUMENTS}
-
-
-class _PreUpdateDiscriminator:
-    """A training state whose reads of D's trainable variables return their values from before D's update (the
-    joint G/D step of the Theano CIFAR-10 run); everything else goes to the wrapped state."""
-
-    def __init__(self, state, variables, values):
-        self._state = state
-        self._values = {id(v): value for v, value in zip(variables, values)}
-
-    def read(self, variables):
-        if variables and all(id(v) in self._values for v in variables):
-            return [self._values[id(v)] for v in variables]
-        return self._state.read(variables)
-
-    def __getattr__(self, name):
-        return getattr(self._state, name)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -137,10 +120,7 @@ class ProGAN(GAN):
             )
         self.growth_schedule = schedule
         self.recipe = _recipe(recipe)
-        self._step_lod = None
         self._traced_active_resolution = None
-        self._joint_latents = None
-        self._pre_update_discriminator = None
         lod = schedule.lod_at(0)
         for network in (self.generator, self.discriminator, self.ema_generator):
             network.set_lod(lod)
@@ -270,53 +250,36 @@ class ProGAN(GAN):
             **kwargs,
         )
 
-    # ------------------------------------------------------------------ training
+    # ------------------------------------------------------------------ training (the GAN step's extension points)
     def _lod_variables(self):
         return [self.generator.lod, self.discriminator.lod, self.ema_generator.lod]
-
-    def _train_step_on_state(self, state, data):
-        images_seen = state.read([self._images_seen])[0]
-        lod = self.growth_schedule.lod(images_seen)
-        self._traced_active_resolution = self.discriminator.active_resolution  # read by ProgressiveGrowing
-        state.write(self._lod_variables(), [lod, lod, lod])
-        self._step_lod = lod
-        try:
-            return super()._train_step_on_state(state, data)
-        finally:
-            self._step_lod = self._joint_latents = self._pre_update_discriminator = None
 
     @property
     def _joint_step(self):
         return bool(self.recipe.get("joint_step"))
 
-    def sample_latents(self, batch_size, phase, seed):
-        z = super().sample_latents(batch_size, phase, seed)  # always drawn: the random stream is the same
-        if self._joint_step:
-            if phase == "discriminator":
-                self._joint_latents = z
-            elif self._joint_latents is not None:
-                z = self._joint_latents
-        return z
+    def before_step(self, state, images_seen):
+        """Writes this step's `lod` (from `images_seen`) into the three networks."""
+        lod = self.growth_schedule.lod(images_seen)
+        self._traced_active_resolution = self.discriminator.active_resolution  # read by ProgressiveGrowing
+        state.write(self._lod_variables(), [lod, lod, lod])
 
-    def _discriminator_phase(self, state, *args, **kwargs):
-        if self._joint_step:
-            # Copies: PyTorch updates the variables in place.
-            values = [ops.copy(v) for v in state.read(self.discriminator.trainable_variables)]
-            self._pre_update_discriminator = values
-        return super()._discriminator_phase(state, *args, **kwargs)
+    def transform_reals(self, images, state):
+        """Fades the full-resolution reals to this step's `lod` at the active resolution (`fade_reals`)."""
+        lod = state.read([self.discriminator.lod])[0]
+        return fade_reals(images, lod, self.discriminator.active_resolution)
 
-    def _generator_phase(self, state, *args, **kwargs):
-        if self._joint_step and self._pre_update_discriminator is not None:
-            state = _PreUpdateDiscriminator(
-                state, self.discriminator.trainable_variables, self._pre_update_discriminator
-            )
-        return super()._generator_phase(state, *args, **kwargs)
+    def latents_for_generator_phase(self, discriminator_latents, generator_latents):
+        """Joint step: the generator phase reuses the discriminator phase's latents (both are drawn anyway, so
+        the random stream is the same)."""
+        return discriminator_latents if self._joint_step else generator_latents
 
-    def _prepare_batch(self, data):
-        images, labels = super()._prepare_batch(data)
-        if self._step_lod is not None:
-            images = fade_reals(images, self._step_lod, self.discriminator.active_resolution)
-        return images, labels
+    def discriminator_for_generator_phase(self, state):
+        """Joint step: the generator trains against the discriminator's values from before its update."""
+        if not self._joint_step:
+            return None
+        # Copies: PyTorch updates the variables in place.
+        return [ops.copy(v) for v in state.read(self.discriminator.trainable_variables)]
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             per_resolution_minibatch=None, shuffle=True, steps_per_epoch=None, **kwargs):
@@ -347,7 +310,7 @@ class ProGAN(GAN):
         if per_resolution_minibatch:
             if batch_size is not None:
                 raise ValueError("ProGAN.fit: `batch_size` and per_resolution_minibatch=True exclude each other.")
-            if self.compiled and self._adversarial_loss.generator_needs_reals:
+            if self.compiled and self.train_config.loss.generator_needs_reals:
                 raise ValueError(
                     "ProGAN.fit: the per-resolution minibatch needs a loss whose step trains D on the whole batch "
                     "(wgan, lsgan); pass batch_size or per_resolution_minibatch=False."

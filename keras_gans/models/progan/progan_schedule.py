@@ -18,8 +18,8 @@ import numpy as np
 from keras import ops
 
 from keras_gans.callbacks.every_n_images import images_seen_now
-from keras_gans.callbacks.every_n_images import read_images_seen
 from keras_gans.schedules.schedules import Schedule
+from keras_gans.utils.images_seen import read_images_seen
 
 _SCHEDULE_KEYS = (
     "lod_initial_resolution", "lod_training_kimg", "lod_transition_kimg", "total_kimg", "minibatch_base",

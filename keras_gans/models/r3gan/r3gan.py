@@ -5,7 +5,7 @@ import copy
 import keras
 
 from keras_gans import schedules as schedules_module
-from keras_gans.callbacks.every_n_images import read_images_seen
+from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.layers.augment import DifferentiableAugment
 from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator

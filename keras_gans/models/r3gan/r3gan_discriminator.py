@@ -3,12 +3,12 @@
 import keras
 from keras import ops
 
-from keras_gans.layers.class_conditioning import ProjectionHead
-from keras_gans.layers.r3gan_blocks import DiscriminativeBasis
-from keras_gans.layers.r3gan_blocks import DownsampleTransition
-from keras_gans.layers.r3gan_blocks import ResidualBlock
-from keras_gans.layers.r3gan_blocks import pointwise_conv
-from keras_gans.layers.r3gan_blocks import run_sublayer
+from keras_gans.models.r3gan.r3gan_conditioning import ProjectionHead
+from keras_gans.models.r3gan.r3gan_layers import DiscriminativeBasis
+from keras_gans.models.r3gan.r3gan_layers import DownsampleTransition
+from keras_gans.models.r3gan.r3gan_layers import ResidualBlock
+from keras_gans.models.r3gan.r3gan_layers import pointwise_conv
+from keras_gans.models.r3gan.r3gan_layers import run_sublayer
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size

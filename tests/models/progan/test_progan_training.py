@@ -17,6 +17,8 @@ from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import ProGANLearningRate
 from keras_gans.models.progan import ProGANSchedule
 from keras_gans.models.progan import ProgressiveGrowing
+from keras_gans.training.inputs import unpack_batch
+from keras_gans.training.state import VariableState
 
 BATCH = 8
 # Stabilise 4x4 for 8 images (steps at 0 and 8 images: lod 1), then fade in 8x8 over 32 images (from step 2).
@@ -83,13 +85,13 @@ class Snapshot(keras.callbacks.Callback):
 
 def test_recipe_defaults_and_presets():
     gan = _progan()
-    cfg = gan._train_config
-    assert (cfg["gp_weight"], cfg["gp_target"], cfg["drift_weight"], cfg["ema_mode"]) == (10.0, 1.0, 0.001, "beta")
-    assert isinstance(gan._adversarial_loss, keras_gans.losses.get("wgan").__class__)
+    cfg = gan.train_config
+    assert (cfg.gp_weight, cfg.gp_target, cfg.drift_weight, cfg.ema_mode) == (10.0, 1.0, 0.001, "beta")
+    assert isinstance(cfg.loss, keras_gans.losses.get("wgan").__class__)
     for opt in gan.optimizer.optimizers:
         assert (opt.beta_1, float(_np(opt.beta_2.value)), opt.epsilon) == (0.0, pytest.approx(0.99), 1e-8)
-    assert isinstance(cfg["schedules"]["learning_rate"], ProGANLearningRate)
-    assert float(_np(cfg["schedules"]["ema_beta"](0))) == pytest.approx(0.999)
+    assert isinstance(cfg.schedules["learning_rate"], ProGANLearningRate)
+    assert float(_np(cfg.schedules["ema_beta"](0))) == pytest.approx(0.999)
     assert (gan.uint8_offset, gan.uint8_rounding) == (127.5, "round")
     # Built at the schedule's first phase: lod 1, only the 4x4 blocks active.
     assert gan.generator.active_resolution == gan.discriminator.active_resolution == 4
@@ -98,7 +100,7 @@ def test_recipe_defaults_and_presets():
     tiny = {"fmap_base": 2048, "fmap_max": 4}
     cifar = ProGAN.from_preset("cifar10_32", **tiny)
     cifar.compile()
-    assert cifar._train_config["gp_target"] == 750.0
+    assert cifar.train_config.gp_target == 750.0
     assert cifar.growth_schedule.lod_training_kimg == 400 and cifar.generator.resolution == 32
     hq = ProGAN.from_preset("celebahq_1024", **tiny)
     assert hq.growth_schedule.lr_dict == {1024: 0.0015} and hq.growth_schedule.lod_transition_kimg == 600
@@ -167,9 +169,9 @@ def test_reals_are_faded_inside_the_step_and_conditional_training_uses_the_acgan
     gan = _progan()
     images = _images(BATCH)
     gan.discriminator.active_resolution = 8
-    gan._step_lod = 0.25  # what the step sets from images_seen before preparing the batch
-    prepared, _ = gan._prepare_batch(images)
-    gan._step_lod = None
+    gan.discriminator.lod.assign(0.25)  # what `before_step` writes from images_seen before the reals are faded
+    reals, _ = unpack_batch(images, gan.discriminator.image_shape, gan.num_classes)
+    prepared = gan.transform_reals(reals, VariableState())
     expected = keras_gans.models.progan.fade_reals(ops.convert_to_tensor(images / 127.5 - 1.0, "float32"), 0.25, 8)
     np.testing.assert_allclose(_np(prepared), _np(expected), atol=1e-6)
 

@@ -4,7 +4,7 @@ import pytest
 
 from keras_gans import R3GANGenerator
 from keras_gans.layers import ResidualBlock
-from keras_gans.layers.r3gan_blocks import residual_init_gain
+from keras_gans.models.r3gan.r3gan_layers import residual_init_gain
 
 TINY = {"widths": [8, 8, 4], "cardinalities": [2, 2, 1], "blocks_per_stage": [1, 2, 1], "latent_dim": 6}
 

@@ -1,4 +1,4 @@
-"""Checks and conversions of the real batches that `GAN.fit()` receives.
+"""Checks and conversions of the batches that `GAN.fit()` receives and of the labels `GAN.generate()` takes.
 
 Conventions: images are NHWC; uint8 images in [0, 255] are mapped to [-1, 1] by `x / 127.5 - 1` (R3GAN's
 preprocessing); float images must already be in [-1, 1] (a slack of `RANGE_SLACK` is allowed for resampling
@@ -9,6 +9,7 @@ Static problems (rank, spatial size, channels, dtype, label width) raise at trac
 
 import warnings
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -132,3 +133,38 @@ def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"
         sums = labels.astype("float64").sum(axis=-1)
         if not np.allclose(sums, 1.0, atol=1e-3):
             raise ValueError(f"{where}: one-hot labels must sum to 1 per row; the first batch has sums {sums}.")
+
+
+def unpack_batch(data, image_shape, num_classes):
+    """`(images in [-1, 1], one-hot labels or None)` of one batch as `fit()` hands it to the training step."""
+    images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if isinstance(images, (tuple, list)):
+        raise ValueError("GAN.fit: `x` must be a batch of images; give labels as `y` or as `(images, labels)`.")
+    check_image_spec(tuple(images.shape), keras.backend.standardize_dtype(images.dtype), image_shape)
+    check_label_spec(
+        None if labels is None else tuple(labels.shape),
+        None if labels is None else keras.backend.standardize_dtype(labels.dtype),
+        num_classes,
+    )
+    return images_to_float(images), labels_to_one_hot(labels, num_classes)
+
+
+def generation_labels(labels, n, num_classes):
+    """One-hot float32 labels `(n, K)` for `GAN.generate` from class ids `(n,)`, one id for all, one-hot `(n, K)`
+    or `None` (cycle through the classes); `None` for unconditional networks."""
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError("GAN.generate: the networks are unconditional; do not pass labels.")
+        return None
+    if labels is None:
+        labels = np.arange(n) % num_classes
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = np.full((n,), int(labels))
+    if labels.ndim == 1:
+        if labels.shape[0] != n or labels.min() < 0 or labels.max() >= num_classes:
+            raise ValueError(f"GAN.generate: labels must be {n} class ids in [0, {num_classes}); got {labels}.")
+        return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+    if labels.shape != (n, num_classes):
+        raise ValueError(f"GAN.generate: one-hot labels must have shape ({n}, {num_classes}).")
+    return labels.astype("float32")

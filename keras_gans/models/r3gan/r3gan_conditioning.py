@@ -5,9 +5,9 @@ import math
 import keras
 from keras import ops
 
-from keras_gans.layers.r3gan_blocks import MSRInitializer
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.layers.shape_validation import check_vector_shape
+from keras_gans.models.r3gan.r3gan_layers import MSRInitializer
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
