@@ -21,6 +21,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
+import r3gan_test_presets  # noqa: E402
+
+# The official parity fixtures' architectures (and the benchmark's bench32) are R3GAN presets for the tests only.
+r3gan_test_presets.register()
 
 
 # Tests under tests/cross_backend/ start one subprocess per backend and compare them, so they are inherently

@@ -14,6 +14,7 @@ from keras_gans.models import gan_inputs
 from keras_gans.models.gan_step import GANTrainStep
 from keras_gans.models.gan_step import ValueState
 from keras_gans.models.gan_step import VariableState
+from keras_gans.presets.preset_loader import PresetMixin
 
 _TRACKED = (
     "d_loss", "g_loss", "d_adversarial", "r1", "r2", "gp", "drift", "d_classification", "g_classification", "real_score", "fake_score",
@@ -51,7 +52,7 @@ def _clone_network(network):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GAN(GANTrainStep, keras.Model):
+class GAN(PresetMixin, GANTrainStep, keras.Model):
     """A GAN trained with `fit()`: generator, discriminator and a non-trainable EMA copy of the generator.
 
     Network contract. The generator has attributes `latent_dim`, `num_classes` (0 = unconditional) and

@@ -24,6 +24,8 @@ import keras
 
 from keras_gans.version import __version__
 
+# Seconds the Hugging Face file listing may take before a download counts as failed.
+LISTING_TIMEOUT_S = 10
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -163,7 +165,7 @@ def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, loc
         ) from e
     try:
         if filename is None:
-            files = huggingface_hub.list_repo_files(repo_id)
+            files = _list_repo_files(huggingface_hub, repo_id)
             if subfolder:
                 files = [f for f in files if f.startswith(subfolder.rstrip("/") + "/")]
             filename = _pick_file(files, patterns, repo_id)
@@ -181,6 +183,13 @@ def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, loc
         shutil.copyfile(path, target_dir / local_name)
         return target_dir / local_name
     return pathlib.Path(path)
+
+
+def _list_repo_files(huggingface_hub, repo_id):
+    # One request without retries (`model_info` lists the files too): `list_repo_files` retries a refused connection
+    # with back-off for about half a minute, while offline the answer is known after the first attempt.
+    info = huggingface_hub.model_info(repo_id, timeout=LISTING_TIMEOUT_S)
+    return [sibling.rfilename for sibling in info.siblings or ()]
 
 
 def _pick_file(files, patterns, repo_id):
@@ -226,6 +235,10 @@ def resolve_handle(handle):
     path = pathlib.Path(handle).expanduser()
     if path.exists():
         if not is_preset_dir(path):
-            raise PresetNotFoundError(f"{path} is not a preset directory: it has no {CONFIG_FILE}.")
+            raise PresetNotFoundError(
+                f"{path} is not a preset directory: it has no {CONFIG_FILE}. A checkpoint file of the original code "
+                "(an official R3GAN .pkl, a pytorch_GAN_zoo .pth) is given as the file itself, or converted with "
+                "`keras-gans convert FILE DIR`."
+            )
         return path
     return None
