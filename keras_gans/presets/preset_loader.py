@@ -192,17 +192,7 @@ class PresetMixin:
             if arguments and isinstance(inner.get(role), dict):
                 inner[role]["config"] = {**inner[role].get("config", {}), **arguments}
         inner.update({k: _config_value(v) for k, v in overrides.items() if k in cls.preset_model_arguments})
-        model = keras.saving.deserialize_keras_object(config)
-        if not isinstance(model, cls):
-            raise ValueError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}. Use "
-                             f"{type(model).__name__}.from_preset instead.")
-        if load_weights:
-            weights = directory / preset_utils.WEIGHTS_FILE
-            if not weights.is_file():
-                raise ValueError(f"{directory}: no {preset_utils.WEIGHTS_FILE}; pass load_weights=False for fresh "
-                                 "weights.")
-            model.load_weights(str(weights))
-        return model
+        return preset_utils.build_from_preset_config(config, directory, cls, load_weights)
 
     def preset_metadata(self):
         """Entries every `save_to_preset` of this model writes into `metadata.json` (a hook; default none)."""

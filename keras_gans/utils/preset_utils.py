@@ -124,10 +124,15 @@ def load_from_preset_dir(preset_dir, expected_cls=None, load_weights=True, confi
         load_weights: False builds the architecture with fresh weights.
         config_overrides: entries merged into the serialized model's `config` before building.
     """
-    preset_dir = pathlib.Path(preset_dir)
     config = load_preset_config(preset_dir)
     if config_overrides:
         config = dict(config, config=dict(config.get("config", {}), **config_overrides))
+    return build_from_preset_config(config, preset_dir, expected_cls, load_weights)
+
+
+def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights=True):
+    """Deserializes a preset's (possibly edited) `config` and loads the weights of `preset_dir` into it."""
+    preset_dir = pathlib.Path(preset_dir)
     model = keras.saving.deserialize_keras_object(config)
     if expected_cls is not None and not isinstance(model, expected_cls):
         raise ValueError(

@@ -52,6 +52,10 @@ class R3GAN(GAN):
     model.fit(images, labels, batch_size=2 * 64, epochs=1)
     model.save_to_preset("my_r3gan")
     model = keras_gans.R3GAN.from_preset("my_r3gan")
+
+    # Every registered name, with its description and whether it has weights; a checkpoint of the official code.
+    print(keras_gans.R3GAN.presets)
+    model = keras_gans.R3GAN.from_preset("network-snapshot-010000.pkl")   # converted once into the cache
     ```
     """
 
