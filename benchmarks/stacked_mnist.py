@@ -41,7 +41,7 @@ Usage (MNIST comes from Keras' cache, `keras.datasets.mnist.load_data()`):
 
 `--output DIR` writes, per objective, `DIR/<config>/preset/` (an `R3GAN.save_to_preset` directory whose
 `metadata.json` holds the training command and the measured metrics; package it as the shipped preset with
-`python -m keras_gans.models.r3gan.r3gan_shipped DIR/rpgan_r1_r2/preset`) and `DIR/<config>/samples.png` (an 8x8
+`python weights/package_shipped_preset.py DIR/rpgan_r1_r2/preset`) and `DIR/<config>/samples.png` (an 8x8
 grid of EMA samples), plus `DIR/results.json` and `DIR/results.md`.
 """
 

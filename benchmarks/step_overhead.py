@@ -63,6 +63,9 @@ def keras_gans_step(width, batch):
     import keras_gans
     from keras_gans.models import r3gan
 
+    import r3gan_benchmark_presets
+
+    r3gan_benchmark_presets.register()
     if keras.backend.backend() != "torch":
         raise SystemExit("step_overhead: counts ATen ops, so it needs KERAS_BACKEND=torch.")
     arguments = {net: r3gan.preset_arguments("bench32", net) for net in ("generator", "discriminator")}

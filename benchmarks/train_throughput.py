@@ -135,6 +135,9 @@ def resolve_config(name):
         from keras_gans.models import r3gan
     except ImportError as error:  # pragma: no cover - the R3GAN package is part of keras_gans
         raise ValueError(f"Unknown benchmark config {name!r} and keras_gans.models.r3gan is unavailable.") from error
+    import r3gan_benchmark_presets
+
+    r3gan_benchmark_presets.register()  # bench32
     if name not in r3gan.R3GAN_PRESETS:
         raise ValueError(f"Unknown benchmark config {name!r}; known: {sorted(CONFIGS)} and the R3GAN presets "
                          f"{sorted(r3gan.R3GAN_PRESETS)}.")

@@ -171,10 +171,10 @@ print(results)
 
 The [pytorch_GAN_zoo](https://github.com/facebookresearch/pytorch_GAN_zoo) project published ProGANs trained on
 CelebA-HQ. `ProGAN.from_preset("pgz_celebahq_512")` downloads the 512x512 one once, reads the `.pth` file as data
-(it never unpickles code), converts it and caches the Keras preset; the names are listed in
-`keras_gans.models.progan.PGZ_CHECKPOINTS`. For a checkpoint file of your own,
-`keras_gans.utils.read_pytorch_gan_zoo_checkpoint` and `keras_gans.models.progan.progan_from_pgz` do the same
-step by step. The smoke run skips the download.
+(it never unpickles code), converts it and caches the Keras preset; `keras_gans.ProGAN.presets` lists the names.
+A checkpoint file of your own is loaded the same way, `ProGAN.from_preset("path/to/checkpoint.pth")` (converted
+once into the cache); `keras_gans.utils.read_pytorch_gan_zoo_checkpoint` and
+`keras_gans.models.progan.progan_from_pgz` do the same step by step. The smoke run skips the download.
 """
 
 if not SMOKE:

@@ -45,16 +45,17 @@ OUTPUT.mkdir(parents=True, exist_ok=True)
 ## Loading the preset
 
 `R3GAN.from_preset("ffhq256")` returns the whole model: generator, discriminator and the EMA generator used for
-sampling. The names with published weights are listed in `keras_gans.models.r3gan.OFFICIAL_CHECKPOINTS`; the
-other presets (`keras_gans.models.r3gan.R3GAN_PRESETS`) build the architecture with `load_weights=False`.
+sampling. `keras_gans.R3GAN.presets` lists every name, with a description and whether it has weights; the
+presets without weights build the architecture with `load_weights=False`. A `network-snapshot-*.pkl` of the
+official code is loaded the same way, `R3GAN.from_preset("path/to/network-snapshot-....pkl")` (converted once).
 
 As in the official code, the four highest-resolution stages compute in bfloat16. `bfloat16_stages=()` computes
 everything in float32 (slower, and useful on hardware without fast bfloat16).
 """
 
-print("Presets with official weights:", sorted(keras_gans.models.r3gan.OFFICIAL_CHECKPOINTS))
-if SMOKE:
-    gan = keras_gans.R3GAN.from_preset("fixture_unconditional", load_weights=False, bfloat16_stages=[])
+print("Presets with weights:", [name for name, preset in keras_gans.R3GAN.presets.items() if preset["weights"]])
+if SMOKE:  # the small StackedMNIST model whose weights ship with the library (offline)
+    gan = keras_gans.R3GAN.from_preset("stacked_mnist_small")
 else:
     gan = keras_gans.R3GAN.from_preset("ffhq256")
 print("Image shape:", gan.image_shape, "latent size:", gan.latent_dim)

@@ -7,15 +7,15 @@
 Formats (`--format`, default from the file name):
 
 * `r3gan` (`.pkl`): an official R3GAN snapshot (`network-snapshot-*.pkl` of brownvc/R3GAN, or a released Hugging
-  Face pickle) -> an `R3GAN` preset (`keras_gans.models.r3gan.convert_official_snapshot`: G, D and the EMA
+  Face pickle) -> an `R3GAN` preset (`keras_gans.converters.r3gan_official`: G, D and the EMA
   generator, the bfloat16 stage layout and `cur_nimg`). `--recipe <R3GAN preset>` attaches that preset's training
   recipe, so that `compile()` without arguments continues with the paper's schedules.
 * `pgz` (`.pth`): a pytorch_GAN_zoo PGAN checkpoint (`torch.save` of `config`, `netG`, `netD`, `avgG`) -> a
-  `ProGAN` preset (`keras_gans.models.progan.convert_pgz_checkpoint`; `avgG` becomes the EMA generator).
+  `ProGAN` preset (`keras_gans.converters.progan_pgz`; `avgG` becomes the EMA generator).
 
 The checkpoints are read as data: nothing in them is imported or executed, and torch is not needed. The output is
 loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset(dir)` or used by
-`keras-gans generate --preset dir`.
+`keras-gans generate --preset dir`. `from_preset(FILE)` does the same conversion once into the cache.
 """
 
 import pathlib
@@ -84,13 +84,15 @@ def convert_command(args):
     _check_output(output, args.overwrite)
     try:
         if kind == "r3gan":
-            from keras_gans.models.r3gan import convert_official_snapshot
+            from keras_gans.converters.r3gan_official import convert_official_snapshot
+            from keras_gans.models.r3gan import R3GAN
 
-            path = convert_official_snapshot(source, output, preset=args.recipe)
+            path = convert_official_snapshot(R3GAN, source, output, preset=args.recipe)
         else:
-            from keras_gans.models.progan import convert_pgz_checkpoint
+            from keras_gans.converters.progan_pgz import convert_pgz_checkpoint
+            from keras_gans.models.progan import ProGAN
 
-            path = convert_pgz_checkpoint(source, output)
+            path = convert_pgz_checkpoint(ProGAN, source, output)
     except (ValueError, OSError) as e:  # includes the readers' CheckpointFormatError / UnsafeCheckpointError
         what = "an official R3GAN snapshot" if kind == "r3gan" else "a pytorch_GAN_zoo PGAN checkpoint"
         _fail(f"{source} could not be converted as {what}: {e}")

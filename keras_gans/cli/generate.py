@@ -94,29 +94,29 @@ def _from_checkpoint(path):
 def _from_preset(spec):
     from keras_gans.models.gan import GAN
     from keras_gans.models.progan import ProGAN
-    from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
     from keras_gans.models.r3gan import R3GAN
-    from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
-    from keras_gans.utils import preset_utils
 
-    if spec in R3GAN_PRESETS:
+    if spec in R3GAN.presets:
         return R3GAN.from_preset(spec)
-    if spec in PROGAN_PRESETS:
+    if spec in ProGAN.presets:
         return ProGAN.from_preset(spec, load_weights=True)
-    directory = preset_utils.resolve_handle(spec)
-    if directory is None:
-        known = ", ".join(sorted(set(R3GAN_PRESETS) | set(PROGAN_PRESETS)))
-        raise ValueError(f"'{spec}' is neither a file or folder nor a preset name. Known presets: {known}; or give "
-                         "a preset directory, hf://owner/repo or kaggle://owner/model/keras/variant.")
-    return preset_utils.load_from_preset_dir(directory, expected_cls=GAN)
+    for model_cls in (R3GAN, ProGAN):  # a checkpoint file of the original code, converted once
+        if model_cls.converts_checkpoint(spec):
+            return model_cls.from_preset(spec)
+    if "://" in spec or pathlib.Path(spec).expanduser().exists():
+        return GAN.from_preset(spec)  # a preset directory or handle, of any GAN
+    known = ", ".join(sorted(set(R3GAN.presets) | set(ProGAN.presets)))
+    raise ValueError(f"'{spec}' is neither a file or folder nor a preset name. Known presets: {known}; or give "
+                     "a preset directory, hf://owner/repo or kaggle://owner/model/keras/variant.")
 
 
 def load_gan(preset=None, checkpoint=None):
     """Loads a `GAN` (R3GAN, ProGAN, ...) from a preset or a `keras-gans train` checkpoint, ready to sample.
 
     Args:
-        preset: a registered name, a preset directory, `hf://...` or `kaggle://...`. A checkpoint directory of
-            `keras-gans train` is recognised here too.
+        preset: a registered name, a preset directory, `hf://...` or `kaggle://...`, or a checkpoint file of the
+            original code (official R3GAN `.pkl`, pytorch_GAN_zoo `.pth`, converted once into the cache). A
+            checkpoint directory of `keras-gans train` is recognised here too.
         checkpoint: a checkpoint directory of `keras-gans train` (newest checkpoint) or one `ckpt-*` folder.
 
     Returns:

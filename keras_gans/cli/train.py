@@ -105,10 +105,10 @@ def register(commands):
 # ---------------------------------------------------------------------------------------------- arguments
 def _preset_table(model):
     if model == "r3gan":
-        from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
+        from keras_gans.models.r3gan import R3GAN_PRESETS
 
         return R3GAN_PRESETS
-    from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
+    from keras_gans.models.progan import PROGAN_PRESETS
 
     return PROGAN_PRESETS
 

@@ -15,13 +15,14 @@ Where the weights are looked up, first hit wins (`classifier_weights_path`):
 If none has the file, a `FileNotFoundError` says where it looked and how to re-create it with the training script.
 """
 
-import hashlib
 import json
 import os
 import pathlib
 
 import keras
 import numpy as np
+
+from keras_gans.utils.download import sha256_file
 
 WEIGHTS_FILE = "mnist_classifier.weights.h5"
 SIDECAR_FILE = "mnist_classifier.json"
@@ -109,11 +110,8 @@ def classifier_sidecar(weights_path=None):
 
 
 def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The SHA-256 hex digest of a file (`keras_gans.utils.download.sha256_file`)."""
+    return sha256_file(path)
 
 
 def load_mnist_classifier(weights_path=None):

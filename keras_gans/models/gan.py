@@ -10,6 +10,7 @@ from keras_gans import losses as losses_module
 from keras_gans import optimizers as optimizers_module
 from keras_gans.backend.data import peek_first_batch
 from keras_gans.backend.distribution import synchronize_variables
+from keras_gans.presets.preset_loader import PresetMixin
 from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
 from keras_gans.training.ema import ExponentialMovingAverage
@@ -37,7 +38,7 @@ def _clone_network(network):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GAN(keras.Model):
+class GAN(PresetMixin, keras.Model):
     """A GAN trained with `fit()`: generator, discriminator and a non-trainable EMA copy of the generator.
 
     Network contract. The generator has attributes `latent_dim`, `num_classes` (0 = unconditional) and

@@ -24,6 +24,8 @@ import keras
 
 from keras_gans.version import __version__
 
+# Seconds the Hugging Face file listing may take before a download counts as failed.
+LISTING_TIMEOUT_S = 10
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -122,10 +124,15 @@ def load_from_preset_dir(preset_dir, expected_cls=None, load_weights=True, confi
         load_weights: False builds the architecture with fresh weights.
         config_overrides: entries merged into the serialized model's `config` before building.
     """
-    preset_dir = pathlib.Path(preset_dir)
     config = load_preset_config(preset_dir)
     if config_overrides:
         config = dict(config, config=dict(config.get("config", {}), **config_overrides))
+    return build_from_preset_config(config, preset_dir, expected_cls, load_weights)
+
+
+def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights=True):
+    """Deserializes a preset's (possibly edited) `config` and loads the weights of `preset_dir` into it."""
+    preset_dir = pathlib.Path(preset_dir)
     model = keras.saving.deserialize_keras_object(config)
     if expected_cls is not None and not isinstance(model, expected_cls):
         raise ValueError(
@@ -163,7 +170,7 @@ def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, loc
         ) from e
     try:
         if filename is None:
-            files = huggingface_hub.list_repo_files(repo_id)
+            files = _list_repo_files(huggingface_hub, repo_id)
             if subfolder:
                 files = [f for f in files if f.startswith(subfolder.rstrip("/") + "/")]
             filename = _pick_file(files, patterns, repo_id)
@@ -181,6 +188,13 @@ def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, loc
         shutil.copyfile(path, target_dir / local_name)
         return target_dir / local_name
     return pathlib.Path(path)
+
+
+def _list_repo_files(huggingface_hub, repo_id):
+    # One request without retries (`model_info` lists the files too): `list_repo_files` retries a refused connection
+    # with back-off for about half a minute, while offline the answer is known after the first attempt.
+    info = huggingface_hub.model_info(repo_id, timeout=LISTING_TIMEOUT_S)
+    return [sibling.rfilename for sibling in info.siblings or ()]
 
 
 def _pick_file(files, patterns, repo_id):
@@ -226,6 +240,10 @@ def resolve_handle(handle):
     path = pathlib.Path(handle).expanduser()
     if path.exists():
         if not is_preset_dir(path):
-            raise PresetNotFoundError(f"{path} is not a preset directory: it has no {CONFIG_FILE}.")
+            raise PresetNotFoundError(
+                f"{path} is not a preset directory: it has no {CONFIG_FILE}. A checkpoint file of the original code "
+                "(an official R3GAN .pkl, a pytorch_GAN_zoo .pth) is given as the file itself, or converted with "
+                "`keras-gans convert FILE DIR`."
+            )
         return path
     return None

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 BENCHMARKS_DIR = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+WEIGHTS_DIR = pathlib.Path(__file__).resolve().parents[2] / "weights"
 
 
 def load_benchmark(name):
@@ -17,6 +18,19 @@ def load_benchmark(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_packaging_tool():
+    """Imports `weights/package_shipped_preset.py` (the tool that turns a trained run into a shipped preset)."""
+    spec = importlib.util.spec_from_file_location("package_shipped_preset", WEIGHTS_DIR / "package_shipped_preset.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def packaging_tool():
+    return load_packaging_tool()
 
 
 @pytest.fixture(scope="session")

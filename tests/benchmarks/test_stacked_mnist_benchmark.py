@@ -9,8 +9,6 @@ import pytest
 from PIL import Image
 
 from keras_gans.models.r3gan import preset_recipe
-from keras_gans.models.r3gan.r3gan_shipped import REQUIRED_METADATA
-from keras_gans.models.r3gan.r3gan_shipped import _absolute_paths
 from keras_gans.utils import preset_utils
 
 
@@ -40,13 +38,13 @@ def test_steps_follow_kimg_and_whole_executions(stacked_mnist_benchmark):
         parse(["--batch-size", "0"])
 
 
-def test_training_command_reproduces_the_run_without_paths(stacked_mnist_benchmark):
+def test_training_command_reproduces_the_run_without_paths(stacked_mnist_benchmark, packaging_tool):
     bench = stacked_mnist_benchmark
     args = bench.parse_args(["--kimg", "50", "--batch-size", "64", "--gamma", "0.5", "--seed", "3",
                              "--output", "/some/where/runs"])
     command = bench.training_command(args, "gan_r1")
     assert command.startswith(f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/stacked_mnist.py ")
-    assert _absolute_paths(command) == [] and command.endswith("--output runs")
+    assert packaging_tool.absolute_paths(command) == [] and command.endswith("--output runs")
     again = bench.parse_args(command.split()[3:])
     assert (again.configs, again.steps, again.batch_size, again.gamma, again.seed, again.num_samples) == (
         ["gan_r1"], args.steps, 64, 0.5, 3, 26_000)
@@ -103,12 +101,12 @@ def test_smoke_run_report(stacked_mnist_smoke_run, stacked_mnist_benchmark):
     assert grid.shape == (4 * 32, 4 * 32, 3)
 
 
-def test_smoke_run_preset_metadata_and_recipe(stacked_mnist_smoke_run, stacked_mnist_benchmark):
+def test_smoke_run_preset_metadata_and_recipe(stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool):
     report, output = stacked_mnist_smoke_run
     run = report["configs"]["rpgan_r1_r2"]
     preset_dir = output / "rpgan_r1_r2" / "preset"
     metadata = preset_utils.load_preset_metadata(preset_dir)
-    for key in REQUIRED_METADATA:
+    for key in packaging_tool.REQUIRED_METADATA:
         value = metadata
         for part in key.split("."):
             value = value[part]
@@ -118,7 +116,7 @@ def test_smoke_run_preset_metadata_and_recipe(stacked_mnist_smoke_run, stacked_m
     assert {k: metadata["metrics"][k] for k in ("modes", "kl", "num_samples")} == {
         k: run[k] for k in ("modes", "kl", "num_samples")}
     assert "--configs rpgan_r1_r2 --steps 2 --batch-size 4" in metadata["training_command"]
-    assert _absolute_paths(metadata) == []
+    assert packaging_tool.absolute_paths(metadata) == []
     config = preset_utils.load_preset_config(preset_dir)["config"]
     recipe, base = config["recipe"], preset_recipe("stacked_mnist_small")
     run_images = run["steps"] * run["batch_size"]

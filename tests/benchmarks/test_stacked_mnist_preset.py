@@ -52,16 +52,16 @@ def _weights_equal(a, b):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(x), keras.ops.convert_to_numpy(y))
 
 
-def test_packaged_smoke_run_loads_offline_by_name(stacked_mnist_smoke_run, stacked_mnist_benchmark, tmp_path,
-                                                  monkeypatch):
+def test_packaged_smoke_run_loads_offline_by_name(stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool,
+                                                  tmp_path, monkeypatch):
     _, output = stacked_mnist_smoke_run
     run_preset = output / "rpgan_r1_r2" / "preset"
     _register_smoke_architecture(monkeypatch, stacked_mnist_benchmark)
     _use_weights_dirs(monkeypatch, tmp_path)
-    written = r3gan_shipped.package_preset(run_preset, SMOKE_NAME, allow_smoke=True)
+    written = packaging_tool.package_preset(run_preset, SMOKE_NAME, allow_smoke=True)
     assert written == [tmp_path / "package" / SMOKE_NAME]  # by default, one copy: the package data
-    elsewhere = r3gan_shipped.package_preset(run_preset, SMOKE_NAME, tmp_path / "repo", allow_smoke=True,
-                                             package_copy=True)
+    elsewhere = packaging_tool.package_preset(run_preset, SMOKE_NAME, tmp_path / "repo", allow_smoke=True,
+                                              package_copy=True)
     assert elsewhere == [tmp_path / "repo" / SMOKE_NAME, tmp_path / "package" / SMOKE_NAME]
     target = written[0]
     with h5py.File(target / preset_utils.WEIGHTS_FILE, "r") as packaged, \
@@ -100,30 +100,30 @@ def test_a_registered_preset_without_files_fails(tmp_path, monkeypatch):
     assert R3GANGenerator.from_preset("stacked_mnist_small", load_weights=False).widths == [128] * 4
 
 
-def test_packaging_refuses_what_should_not_ship(stacked_mnist_smoke_run, stacked_mnist_benchmark, tmp_path,
-                                                monkeypatch):
+def test_packaging_refuses_what_should_not_ship(stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool,
+                                                tmp_path, monkeypatch):
     _, output = stacked_mnist_smoke_run
     run_preset = output / "rpgan_r1_r2" / "preset"
     _register_smoke_architecture(monkeypatch, stacked_mnist_benchmark)
     root = tmp_path / "weights"
     with pytest.raises(ValueError, match="--smoke run"):
-        r3gan_shipped.package_preset(run_preset, SMOKE_NAME, root)
+        packaging_tool.package_preset(run_preset, SMOKE_NAME, root)
     with pytest.raises(ValueError, match="absolute paths"):
-        r3gan_shipped.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
-                                     extra_metadata={"note": "trained in /home/someone/runs"})
+        packaging_tool.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
+                                      extra_metadata={"note": "trained in /home/someone/runs"})
     with pytest.raises(ValueError, match=r"lacks \['metrics.modes'"):
-        r3gan_shipped.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
-                                     extra_metadata={"metrics": {"kl": 0.1}})
+        packaging_tool.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
+                                      extra_metadata={"metrics": {"kl": 0.1}})
     with pytest.raises(ValueError, match="differs from the preset 'stacked_mnist_small'"):
-        r3gan_shipped.package_preset(run_preset, "stacked_mnist_small", root, allow_smoke=True)
+        packaging_tool.package_preset(run_preset, "stacked_mnist_small", root, allow_smoke=True)
     with pytest.raises(ValueError, match="no entry in R3GAN_PRESETS"):
-        r3gan_shipped.package_preset(run_preset, "not_a_preset", root, allow_smoke=True)
+        packaging_tool.package_preset(run_preset, "not_a_preset", root, allow_smoke=True)
     with pytest.raises(ValueError, match="not a complete preset directory"):
-        r3gan_shipped.package_preset(tmp_path, SMOKE_NAME, root, allow_smoke=True)
+        packaging_tool.package_preset(tmp_path, SMOKE_NAME, root, allow_smoke=True)
     assert not root.exists()
 
 
-def test_shipped_presets_are_registered_and_load_offline(monkeypatch):
+def test_shipped_presets_are_registered_and_load_offline(packaging_tool, monkeypatch):
     """Every preset directory in weights/ (or the package data) is registered, and every registered name loads
     offline with its training command and metrics. A registered name whose files are missing fails here."""
     on_disk = {d.name for root in (r3gan_shipped.repo_weights_dir(), r3gan_shipped.package_weights_dir())
@@ -138,7 +138,7 @@ def test_shipped_presets_are_registered_and_load_offline(monkeypatch):
         assert directory == r3gan_shipped.package_weights_dir() / name
         assert not (r3gan_shipped.repo_weights_dir() / name).exists()
         metadata = preset_utils.load_preset_metadata(directory)
-        r3gan_shipped.check_shipped_metadata(metadata, name)
+        packaging_tool.check_shipped_metadata(metadata, name)
         metrics = metadata["metrics"]
         assert not metadata.get("smoke") and metrics["num_samples"] == 26_000
         assert 1 <= metrics["modes"] <= 1000

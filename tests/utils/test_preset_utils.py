@@ -1,4 +1,5 @@
 import json
+import types
 
 import huggingface_hub
 import keras
@@ -25,6 +26,12 @@ class TinyNet(keras.Model):
 
     def get_config(self):
         return dict(super().get_config(), units=self.units)
+
+
+def listing(*files):
+    """A stand-in for `huggingface_hub.model_info` (one request, which lists the repository's files)."""
+    return lambda repo, **kwargs: types.SimpleNamespace(
+        siblings=[types.SimpleNamespace(rfilename=name) for name in files])
 
 
 @pytest.fixture
@@ -82,7 +89,7 @@ def test_hf_download_finds_the_file_in_the_listing(cache, tmp_path, monkeypatch)
     blob = tmp_path / "blob.pkl"
     blob.write_bytes(b"payload")
     calls = []
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["README.md", "sub/ffhq-256x256.pkl"])
+    monkeypatch.setattr(huggingface_hub, "model_info", listing("README.md", "sub/ffhq-256x256.pkl"))
 
     def fake_download(repo, filename, cache_dir=None):
         calls.append((repo, filename))
@@ -94,24 +101,24 @@ def test_hf_download_finds_the_file_in_the_listing(cache, tmp_path, monkeypatch)
     assert path.read_bytes() == b"payload"
     assert path.parent.parent.parent == cache
     # A second call is served from the cache: the network layer is not touched.
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: pytest.fail("network used"))
+    monkeypatch.setattr(huggingface_hub, "model_info", lambda repo, **kwargs: pytest.fail("network used"))
     assert preset_utils.hf_download("owner/repo", local_name="ffhq.pkl") == path
 
 
 def test_hf_download_ambiguous_or_missing_file(cache, monkeypatch):
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["a.pkl", "b.pkl"])
+    monkeypatch.setattr(huggingface_hub, "model_info", listing("a.pkl", "b.pkl"))
     with pytest.raises(preset_utils.PresetNotFoundError, match="several files"):
         preset_utils.hf_download("owner/repo")
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", lambda repo: ["README.md"])
+    monkeypatch.setattr(huggingface_hub, "model_info", listing("README.md"))
     with pytest.raises(preset_utils.PresetNotFoundError, match="no file matching"):
         preset_utils.hf_download("owner/repo")
 
 
 def test_hf_download_offline_says_what_to_fetch_and_where(cache, monkeypatch):
-    def offline(repo):
+    def offline(repo, **kwargs):
         raise ConnectionError("no network")
 
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", offline)
+    monkeypatch.setattr(huggingface_hub, "model_info", offline)
     with pytest.raises(preset_utils.PresetDownloadError) as info:
         preset_utils.hf_download("brownvc/R3GAN-FFHQ-256x256", local_name="ffhq256.pkl")
     message = str(info.value)

@@ -10,12 +10,16 @@ from keras_gans import optimizers as optimizers_module
 from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan.progan_data import count_images
+from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
+from keras_gans.models.progan.progan_generator import ProGANGenerator
+from keras_gans.models.progan.progan_presets import PRESET_FAMILY
+from keras_gans.models.progan.progan_presets import preset_arguments
+from keras_gans.models.progan.progan_presets import preset_recipe
 from keras_gans.models.progan.progan_data import scheduled_batches
 from keras_gans.models.progan.progan_schedule import ProGANLearningRate
 from keras_gans.models.progan.progan_schedule import ProGANSchedule
 from keras_gans.models.progan.progan_schedule import ProgressiveGrowing
 from keras_gans.models.progan.progan_schedule import fade_reals
-from keras_gans.utils import preset_utils
 
 DEFAULT_RECIPE = {
     "loss": "wgan", "gp_weight": 10.0, "gp_target": 1.0, "drift_weight": 0.001, "acgan_weight": 1.0,
@@ -36,13 +40,6 @@ def _recipe(recipe):
     return recipe
 
 
-# `ProGAN` constructor arguments accepted by `from_preset`; every other override goes to both networks.
-_MODEL_ARGUMENTS = ("recipe", "seed", "name", "uint8_offset", "uint8_rounding")
-
-
-def _split_overrides(overrides):
-    model = {k: v for k, v in overrides.items() if k in _MODEL_ARGUMENTS}
-    return model, {k: v for k, v in overrides.items() if k not in _MODEL_ARGUMENTS}
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -125,89 +122,35 @@ class ProGAN(GAN):
         for network in (self.generator, self.discriminator, self.ema_generator):
             network.set_lod(lod)
 
-    @classmethod
-    def from_preset(cls, preset, load_weights=None, schedule=None, **overrides):
-        """Builds a ProGAN from a preset name, a preset directory, or an `hf://` / `kaggle://` handle.
-
-        Args:
-            preset: an architecture of `PROGAN_PRESETS` (e.g. `"celebahq_1024"` (v2 schedule),
-                `"celebahq_1024_v1"`, `"lsun_256"`, `"celeba_128"`, `"cifar10_32"` (gamma 750), `"ablation_128"`:
-                networks, schedule and recipe, fresh weights); a pretrained pytorch_GAN_zoo checkpoint of
-                `PGZ_CHECKPOINTS` (`"pgz_celebahq_256"`, `"pgz_celebahq_512"`, `"pgz_celeba_cropped_128"`,
-                `"pgz_dtd_128"`: downloaded once, read as data, converted once and cached under
-                `keras_gans.utils.preset_utils.cache_root()`); or a directory written by `save_to_preset`.
-            load_weights: load the preset's weights (default: whenever it has some). The architecture presets
-                have none (`True` raises); `False` on a checkpoint or directory builds its architecture with fresh
-                weights (a checkpoint is still fetched once to read its architecture).
-            schedule: optional schedule override (name, dict or `ProGANSchedule`).
-            **overrides: `ProGAN` arguments (`recipe`, `seed`, `name`) and, for everything else, arguments of
-                both networks (e.g. `num_classes`, `fmap_base`).
-        """
-        from keras_gans.models.progan import progan_pgz_presets
-        from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
-
-        name = str(preset)
-        if name in progan_pgz_presets.PGZ_CHECKPOINTS:
-            directory = progan_pgz_presets.pgz_preset_dir(name)
-            return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
-        if name in PROGAN_PRESETS:
-            if load_weights:
-                raise ValueError(
-                    f"ProGAN.from_preset: the preset '{name}' is an architecture without published weights "
-                    f"(pretrained: {', '.join(sorted(progan_pgz_presets.PGZ_CHECKPOINTS))}); pass "
-                    "load_weights=False or leave it out."
-                )
-            return cls._from_architecture(name, schedule, overrides)
-        directory = preset_utils.resolve_handle(name)
-        if directory is None:
-            known = {**PROGAN_PRESETS, **progan_pgz_presets.PGZ_CHECKPOINTS}
-            preset_utils.check_preset_name(name, known, "ProGAN.from_preset")
-        return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
+    # ------------------------------------------------------------------ presets
+    # `from_preset(preset, load_weights=None, schedule=None, **overrides)`, `save_to_preset` and `presets` come from
+    # `GAN` (keras_gans.presets.PresetMixin): the architectures of `PROGAN_PRESETS` build networks, schedule and
+    # recipe with fresh weights; the pytorch_GAN_zoo checkpoints (`PGZ_CHECKPOINTS`, or a `.pth` file of your own)
+    # are read as data, converted once and cached under `keras_gans.utils.preset_utils.cache_root()`. Weights are
+    # loaded whenever the preset has some. `schedule` overrides the schedule (name, dict or `ProGANSchedule`);
+    # `recipe`, `seed`, `name` go to the model and everything else to both networks (`num_classes`, `fmap_base`).
+    preset_family = PRESET_FAMILY
+    preset_load_weights_default = None
+    preset_model_arguments = ("recipe", "seed", "name", "uint8_offset", "uint8_rounding", "schedule")
 
     @classmethod
-    def _from_architecture(cls, name, schedule, overrides):
-        from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
-        from keras_gans.models.progan.progan_generator import ProGANGenerator
-        from keras_gans.models.progan.progan_presets import preset_recipe
-
-        model_args, network_args = _split_overrides(overrides)
-        generator = ProGANGenerator.from_preset(name, **network_args)
-        discriminator = ProGANDiscriminator.from_preset(name, **network_args)
+    def from_preset_arguments(cls, name, schedule=None, **overrides):
+        """Builds the registered architecture `name` (networks, schedule and recipe) with fresh weights."""
+        model_args = {k: v for k, v in overrides.items() if k in cls.preset_model_arguments}
+        network_args = {k: v for k, v in overrides.items() if k not in cls.preset_model_arguments}
+        generator = ProGANGenerator(**{**preset_arguments(name, "generator"), **network_args})
+        discriminator = ProGANDiscriminator(**{**preset_arguments(name, "discriminator"), **network_args})
         model_args.setdefault("recipe", preset_recipe(name))
         return cls(generator, discriminator, schedule=schedule or name, **model_args)
 
     @classmethod
-    def _from_preset_dir(cls, directory, load_weights, schedule, overrides):
-        model_args, network_args = _split_overrides(overrides)
-        config = copy.deepcopy(preset_utils.load_preset_config(directory))
-        inner = config.setdefault("config", {})
-        for network in ("generator", "discriminator"):
-            if network_args and isinstance(inner.get(network), dict):
-                inner[network]["config"] = {**inner[network].get("config", {}), **network_args}
-        if schedule is not None:
-            model_args["schedule"] = schedule.get_config() if isinstance(schedule, ProGANSchedule) else schedule
-        inner.update(model_args)
-        model = keras.saving.deserialize_keras_object(config)
-        if not isinstance(model, cls):
-            raise ValueError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}.")
-        if load_weights:
-            weights = directory / preset_utils.WEIGHTS_FILE
-            if not weights.is_file():
-                raise ValueError(f"{directory}: no {preset_utils.WEIGHTS_FILE}; pass load_weights=False.")
-            model.load_weights(str(weights))
-        return model
+    def apply_preset_options(cls, config, overrides):
+        if overrides.get("schedule", ...) is None:
+            overrides.pop("schedule")  # `schedule=None`: the stored schedule
+        return overrides
 
-    def save_to_preset(self, preset_dir, metadata=None):
-        """Writes this model (G, D, the EMA generator, `lod` and `images_seen`) as a preset directory that
-        `ProGAN.from_preset(preset_dir)` loads (`config.json`, `metadata.json`, `model.weights.h5`).
-
-        Args:
-            preset_dir: the directory to write.
-            metadata: optional extra entries for `metadata.json` (provenance, metrics).
-        """
-        meta = {"images_seen": read_images_seen(self)}
-        meta.update(metadata or {})
-        return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
+    def preset_metadata(self):
+        return {"images_seen": read_images_seen(self)}
 
     def load_weights(self, filepath, *args, **kwargs):
         """`keras.Model.load_weights`, then each network's `active_resolution` is set from its loaded `lod`

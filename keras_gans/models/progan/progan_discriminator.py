@@ -18,13 +18,15 @@ from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
 from keras_gans.models.progan.progan_base import resolve_channels
 from keras_gans.models.progan.progan_generator import check_wscale_convention
+from keras_gans.models.progan.progan_presets import PRESET_FAMILY
+from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 SQRT2 = math.sqrt(2.0)
 DOWNSAMPLE_ORDERS = ("conv_pool_bias_act", "conv_bias_act_pool")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class ProGANDiscriminator(ProGANNetwork):
+class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
     """ProGAN discriminator (critic): FromRGB per resolution, per resolution two 3x3 convs with 2x2 average-pool
     downsampling, minibatch standard deviation, then a 4x4 block with two dense layers; linear output with an
     optional AC-GAN label head. Progressive growing through `lod` / `active_resolution` (see `progan_base`).
@@ -70,6 +72,11 @@ class ProGANDiscriminator(ProGANNetwork):
     scores = d(np.zeros((4, 32, 32, 3), "float32"))  # (4,)
     ```
     """
+
+    # Presets: `from_preset(name)` is the discriminator of `ProGAN.from_preset(name)` (keras_gans.presets).
+    preset_family = PRESET_FAMILY
+    preset_role = "discriminator"
+    preset_weights_attribute = "discriminator"
 
     def __init__(
         self,
@@ -219,10 +226,3 @@ class ProGANDiscriminator(ProGANNetwork):
             "downsample_order": self.downsample_order,
             "wscale_convention": self.wscale_convention,
         }
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Builds the discriminator of a named architecture in `PROGAN_PRESETS`; `kwargs` override its arguments."""
-        from keras_gans.models.progan.progan_presets import preset_arguments
-
-        return cls(**{**preset_arguments(preset, "discriminator"), **kwargs})

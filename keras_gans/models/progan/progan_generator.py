@@ -16,6 +16,8 @@ from keras_gans.models.progan.progan_base import ProGANNetwork
 from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
 from keras_gans.models.progan.progan_base import resolve_channels
+from keras_gans.models.progan.progan_presets import PRESET_FAMILY
+from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 SQRT2 = math.sqrt(2.0)
 WSCALE_CONVENTIONS = ("official", "pytorch_gan_zoo")
@@ -28,7 +30,7 @@ def check_wscale_convention(owner, value):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class ProGANGenerator(ProGANNetwork):
+class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
     """ProGAN generator: pixel-normalised latent, a 4x4 dense block, then per resolution nearest-upsample + two
     3x3 convs, each followed by leaky ReLU and pixel norm; a linear 1x1 ToRGB per resolution; equalized learning
     rate everywhere. Progressive growing through `lod` / `active_resolution` (see `progan_base`).
@@ -80,6 +82,11 @@ class ProGANGenerator(ProGANNetwork):
     g.set_lod(2.5)  # fading in 16x16 over 8x8; evaluates blocks up to 16x16, output still 32x32
     ```
     """
+
+    # Presets: `from_preset(name)` is the EMA generator of `ProGAN.from_preset(name)` (keras_gans.presets).
+    preset_family = PRESET_FAMILY
+    preset_role = "generator"
+    preset_weights_attribute = "ema_generator"
 
     def __init__(
         self,
@@ -231,10 +238,3 @@ class ProGANGenerator(ProGANNetwork):
             "dense_bias": self.dense_bias,
             "wscale_convention": self.wscale_convention,
         }
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Builds the generator of a named architecture in `PROGAN_PRESETS`; `kwargs` override its arguments."""
-        from keras_gans.models.progan.progan_presets import preset_arguments
-
-        return cls(**{**preset_arguments(preset, "generator"), **kwargs})

@@ -20,7 +20,10 @@ D in one compiled step), `reset_optimizer_at_phase` (Adam state reset at each ph
 
 import copy
 
+from keras_gans.presets import registry
 from keras_gans.utils.preset_utils import check_preset_name
+
+PRESET_FAMILY = "progan"
 
 _TF_LR = {"lr_base": 0.001, "lr_dict": {}, "lr_rampup_kimg": 0, "minibatch_repeats": 4}
 _FP32_CAPS = {256: 16, 512: 8, 1024: 4}
@@ -100,7 +103,7 @@ def _nets(resolution, generator=None, discriminator=None, **shared):
     }
 
 
-PROGAN_PRESETS = {
+_PUBLISHED_PRESETS = {
     "celebahq_1024": {
         "description": "CelebA-HQ 1024x1024, official TF release (repository default preset-v2-1gpu schedule).",
         **_nets(1024),
@@ -137,6 +140,34 @@ PROGAN_PRESETS = {
         **_nets(128, discriminator=_THEANO_D, fmap_base=2048),
         "schedule": "theano_ablation_128",
         "recipe": _RECIPE,
+    },
+}
+
+registry.register_presets(PRESET_FAMILY, _PUBLISHED_PRESETS)
+# Every registered ProGAN architecture: the published ones above and any registered later (a live view).
+PROGAN_PRESETS = registry.presets_table(PRESET_FAMILY)
+
+# The pretrained pytorch_GAN_zoo checkpoints, converted by `keras_gans.converters.progan_pgz`.
+PGZ_BASE_URL = "https://dl.fbaipublicfiles.com/gan_zoo/PGAN/"
+
+# Registered names -> the released file (torch.hub names end in the first hex digits of the file's SHA-256).
+PGZ_CHECKPOINTS = {
+    "pgz_celebahq_256": {
+        "file": "celebaHQ_s6_i80000-6196db68.pth",
+        "description": "pytorch_GAN_zoo PGAN, CelebA-HQ 256x256 (7 scales), unconditional.",
+    },
+    "pgz_celebahq_512": {
+        "file": "celebaHQ16_december_s7_i96000-9c72988c.pth",
+        "description": "pytorch_GAN_zoo PGAN, CelebA-HQ 512x512 (8 scales), unconditional.",
+    },
+    "pgz_celeba_cropped_128": {
+        "file": "celebaCropped_s5_i83000-2b0acc76.pth",
+        "description": "pytorch_GAN_zoo PGAN, CelebA cropped 128x128 (6 scales), unconditional.",
+    },
+    "pgz_dtd_128": {
+        "file": "testDTD_s5_i96000-04efa39f.pth",
+        "description": "pytorch_GAN_zoo PGAN, DTD textures 128x128, AC-GAN (class-conditional; the classes are "
+        "read from the checkpoint).",
     },
 }
 

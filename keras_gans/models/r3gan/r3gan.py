@@ -1,7 +1,5 @@
 """`R3GAN`: the R3GAN model (generator, discriminator, EMA generator) with the paper's training recipe."""
 
-import copy
-
 import keras
 
 from keras_gans import schedules as schedules_module
@@ -10,22 +8,12 @@ from keras_gans.layers.augment import DifferentiableAugment
 from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
 from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
-from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
-from keras_gans.models.r3gan import r3gan_presets
+from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.models.r3gan.r3gan_presets import preset_arguments
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
-from keras_gans.utils import preset_utils
 
-# Constructor arguments of `R3GAN` itself; every other `from_preset` override goes to both networks.
-_MODEL_ARGUMENTS = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe", "preset")
 _RECIPE_KEYS = ("gamma_base", "gamma_final", "decay_nimg", "lr_base", "lr_final", "beta1", "beta2_base",
                 "beta2_final", "adam_epsilon", "ema_half_life_nimg_final", "aug_p_final")
-
-
-def _split_overrides(overrides):
-    model = {k: v for k, v in overrides.items() if k in _MODEL_ARGUMENTS}
-    networks = {k: v for k, v in overrides.items() if k not in _MODEL_ARGUMENTS and k != "augment"}
-    return model, networks, overrides.get("augment")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -64,6 +52,10 @@ class R3GAN(GAN):
     model.fit(images, labels, batch_size=2 * 64, epochs=1)
     model.save_to_preset("my_r3gan")
     model = keras_gans.R3GAN.from_preset("my_r3gan")
+
+    # Every registered name, with its description and whether it has weights; a checkpoint of the official code.
+    print(keras_gans.R3GAN.presets)
+    model = keras_gans.R3GAN.from_preset("network-snapshot-010000.pkl")   # converted once into the cache
     ```
     """
 
@@ -80,46 +72,22 @@ class R3GAN(GAN):
         self.preset = preset
 
     # ------------------------------------------------------------------ presets
-    @classmethod
-    def from_preset(cls, preset, load_weights=True, **overrides):
-        """Builds an `R3GAN` from a preset name, a preset directory, or an `hf://` / `kaggle://` handle.
-
-        Args:
-            preset: a registered name (`keras_gans.models.r3gan.R3GAN_PRESETS`; the names with published
-                official checkpoints are in `OFFICIAL_CHECKPOINTS`, those whose trained weights ship with the
-                library, loaded offline, in `SHIPPED_PRESETS`) or a preset handle/directory.
-            load_weights: load the preset's weights. `False` builds the architecture with fresh weights. A
-                registered name without a published checkpoint needs `load_weights=False`.
-            **overrides: `R3GAN` arguments (`seed`, `augment_pipeline`, `name`, ...), `augment` (bool: add or
-                drop the default augmentation pipeline), and anything else is passed to both networks (e.g.
-                `bfloat16_stages=()` for float32 everywhere, `conv_implementation="split"`).
-        """
-        from keras_gans.models.r3gan import r3gan_convert
-
-        name = str(preset)
-        if name in r3gan_presets.SHIPPED_PRESETS and load_weights:
-            # Trained weights that ship with the library (package data): offline.
-            from keras_gans.models.r3gan.r3gan_shipped import shipped_preset_dir
-
-            return cls._from_preset_dir(shipped_preset_dir(name), True, overrides)
-        if name in r3gan_convert.OFFICIAL_CHECKPOINTS and load_weights:
-            return cls._from_preset_dir(r3gan_convert.official_preset_dir(name), True, overrides)
-        if name in R3GAN_PRESETS:
-            if load_weights:
-                raise ValueError(
-                    f"R3GAN.from_preset: the preset '{name}' has no published weights (published: "
-                    f"{', '.join(sorted(r3gan_convert.OFFICIAL_CHECKPOINTS))}); pass load_weights=False for the "
-                    "architecture with fresh weights."
-                )
-            return cls._from_architecture(name, overrides)
-        directory = preset_utils.resolve_handle(name)
-        if directory is None:
-            preset_utils.check_preset_name(name, R3GAN_PRESETS, "R3GAN.from_preset")
-        return cls._from_preset_dir(directory, load_weights, overrides)
+    # `from_preset`, `save_to_preset` and `presets` come from `GAN` (keras_gans.presets.PresetMixin): a registered
+    # name loads its shipped or official weights (default `load_weights=True`: a name without weights needs
+    # `load_weights=False`), a `network-snapshot-*.pkl` is converted once into the cache, and overrides other
+    # than the model's own arguments and `augment` (bool: add or drop the default augmentation) go to both
+    # networks (e.g. `bfloat16_stages=()`, `conv_implementation="split"`).
+    preset_family = PRESET_FAMILY
+    preset_load_weights_default = True
+    preset_model_arguments = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe",
+                              "preset")
 
     @classmethod
-    def _from_architecture(cls, name, overrides):
-        model_args, network_args, augment = _split_overrides(overrides)
+    def from_preset_arguments(cls, name, **overrides):
+        """Builds the registered architecture `name` with fresh weights and its recipe (see `from_preset`)."""
+        augment = overrides.pop("augment", None)
+        model_args = {k: v for k, v in overrides.items() if k in cls.preset_model_arguments}
+        network_args = {k: v for k, v in overrides.items() if k not in cls.preset_model_arguments}
         generator = R3GANGenerator(**{**preset_arguments(name, "generator"), **network_args})
         discriminator = R3GANDiscriminator(**{**preset_arguments(name, "discriminator"), **network_args})
         recipe = model_args.pop("recipe", preset_recipe(name))
@@ -132,33 +100,17 @@ class R3GAN(GAN):
         return cls(generator, discriminator, recipe=recipe, **model_args)
 
     @classmethod
-    def _from_preset_dir(cls, directory, load_weights, overrides):
-        model_args, network_args, augment = _split_overrides(overrides)
-        config = copy.deepcopy(preset_utils.load_preset_config(directory))
-        inner = config.setdefault("config", {})
-        for network in ("generator", "discriminator"):
-            if network_args and isinstance(inner.get(network), dict):
-                inner[network]["config"] = {**inner[network].get("config", {}), **network_args}
+    def apply_preset_options(cls, config, overrides):
+        """`augment=False` drops a stored augmentation pipeline, `augment=True` adds the default one."""
+        augment = overrides.pop("augment", None)
         if augment is False:
-            inner["augment_pipeline"] = None
-        elif augment and not inner.get("augment_pipeline"):
-            inner["augment_pipeline"] = keras.saving.serialize_keras_object(DifferentiableAugment())
-        config["config"] = inner
-        model = _build_from_config(config, directory, load_weights, model_args)
-        if not isinstance(model, cls):
-            raise ValueError(f"{directory} holds a {type(model).__name__}, not an {cls.__name__}.")
-        return model
+            config["augment_pipeline"] = None
+        elif augment and not config.get("augment_pipeline"):
+            config["augment_pipeline"] = keras.saving.serialize_keras_object(DifferentiableAugment())
+        return overrides
 
-    def save_to_preset(self, preset_dir, metadata=None):
-        """Writes this model (G, D and the EMA generator) as a KerasHub-style preset directory.
-
-        Args:
-            preset_dir: the directory to write (`config.json`, `metadata.json`, `model.weights.h5`).
-            metadata: optional extra entries for `metadata.json` (provenance, metrics).
-        """
-        meta = {"preset": self.preset, "images_seen": read_images_seen(self)}
-        meta.update(metadata or {})
-        return preset_utils.save_to_preset(self, preset_dir, metadata=meta)
+    def preset_metadata(self):
+        return {"preset": self.preset, "images_seen": read_images_seen(self)}
 
     # ------------------------------------------------------------------ compile
     def compile(self, gamma=None, r1_gamma=None, r2_gamma=None, learning_rate=None, beta_2=None,
@@ -222,17 +174,3 @@ class R3GAN(GAN):
         config.update({"recipe": None if self.recipe is None else dict(self.recipe), "preset": self.preset})
         return config
 
-
-def _build_from_config(config, directory, load_weights, model_args):
-    if model_args:
-        model_args = {k: (keras.saving.serialize_keras_object(v) if isinstance(v, keras.layers.Layer) else v)
-                      for k, v in model_args.items()}
-        config = dict(config, config={**config["config"], **model_args})
-    model = keras.saving.deserialize_keras_object(config)
-    if load_weights:
-        weights = directory / preset_utils.WEIGHTS_FILE
-        if not weights.is_file():
-            raise ValueError(f"{directory}: no {preset_utils.WEIGHTS_FILE}; pass load_weights=False for fresh "
-                             "weights.")
-        model.load_weights(str(weights))
-    return model

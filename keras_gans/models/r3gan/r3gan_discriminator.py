@@ -14,10 +14,12 @@ from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
+from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R3GANDiscriminator(keras.Model):
+class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
     """R3GAN discriminator: a 1x1 conv from RGB, stages of residual blocks from the image resolution down to 4x4
     (the [1,3,3,1] interpolative downsampler between stages), then a depthwise 4x4 conv and a linear head.
 
@@ -61,6 +63,11 @@ class R3GANDiscriminator(keras.Model):
     logits = d(np.zeros((2, 16, 16, 3), "float32"))  # (2,)
     ```
     """
+
+    # Presets: `from_preset(name)` is the discriminator of `R3GAN.from_preset(name)` (keras_gans.presets).
+    preset_family = PRESET_FAMILY
+    preset_role = "discriminator"
+    preset_weights_attribute = "discriminator"
 
     batch_independent = True
 
@@ -152,11 +159,3 @@ class R3GANDiscriminator(keras.Model):
             "bfloat16_stages": list(self.bfloat16_stages),
             "conv_implementation": self.conv_implementation,
         }
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Builds the discriminator of a named preset (see `keras_gans.models.r3gan.R3GAN_PRESETS`); `kwargs`
-        override the preset's arguments."""
-        from keras_gans.models.r3gan.r3gan_presets import preset_arguments
-
-        return cls(**{**preset_arguments(preset, "discriminator"), **kwargs})

@@ -14,10 +14,12 @@ from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
+from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R3GANGenerator(keras.Model):
+class R3GANGenerator(NetworkPresetMixin, keras.Model):
     """R3GAN generator: a learned 4x4 basis modulated by z, then stages of residual blocks, each stage doubling
     the resolution with the [1,3,3,1] interpolative upsampler, and a final 1x1 conv to RGB.
 
@@ -55,9 +57,15 @@ class R3GANGenerator(keras.Model):
     ```python
     g = keras_gans.R3GANGenerator(widths=[64, 64, 32], cardinalities=4, blocks_per_stage=1, latent_dim=16)
     images = g(np.random.normal(size=(2, 16)).astype("float32"))  # (2, 16, 16, 3)
-    g = keras_gans.R3GANGenerator.from_preset("cifar10")
+    g = keras_gans.R3GANGenerator.from_preset("cifar10", load_weights=False)  # the architecture, fresh weights
+    g = keras_gans.R3GANGenerator.from_preset("stacked_mnist_small")  # the trained EMA generator (ships)
     ```
     """
+
+    # Presets: `from_preset(name)` is the EMA generator of `R3GAN.from_preset(name)` (keras_gans.presets).
+    preset_family = PRESET_FAMILY
+    preset_role = "generator"
+    preset_weights_attribute = "ema_generator"
 
     def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, latent_dim=64,
                  num_classes=0, embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
@@ -145,19 +153,3 @@ class R3GANGenerator(keras.Model):
             "bfloat16_stages": list(self.bfloat16_stages),
             "conv_implementation": self.conv_implementation,
         }
-
-    @classmethod
-    def from_preset(cls, preset, load_weights=True, **kwargs):
-        """Builds the generator of a named preset (see `keras_gans.models.r3gan.R3GAN_PRESETS`); `kwargs`
-        override the preset's arguments (e.g. `bfloat16_stages=()`). For a preset whose trained weights ship with
-        the library (`SHIPPED_PRESETS`) and `load_weights=True`, returns its trained EMA generator (offline);
-        otherwise fresh weights."""
-        from keras_gans.models.r3gan import r3gan_presets
-
-        if preset in r3gan_presets.SHIPPED_PRESETS and load_weights:
-            from keras_gans.models.r3gan.r3gan import R3GAN
-
-            generator = R3GAN.from_preset(preset, **kwargs).ema_generator
-            generator.trainable = True  # frozen only as the model's EMA copy
-            return generator
-        return cls(**{**r3gan_presets.preset_arguments(preset, "generator"), **kwargs})

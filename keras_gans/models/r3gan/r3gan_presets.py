@@ -10,7 +10,14 @@ Recipe keys (schedules are half-cosines from `*_base` at 0 images to `*_final` a
 `ema_half_life_nimg_final` (EMA half-life in images, from 0), `decay_nimg`, `lr_base/final`, `beta1`,
 `beta2_base/final`, `adam_epsilon`, `batch_size` (global batch of the README commands), `mirror` (x-flip the
 dataset), `augment`.
+
+Architectures of other configurations (the test suite's fixtures, the benchmark's) are registered where they are
+used, with `keras_gans.presets.register_presets(PRESET_FAMILY, {...})`.
 """
+
+from keras_gans.presets import registry
+
+PRESET_FAMILY = "r3gan"
 
 _COMMON_RECIPE = {
     "lr_base": 2e-4, "lr_final": 5e-5, "beta1": 0.0, "beta2_base": 0.9, "beta2_final": 0.99, "adam_epsilon": 1e-8,
@@ -29,8 +36,10 @@ _STACKED_MNIST_SMALL_RECIPE = {**_COMMON_RECIPE, "mirror": False, "augment": Fal
                                "decay_nimg": 1e6, "batch_size": 256}
 
 
-def _architecture(widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2,
-                  embedding_dims=(None, None)):
+def architecture(widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2,
+                 embedding_dims=(None, None)):
+    """The `generator` / `discriminator` entries of a preset: per-stage lists (generator order) shared by both
+    networks, `blocks` per stage (an int or a list), and the embedding sizes `(generator, discriminator)`."""
     blocks = list(blocks) if isinstance(blocks, (list, tuple)) else [blocks] * len(widths)
     shared = {"widths": list(widths), "cardinalities": list(cardinalities), "blocks_per_stage": blocks,
               "expansion_factor": 2, "num_classes": num_classes, "bfloat16_stages": list(bfloat16_stages)}
@@ -43,40 +52,40 @@ _CIFAR10_STAGES = ([768] * 4, [96] * 4)
 _FFHQ256_WIDTHS = [768, 768, 768, 768, 384, 192, 96]
 _FFHQ256_CARDINALITIES = [96, 96, 96, 96, 48, 24, 12]
 
-R3GAN_PRESETS = {
+_PUBLISHED_PRESETS = {
     "cifar10": {
         "description": "CIFAR-10 32x32, class-conditional (10 classes; the README trains with --cond=1).",
-        **_architecture(*_CIFAR10_STAGES, num_classes=10, bfloat16_stages=(-1, -2, -3)),
+        **architecture(*_CIFAR10_STAGES, num_classes=10, bfloat16_stages=(-1, -2, -3)),
         "recipe": _CIFAR10_RECIPE,
         "official_parameters": {"generator": 20_781_952, "discriminator": 21_280_512},
     },
     "cifar10_unconditional": {
         "description": "CIFAR-10 32x32, unconditional (the official preset with --cond=0).",
-        **_architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
+        **architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
         "recipe": _CIFAR10_RECIPE,
         "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
     },
     "ffhq64": {
         "description": "FFHQ 64x64, unconditional.",
-        **_architecture([768, 768, 768, 768, 384], [96, 96, 96, 96, 48], bfloat16_stages=(-1, -2, -3, -4)),
+        **architecture([768, 768, 768, 768, 384], [96, 96, 96, 96, 48], bfloat16_stages=(-1, -2, -3, -4)),
         "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
         "official_parameters": {"generator": 22_429_824, "discriminator": 22_381_440},
     },
     "ffhq256": {
         "description": "FFHQ 256x256, unconditional (paper Table 1: 23.06M / 23.01M parameters).",
-        **_architecture(_FFHQ256_WIDTHS, _FFHQ256_CARDINALITIES, bfloat16_stages=(-1, -2, -3, -4)),
+        **architecture(_FFHQ256_WIDTHS, _FFHQ256_CARDINALITIES, bfloat16_stages=(-1, -2, -3, -4)),
         "recipe": {**_FFHQ_RECIPE, "gamma_base": 150.0, "gamma_final": 15.0},
         "official_parameters": {"generator": 23_057_952, "discriminator": 23_009_568},
     },
     "imagenet32": {
         "description": "ImageNet 32x32, class-conditional (1000 classes).",
-        **_architecture([1536] * 4, [96] * 4, num_classes=1000, bfloat16_stages=(-1, -2, -3)),
+        **architecture([1536] * 4, [96] * 4, num_classes=1000, bfloat16_stages=(-1, -2, -3)),
         "recipe": {**_IMAGENET_RECIPE, "gamma_base": 0.5, "gamma_final": 0.05, "aug_p_final": 0.5},
         "official_parameters": {"generator": 82_914_304, "discriminator": 86_548_992},
     },
     "imagenet64": {
         "description": "ImageNet 64x64, class-conditional (1000 classes).",
-        **_architecture([1536] * 5, [96] * 5, num_classes=1000, bfloat16_stages=(-1, -2, -3, -4)),
+        **architecture([1536] * 5, [96] * 5, num_classes=1000, bfloat16_stages=(-1, -2, -3, -4)),
         "recipe": {**_IMAGENET_RECIPE, "gamma_base": 1.0, "gamma_final": 0.1, "aug_p_final": 0.4},
         "official_parameters": {"generator": 103_570_432, "discriminator": 107_205_120},
     },
@@ -84,7 +93,7 @@ R3GAN_PRESETS = {
         "description": "StackedMNIST 32x32 (three MNIST digits as RGB, 1000 modes), unconditional. The official "
                        "code has no StackedMNIST preset: this is the CIFAR-10 unconditional architecture and "
                        "recipe at 32x32.",
-        **_architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
+        **architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
         "recipe": _CIFAR10_RECIPE,
         "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
     },
@@ -93,51 +102,46 @@ R3GAN_PRESETS = {
                        "8, one block per stage, 64-d noise, unconditional, float32, no augmentation (~0.57M "
                        "parameters per network, ~7 MB as a preset). Trained by benchmarks/stacked_mnist.py; its "
                        "weights ship as package data (keras_gans/models/r3gan/weights/stacked_mnist_small/).",
-        **_architecture([128] * 4, [8] * 4, blocks=1),
+        **architecture([128] * 4, [8] * 4, blocks=1),
         "recipe": _STACKED_MNIST_SMALL_RECIPE,
-    },
-    "bench32": {
-        "description": "Reduced 32x32 benchmark configuration (not an official preset): 4 stages of width 128, "
-                       "cardinality 8, 2 blocks per stage, 64-d noise, unconditional, float32; CIFAR-10 "
-                       "unconditional recipe.",
-        **_architecture([128] * 4, [8] * 4),
-        "recipe": _CIFAR10_RECIPE,
-    },
-    "fixture_unconditional": {
-        "description": "The tiny unconditional 32x32 configuration of the official parity fixture (not for "
-                       "training; its recipe holds the FFHQ-64 schedules the fixture's training step used).",
-        **_architecture([16, 16, 12, 12], [2] * 4, bfloat16_stages=(-1, -2, -3), latent_dim=32),
-        "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
-        "official_parameters": {"generator": 36_644, "discriminator": 36_148},
-    },
-    "fixture_conditional": {
-        "description": "The tiny conditional 16x16 configuration of the official parity fixture (5 classes; not "
-                       "for training; FFHQ-64 schedules as in the fixture's training step).",
-        **_architecture([24, 16, 12], [3, 2, 2], num_classes=5, bfloat16_stages=(-1, -2), latent_dim=16,
-                        blocks=[1, 2, 2], embedding_dims=(16, 24)),
-        "recipe": {**_FFHQ_RECIPE, "gamma_base": 2.0, "gamma_final": 0.2},
-        "official_parameters": {"generator": 28_980, "discriminator": 28_828},
     },
 }
 
+# Registered names of the published checkpoints -> their Hugging Face repositories (one .pkl each).
+OFFICIAL_CHECKPOINTS = {
+    "cifar10": "brownvc/R3GAN-CIFAR10",
+    "ffhq64": "brownvc/R3GAN-FFHQ-64x64",
+    "ffhq256": "brownvc/R3GAN-FFHQ-256x256",
+    "imagenet32": "brownvc/R3GAN-ImgNet-32x32",
+    "imagenet64": "brownvc/R3GAN-ImgNet-64x64",
+}
+
 # Presets whose trained weights ship with the library, as package data in `keras_gans/models/r3gan/weights/<name>/`
-# (so in wheels too); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only
-# once its files exist (`python -m keras_gans.models.r3gan.r3gan_shipped` packages a trained run): the test suite
-# loads every name listed here and fails when its files are missing.
+# (so in wheels too); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only once its files exist
+# (`python weights/package_shipped_preset.py` packages a trained run): the test suite loads every name listed here
+# and fails when its files are missing.
 SHIPPED_PRESETS = ("stacked_mnist_small",)
+
+registry.register_presets(PRESET_FAMILY, _PUBLISHED_PRESETS)
+# Every registered R3GAN architecture: the published ones above and any registered later (a live view).
+R3GAN_PRESETS = registry.presets_table(PRESET_FAMILY)
+
+
+def _entry(preset):
+    entry = registry.preset_entry(PRESET_FAMILY, preset)
+    if entry is None:
+        raise ValueError(f"Unknown R3GAN preset {preset!r}; available: {registry.architecture_names(PRESET_FAMILY)}.")
+    return entry
 
 
 def preset_arguments(preset, network):
     """Constructor kwargs of `network` (`"generator"` or `"discriminator"`) for a preset name."""
-    if preset not in R3GAN_PRESETS:
-        raise ValueError(f"Unknown R3GAN preset {preset!r}; available: {sorted(R3GAN_PRESETS)}.")
+    entry = _entry(preset)
     if network not in ("generator", "discriminator"):
         raise ValueError(f"`network` must be 'generator' or 'discriminator', got {network!r}.")
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in R3GAN_PRESETS[preset][network].items()}
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in entry[network].items()}
 
 
 def preset_recipe(preset):
     """The training recipe constants of a preset (a copy)."""
-    if preset not in R3GAN_PRESETS:
-        raise ValueError(f"Unknown R3GAN preset {preset!r}; available: {sorted(R3GAN_PRESETS)}.")
-    return dict(R3GAN_PRESETS[preset]["recipe"])
+    return dict(_entry(preset)["recipe"])

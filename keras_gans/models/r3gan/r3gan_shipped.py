@@ -12,35 +12,13 @@ looked up like the StackedMNIST classifier's weights (`keras_gans.metrics.mnist_
 
 Nothing is downloaded: `R3GAN.from_preset("<name>")` works offline.
 
-Packaging a trained run (a preset directory written by `benchmarks/stacked_mnist.py --output DIR`, e.g.
-`DIR/rpgan_r1_r2/preset`) into the repository:
-
-    python -m keras_gans.models.r3gan.r3gan_shipped DIR/rpgan_r1_r2/preset --name stacked_mnist_small \
-        [--package-copy]
-
-copies the preset into the package data folder `keras_gans/models/r3gan/weights/<name>/` without the
-optimizer state, checks that its metadata carries the training command and the measured metrics and holds no
-absolute paths, adds the weights' sha256, and prints the line that registers the name in `SHIPPED_PRESETS`.
+A trained run becomes a shipped preset with the repository's tool `weights/package_shipped_preset.py`.
 """
 
-import argparse
-import json
 import pathlib
-import shutil
-import sys
 
 from keras_gans.utils import preset_utils
 
-# Metadata every shipped preset must carry (dotted keys reach into nested dicts).
-REQUIRED_METADATA = (
-    "training_command",
-    "objective",
-    "images_seen",
-    "metrics.modes",
-    "metrics.kl",
-    "metrics.num_samples",
-    "metrics.classifier_test_accuracy",
-)
 _PRESET_FILES = (preset_utils.CONFIG_FILE, preset_utils.METADATA_FILE, preset_utils.WEIGHTS_FILE)
 
 
@@ -74,132 +52,5 @@ def shipped_preset_dir(name):
     raise FileNotFoundError(
         f"R3GAN: the shipped preset '{name}' was not found (a directory with {', '.join(_PRESET_FILES)}). "
         f"Searched:\n  {searched}\nIn a clone, re-create it by training with benchmarks/stacked_mnist.py and "
-        "packaging the run with `python -m keras_gans.models.r3gan.r3gan_shipped`."
+        "packaging the run with `python weights/package_shipped_preset.py`."
     )
-
-
-def _lookup(metadata, dotted):
-    value = metadata
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def _absolute_paths(value, where="metadata"):
-    """Strings in `value` that look like absolute file-system paths (they would leak the training machine)."""
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _absolute_paths(v, f"{where}.{k}")]
-    if isinstance(value, (list, tuple)):
-        return [p for i, v in enumerate(value) for p in _absolute_paths(v, f"{where}[{i}]")]
-    if isinstance(value, str) and any(token.startswith(("/", "~")) or token[1:3] == ":\\"
-                                      for token in value.split()):
-        return [f"{where}: {value!r}"]
-    return []
-
-
-def check_shipped_metadata(metadata, owner="check_shipped_metadata"):
-    """Raises `ValueError` when `metadata` lacks a `REQUIRED_METADATA` entry or contains an absolute path."""
-    missing = [key for key in REQUIRED_METADATA if _lookup(metadata, key) is None]
-    if missing:
-        raise ValueError(f"{owner}: the preset metadata lacks {missing} (expected the keys {list(REQUIRED_METADATA)};"
-                         " train with benchmarks/stacked_mnist.py --output, which writes them).")
-    paths = _absolute_paths(metadata)
-    if paths:
-        raise ValueError(f"{owner}: the preset metadata contains absolute paths: {paths}.")
-
-
-def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, allow_smoke=False,
-                   extra_metadata=None):
-    """Copies a trained preset directory into `weights_root/<name>/` as a shipped preset.
-
-    Args:
-        run_preset_dir: a preset directory written by `R3GAN.save_to_preset` (e.g. by `benchmarks/stacked_mnist.py
-            --output DIR`: `DIR/<config>/preset`).
-        name: the shipped preset's name; `R3GAN_PRESETS` must have an entry of that name whose architecture the
-            run used.
-        weights_root: destination root; default: the package data folder `keras_gans/models/r3gan/weights/`.
-        package_copy: also write a copy into the package data folder when `weights_root` is elsewhere.
-        allow_smoke: accept a `--smoke` run (for tests; a smoke run is never worth shipping).
-        extra_metadata: entries merged into `metadata.json`.
-
-    Returns:
-        The list of directories written.
-    """
-    from keras_gans.metrics.mnist_classifier import sha256_of
-    from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
-
-    owner = "package_preset"
-    source = pathlib.Path(run_preset_dir)
-    missing = [f for f in _PRESET_FILES if not (source / f).is_file()]
-    if missing:
-        raise ValueError(f"{owner}: {source} is not a complete preset directory (missing {missing}).")
-    if name not in R3GAN_PRESETS:
-        raise ValueError(f"{owner}: '{name}' has no entry in R3GAN_PRESETS; add its architecture there first.")
-    metadata = json.loads((source / preset_utils.METADATA_FILE).read_text())
-    metadata.update(extra_metadata or {})
-    if metadata.get("smoke") and not allow_smoke:
-        raise ValueError(f"{owner}: {source} comes from a --smoke run; train for real before shipping it.")
-    check_shipped_metadata(metadata, owner)
-    network_config = preset_utils.load_preset_config(source).get("config", {}).get("generator", {}).get("config", {})
-    expected = R3GAN_PRESETS[name]["generator"]
-    differs = {k: (network_config.get(k), v) for k, v in expected.items()
-               if k in network_config and _normalize(network_config.get(k)) != _normalize(v)}
-    if differs:
-        raise ValueError(f"{owner}: the run's generator differs from the preset '{name}' ((run, preset): {differs}).")
-    metadata["preset_name"] = name
-    roots = [pathlib.Path(weights_root) if weights_root is not None else package_weights_dir()]
-    if package_copy and roots[0] != package_weights_dir():
-        roots.append(package_weights_dir())
-    written = []
-    for root in roots:
-        target = root / name
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        shutil.copyfile(source / preset_utils.CONFIG_FILE, target / preset_utils.CONFIG_FILE)
-        copy_weights_without_optimizer(source / preset_utils.WEIGHTS_FILE, target / preset_utils.WEIGHTS_FILE)
-        metadata["weights_sha256"] = sha256_of(target / preset_utils.WEIGHTS_FILE)
-        (target / preset_utils.METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True))
-        written.append(target)
-    return written
-
-
-def copy_weights_without_optimizer(source, target):
-    """Copies a Keras `.weights.h5` file without its `optimizer` group (Adam moments: twice the model's size)."""
-    import h5py
-
-    with h5py.File(source, "r") as src, h5py.File(target, "w") as dst:
-        for key, value in src.attrs.items():
-            dst.attrs[key] = value
-        for key in src:
-            if key != "optimizer":
-                src.copy(src[key], dst, name=key)
-
-
-def _normalize(value):
-    return list(value) if isinstance(value, tuple) else value
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Package a trained R3GAN run as a shipped preset.")
-    parser.add_argument("run_preset_dir", help="the run's preset directory (e.g. OUTPUT/rpgan_r1_r2/preset)")
-    parser.add_argument("--name", default="stacked_mnist_small")
-    parser.add_argument("--weights-root", default=None,
-                        help="destination root (default: the package data folder keras_gans/models/r3gan/weights/)")
-    parser.add_argument("--package-copy", action="store_true",
-                        help="with --weights-root, also copy into the package data folder")
-    args = parser.parse_args(argv)
-    written = package_preset(args.run_preset_dir, args.name, args.weights_root, args.package_copy)
-    metadata = json.loads((written[0] / preset_utils.METADATA_FILE).read_text())
-    print(json.dumps({"written": [str(w) for w in written], "metrics": metadata["metrics"]}, indent=2))
-    from keras_gans.models.r3gan.r3gan_presets import SHIPPED_PRESETS
-
-    if args.name not in SHIPPED_PRESETS:
-        print(f"Now register it: in keras_gans/models/r3gan/r3gan_presets.py set "
-              f"SHIPPED_PRESETS = {tuple(sorted(set(SHIPPED_PRESETS) | {args.name}))!r}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

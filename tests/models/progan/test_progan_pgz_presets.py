@@ -3,7 +3,7 @@ cache, offline errors, `save_to_preset` round trip, and parity with the fixture 
 
 The checkpoint is a real `torch.save` zip archive written here from the fixture's state dicts, with a config object
 of a class named like pytorch_GAN_zoo's (`models.utils.config.BaseConfig`); only the network layer
-(`progan_pgz_presets.download_file`) is replaced. `netG` is a perturbed copy of the fixture generator and `avgG` the
+(`keras_gans.converters.progan_pgz.download_file`) is replaced. `netG` is a perturbed copy of the fixture generator and `avgG` the
 fixture generator itself, so the EMA generator (used by `generate`) must reproduce the fixture outputs.
 """
 
@@ -19,7 +19,7 @@ import pytest
 
 from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import progan_from_pgz
-from keras_gans.models.progan import progan_pgz_presets
+from keras_gans.converters import progan_pgz as progan_pgz_presets
 from keras_gans.utils.preset_utils import PresetDownloadError
 from keras_gans.utils.preset_utils import PresetNotFoundError
 from progan_network_checks import to_numpy
@@ -139,6 +139,32 @@ def test_from_preset_converts_once_and_matches_the_fixture(served, pgz, tmp_path
     assert int(to_numpy(loaded.images_seen.value)) == 1234
     np.testing.assert_array_equal(loaded.generate(io_["z"], output="float"), gan.generate(io_["z"], output="float"))
     np.testing.assert_array_equal(to_numpy(loaded.discriminator(x)), to_numpy(gan.discriminator(x)))
+
+
+def test_a_pth_file_of_your_own_is_converted_once_into_the_cache(pgz, monkeypatch, tmp_path):
+    monkeypatch.setattr(keras.initializers.RandomNormal, "__call__", _zeros)
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+    g_sd, d_sd, io_ = pgz
+    pth = tmp_path / "100_celeba_cropped.pth"
+    pth.write_bytes(_checkpoint_bytes(monkeypatch, g_sd, d_sd, g_sd))
+    gan = ProGAN.from_preset(str(pth))
+    assert_parity(gan.generate(io_["z"], output="float"), nhwc(io_["G_out_alpha0"]), "EMA G (avgG)")
+    converted = list((tmp_path / "cache" / "converted").iterdir())
+    assert len(converted) == 1 and converted[0].name.endswith(hashlib.sha256(pth.read_bytes()).hexdigest())
+    # The same as `keras-gans convert` followed by from_preset(directory).
+    from keras_gans.cli import main as cli_main
+
+    assert cli_main(["convert", str(pth), str(tmp_path / "by_cli")]) == 0
+    by_cli = ProGAN.from_preset(str(tmp_path / "by_cli"))
+    np.testing.assert_array_equal(by_cli.generate(io_["z"], output="float"), gan.generate(io_["z"], output="float"))
+    x = nhwc(io_["x_real"])
+    np.testing.assert_array_equal(to_numpy(by_cli.discriminator(x)), to_numpy(gan.discriminator(x)))
+    # The generator's preset is the model's EMA generator.
+    from keras_gans.models.progan import ProGANGenerator
+
+    generator = ProGANGenerator.from_preset(str(pth))
+    np.testing.assert_array_equal(to_numpy(generator(io_["z"])), gan.generate(io_["z"], output="float"))
+    assert len(list((tmp_path / "cache" / "converted").iterdir())) == 1  # converted once
 
 
 def test_hash_offline_and_unknown_name_errors(served, monkeypatch, tmp_path):

@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+import types
 
 import huggingface_hub
 import keras
@@ -84,11 +85,11 @@ class _FakeHub:
         self.repo_files, self.served, self.tmp_path, self.calls = repo_files, served, tmp_path, []
         self.offline = False
 
-    def list_repo_files(self, repo_id, **kwargs):
+    def model_info(self, repo_id, **kwargs):  # lists the repository's files
         self.calls.append(("list", repo_id))
         if self.offline:
             raise OSError("connection refused")
-        return list(self.repo_files)
+        return types.SimpleNamespace(siblings=[types.SimpleNamespace(rfilename=f) for f in self.repo_files])
 
     def hf_hub_download(self, repo_id, filename, cache_dir=None, **kwargs):
         self.calls.append(("download", repo_id, filename))
@@ -103,7 +104,7 @@ class _FakeHub:
 def _install(monkeypatch, tmp_path, served, repo_files=("README.md", ".gitattributes", "model.pkl")):
     monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
     hub = _FakeHub(repo_files, served, tmp_path)
-    monkeypatch.setattr(huggingface_hub, "list_repo_files", hub.list_repo_files)
+    monkeypatch.setattr(huggingface_hub, "model_info", hub.model_info)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub.hf_hub_download)
     return hub
 

@@ -39,9 +39,9 @@ def test_parameter_counts_equal_the_official_ones(name):
     official = R3GAN_PRESETS[name]["official_parameters"]
     try:
         with keras.StatelessScope(initialize_variables=False):
-            generator = R3GANGenerator.from_preset(name)
+            generator = R3GANGenerator.from_preset(name, load_weights=False)
             generator.build()
-            discriminator = R3GANDiscriminator.from_preset(name)
+            discriminator = R3GANDiscriminator.from_preset(name, load_weights=False)
             discriminator.build()
         assert generator.count_params() == official["generator"]
         assert discriminator.count_params() == official["discriminator"]
@@ -54,8 +54,8 @@ def test_parameter_counts_equal_the_official_ones(name):
 
 @pytest.mark.parametrize("name", ["fixture_unconditional", "fixture_conditional", "bench32"])
 def test_small_presets_build_and_count(name):
-    generator = R3GANGenerator.from_preset(name)
-    discriminator = R3GANDiscriminator.from_preset(name)
+    generator = R3GANGenerator.from_preset(name, load_weights=False)
+    discriminator = R3GANDiscriminator.from_preset(name, load_weights=False)
     generator.build()
     discriminator.build()
     assert generator.image_shape == discriminator.image_shape
@@ -67,8 +67,8 @@ def test_small_presets_build_and_count(name):
 
 def test_a_preset_runs_with_its_bfloat16_layout():
     """Batch 4 as in the parity tests (the fixture weights run there; here the preset's own initialisation)."""
-    generator = R3GANGenerator.from_preset("fixture_conditional")
-    discriminator = R3GANDiscriminator.from_preset("fixture_conditional")
+    generator = R3GANGenerator.from_preset("fixture_conditional", load_weights=False)
+    discriminator = R3GANDiscriminator.from_preset("fixture_conditional", load_weights=False)
     labels = keras.ops.one_hot([0, 3, 1, 4], generator.num_classes)
     images = generator(keras.random.normal((4, generator.latent_dim)), labels)
     assert images.shape == (4, 16, 16, 3)
@@ -109,9 +109,9 @@ def test_architectures_follow_the_spec_table():
             assert args["blocks_per_stage"] == [2] * len(widths) and args["expansion_factor"] == 2
         assert preset_arguments(name, "generator")["latent_dim"] == 64
     assert "no StackedMNIST preset" in R3GAN_PRESETS["stacked_mnist"]["description"]
-    assert R3GANGenerator.from_preset("ffhq256").image_shape == (256, 256, 3)
-    assert R3GANDiscriminator.from_preset("imagenet64").embedding_dim == 1536
-    assert R3GANGenerator.from_preset("cifar10").embedding_dim == 64
+    assert R3GANGenerator.from_preset("ffhq256", load_weights=False).image_shape == (256, 256, 3)
+    assert R3GANDiscriminator.from_preset("imagenet64", load_weights=False).embedding_dim == 1536
+    assert R3GANGenerator.from_preset("cifar10", load_weights=False).embedding_dim == 64
 
 
 def test_recipes_follow_the_spec_table():
@@ -133,7 +133,7 @@ def test_recipes_follow_the_spec_table():
 
 
 def test_overrides_and_unknown_names():
-    generator = R3GANGenerator.from_preset("cifar10", bfloat16_stages=(), name="g")
+    generator = R3GANGenerator.from_preset("cifar10", load_weights=False, bfloat16_stages=(), name="g")
     assert generator.bfloat16_stages == () and generator.name == "g"
     with pytest.raises(ValueError, match="Unknown R3GAN preset 'cifar100'"):
         R3GANGenerator.from_preset("cifar100")

@@ -13,64 +13,23 @@ the EMA generator used by `generate()`. The schedule is "no growing" at the chec
 checkpoints finished growing; fine-tuning continues at full resolution) with the checkpoint's WGAN-GP settings.
 """
 
-import hashlib
 import json
-import os
 import pathlib
 import re
-import shutil
-import tempfile
-import urllib.request
 
 import numpy as np
 
-from keras_gans.models.progan.progan_pgz_weights import load_pgz_generator_weights
-from keras_gans.models.progan.progan_pgz_weights import progan_from_pgz
+from keras_gans.converters.progan_pgz_weights import load_pgz_generator_weights
+from keras_gans.converters.progan_pgz_weights import progan_from_pgz
+from keras_gans.models.progan.progan_presets import PGZ_BASE_URL
+from keras_gans.models.progan.progan_presets import PGZ_CHECKPOINTS
+from keras_gans.models.progan.progan_presets import PROGAN_SCHEDULES
 from keras_gans.utils import preset_utils
 from keras_gans.utils.checkpoints import read_pytorch_gan_zoo_checkpoint
+from keras_gans.utils.download import download_file  # the only network access here; tests replace it
+from keras_gans.utils.download import sha256_file
 
-PGZ_BASE_URL = "https://dl.fbaipublicfiles.com/gan_zoo/PGAN/"
-
-# Registered names -> the released file (torch.hub names end in the first hex digits of the file's SHA-256).
-PGZ_CHECKPOINTS = {
-    "pgz_celebahq_256": {
-        "file": "celebaHQ_s6_i80000-6196db68.pth",
-        "description": "pytorch_GAN_zoo PGAN, CelebA-HQ 256x256 (7 scales), unconditional.",
-    },
-    "pgz_celebahq_512": {
-        "file": "celebaHQ16_december_s7_i96000-9c72988c.pth",
-        "description": "pytorch_GAN_zoo PGAN, CelebA-HQ 512x512 (8 scales), unconditional.",
-    },
-    "pgz_celeba_cropped_128": {
-        "file": "celebaCropped_s5_i83000-2b0acc76.pth",
-        "description": "pytorch_GAN_zoo PGAN, CelebA cropped 128x128 (6 scales), unconditional.",
-    },
-    "pgz_dtd_128": {
-        "file": "testDTD_s5_i96000-04efa39f.pth",
-        "description": "pytorch_GAN_zoo PGAN, DTD textures 128x128, AC-GAN (class-conditional; the classes are "
-        "read from the checkpoint).",
-    },
-}
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.pth$")
-
-
-def download_file(url, destination):
-    """Downloads `url` to `destination` (the only network access of this module; tests replace it).
-
-    The bytes go to a temporary file beside `destination` that is renamed at the end, so an interrupted download
-    never leaves a partial file under the final name.
-    """
-    destination = pathlib.Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            shutil.copyfileobj(response, out, 1 << 20)
-        os.replace(tmp, destination)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return destination
 
 
 def checkpoint_path(name):
@@ -82,14 +41,6 @@ def checkpoint_path(name):
 def checkpoint_url(name):
     preset_utils.check_preset_name(name, PGZ_CHECKPOINTS, "pytorch_GAN_zoo checkpoints")
     return PGZ_BASE_URL + PGZ_CHECKPOINTS[name]["file"]
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_hash(path, digest):
@@ -113,7 +64,7 @@ def fetch_pgz_checkpoint(name):
                 f"Could not download {url} ({e}). Download {path.name} by hand and put it at {path}."
             ) from e
     try:
-        _check_hash(path, _sha256(path))
+        _check_hash(path, sha256_file(path))
     except ValueError:
         if downloaded:
             path.unlink()
@@ -157,10 +108,11 @@ def pgz_config_arguments(config):
     return generator, {"leaky_relu_slope": slope}
 
 
-def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
+def convert_pgz_checkpoint(model_cls, path, output_dir, preset=None, metadata=None):
     """Converts a pytorch_GAN_zoo PGAN checkpoint (`.pth`) into a preset directory for `ProGAN.from_preset`.
 
     Args:
+        model_cls: the model class to build (`keras_gans.ProGAN` or a subclass).
         path: the `.pth` file.
         output_dir: the preset directory to write.
         preset: registered name (stored in the metadata and the model name).
@@ -172,13 +124,12 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
     Examples:
 
     ```python
-    convert_pgz_checkpoint("celebaHQ_s6_i80000-6196db68.pth", "pgz_celebahq_256")
-    gan = keras_gans.ProGAN.from_preset("pgz_celebahq_256")  # the directory
+    convert_pgz_checkpoint(keras_gans.ProGAN, "celebaHQ_s6_i80000-6196db68.pth", "my_progan")
+    gan = keras_gans.ProGAN.from_preset("my_progan")  # the directory
+    # The same in one step, converted once into the cache:
+    gan = keras_gans.ProGAN.from_preset("celebaHQ_s6_i80000-6196db68.pth")
     ```
     """
-    from keras_gans.models.progan.progan import ProGAN
-    from keras_gans.models.progan.progan_presets import PROGAN_SCHEDULES
-
     path = pathlib.Path(path)
     checkpoint = read_pytorch_gan_zoo_checkpoint(path)
     config = checkpoint["config"]
@@ -198,7 +149,7 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
         "gp_weight": float(config.get("lambdaGP", 10.0)), "drift_weight": float(config.get("epsilonD", 0.001)),
         "acgan_weight": float(config.get("weightConditionD") or 1.0), "mirror": False,
     }
-    model = ProGAN(generator, discriminator, schedule=schedule, recipe=recipe,
+    model = model_cls(generator, discriminator, schedule=schedule, recipe=recipe,
                    name=f"progan_{preset}" if preset else "progan_pgz")
     # The EMA generator starts as a copy of the generator: load pytorch_GAN_zoo's average into it.
     load_pgz_generator_weights(model.ema_generator, ema_state)
@@ -208,7 +159,7 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
     meta = {
         "preset": preset,
         "source_file": path.name,
-        "source_sha256": _sha256(path),
+        "source_sha256": sha256_file(path),
         "source_config": _json_safe(config),
         "class_names": _json_safe(config.get("attribKeysOrder")),
     }
@@ -217,12 +168,12 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
     return model.save_to_preset(output_dir, metadata=meta)
 
 
-def pgz_preset_dir(name):
+def pgz_preset_dir(model_cls, name):
     """The converted preset directory of a registered checkpoint, downloading and converting it on first use."""
     preset_utils.check_preset_name(name, PGZ_CHECKPOINTS, "pytorch_GAN_zoo checkpoints")
     target = preset_utils.cache_root() / "presets" / name
     if preset_utils.is_preset_dir(target) and (target / preset_utils.WEIGHTS_FILE).is_file():
         return target
     path = fetch_pgz_checkpoint(name)
-    convert_pgz_checkpoint(path, target, preset=name, metadata={"source_url": checkpoint_url(name)})
+    convert_pgz_checkpoint(model_cls, path, target, preset=name, metadata={"source_url": checkpoint_url(name)})
     return target

@@ -5,34 +5,19 @@ NumPy; the registered names download the released pickle once, convert it once i
 `cache_root()/presets/<name>/`, and later loads use that directory without network access.
 """
 
-import hashlib
 import pathlib
 
+from keras_gans.converters.r3gan_official_weights import load_official_weights
+from keras_gans.converters.r3gan_official_weights import r3gan_from_official
 from keras_gans.layers.augment import DifferentiableAugment
+from keras_gans.models.r3gan.r3gan_presets import OFFICIAL_CHECKPOINTS
 from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
-from keras_gans.models.r3gan.r3gan_weights import load_official_weights
-from keras_gans.models.r3gan.r3gan_weights import r3gan_from_official
 from keras_gans.utils import preset_utils
 from keras_gans.utils.checkpoints import read_r3gan_snapshot
+from keras_gans.utils.download import sha256_file
 
-# Registered names of the published checkpoints -> their Hugging Face repositories (one .pkl each).
-OFFICIAL_CHECKPOINTS = {
-    "cifar10": "brownvc/R3GAN-CIFAR10",
-    "ffhq64": "brownvc/R3GAN-FFHQ-64x64",
-    "ffhq256": "brownvc/R3GAN-FFHQ-256x256",
-    "imagenet32": "brownvc/R3GAN-ImgNet-32x32",
-    "imagenet64": "brownvc/R3GAN-ImgNet-64x64",
-}
 _INT32_MAX = 2**31 - 1
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _generator_order(official_stages, num_stages, network):
@@ -42,7 +27,7 @@ def _generator_order(official_stages, num_stages, network):
     return tuple(sorted(int(s) for s in official_stages))
 
 
-def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
+def convert_official_snapshot(model_cls, pkl_path, output_dir, preset=None, metadata=None):
     """Converts an official R3GAN snapshot pickle into a Keras preset directory loadable by `R3GAN.from_preset`.
 
     The generator, discriminator and EMA generator (`G_ema`) are converted with `r3gan_from_official`; the
@@ -50,6 +35,7 @@ def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
     (when it fits in int32) and goes into `metadata.json` with the pickle's SHA-256.
 
     Args:
+        model_cls: the model class to build (`keras_gans.R3GAN` or a subclass).
         pkl_path: path of the `.pkl` snapshot.
         output_dir: the preset directory to write.
         preset: optional registered preset name whose training recipe (and augmentation setting) the model
@@ -66,12 +52,12 @@ def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
     Examples:
 
     ```python
-    convert_official_snapshot("network-snapshot-010000.pkl", "my_r3gan")
+    convert_official_snapshot(keras_gans.R3GAN, "network-snapshot-010000.pkl", "my_r3gan")
     model = keras_gans.R3GAN.from_preset("my_r3gan")
+    # The same in one step, converted once into the cache:
+    model = keras_gans.R3GAN.from_preset("network-snapshot-010000.pkl")
     ```
     """
-    from keras_gans.models.r3gan.r3gan import R3GAN
-
     pkl_path = pathlib.Path(pkl_path)
     snapshot = read_r3gan_snapshot(pkl_path)
     num_stages = len(snapshot.stage_dtypes["G"])
@@ -81,7 +67,7 @@ def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
     ema_generator = r3gan_from_official(snapshot.G_ema, bfloat16_stages=stages["G_ema"], name="ema_generator")
     recipe = preset_recipe(preset) if preset in R3GAN_PRESETS else None
     augment = DifferentiableAugment() if recipe and recipe.get("augment") else None
-    model = R3GAN(generator, discriminator, augment_pipeline=augment, ema_generator=ema_generator, recipe=recipe,
+    model = model_cls(generator, discriminator, augment_pipeline=augment, ema_generator=ema_generator, recipe=recipe,
                   preset=preset, name=f"r3gan_{preset}" if preset else "r3gan")
     # GAN copies the generator into the EMA generator on construction: restore the snapshot's G_ema.
     load_official_weights(model.ema_generator, snapshot.G_ema)
@@ -90,7 +76,7 @@ def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
         model.images_seen.assign(cur_nimg)
     meta = {
         "source_file": pkl_path.name,
-        "source_sha256": _sha256(pkl_path),
+        "source_sha256": sha256_file(pkl_path),
         "cur_nimg": cur_nimg,
         "source_class_names": dict(snapshot.class_names),
         "bfloat16_stages": {net: list(s) for net, s in stages.items()},
@@ -99,7 +85,7 @@ def convert_official_snapshot(pkl_path, output_dir, preset=None, metadata=None):
     return model.save_to_preset(output_dir, metadata=meta)
 
 
-def official_preset_dir(name):
+def official_preset_dir(model_cls, name):
     """The converted preset directory of a published checkpoint, downloading and converting it on first use."""
     preset_utils.check_preset_name(name, OFFICIAL_CHECKPOINTS, "R3GAN official checkpoints")
     target = preset_utils.cache_root() / "presets" / name
@@ -107,6 +93,6 @@ def official_preset_dir(name):
         return target
     repo_id = OFFICIAL_CHECKPOINTS[name]
     pkl_path = preset_utils.hf_download(repo_id, patterns=("*.pkl",), local_name=f"{name}.pkl")
-    convert_official_snapshot(pkl_path, target, preset=name,
+    convert_official_snapshot(model_cls, pkl_path, target, preset=name,
                               metadata={"source_repo": f"https://huggingface.co/{repo_id}"})
     return target
