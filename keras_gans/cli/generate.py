@@ -18,6 +18,8 @@ import math
 import pathlib
 import re
 
+from keras_gans.cli import folder_problem
+
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
 _CHECKPOINT_NAME = re.compile(r"^ckpt-\d{12}$")
 
@@ -80,6 +82,7 @@ def _from_checkpoint(path):
     import keras
 
     from keras_gans.callbacks.checkpoint import WEIGHTS_FILE
+    from keras_gans.utils.weights_io import load_weights_file
 
     found = _checkpoint_paths(path)
     if found is None:
@@ -87,7 +90,7 @@ def _from_checkpoint(path):
                          f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders).")
     folder, config = found
     model = keras.saving.deserialize_keras_object(json.loads(config.read_text()))
-    model.load_weights(str(folder / WEIGHTS_FILE))
+    load_weights_file(model, folder / WEIGHTS_FILE, "checkpoint weights")
     return model
 
 
@@ -180,6 +183,9 @@ def generate_command(args):
         _fail(f"--cols must be >= 1, got {args.cols}.")
     if args.batch_size < 1:
         _fail(f"--batch-size must be >= 1, got {args.batch_size}.")
+    problem = folder_problem(args.output)
+    if problem:
+        _fail(f"argument --output: {problem}")
     try:
         model = load_gan(args.preset, args.checkpoint)
         images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size)

@@ -9,8 +9,10 @@ Folders are flushed where the platform allows it (POSIX); on Windows `os.open` c
 journals the rename itself.
 """
 
+import io
 import json
 import os
+import shutil
 import tempfile
 
 
@@ -52,15 +54,16 @@ def publish_directory(tmp, final):
     fsync_directory(os.path.dirname(os.path.abspath(final)))
 
 
-def write_bytes(path, data):
-    """Writes `data` to `path` atomically and durably (temporary file, fsync, rename, fsync of the folder)."""
+def write_stream(path, stream):
+    """Writes the bytes of the binary file object `stream` to `path` atomically and durably (temporary file
+    beside `path`, fsync, rename, fsync of the folder)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            shutil.copyfileobj(stream, file, 1 << 20)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
@@ -69,6 +72,17 @@ def write_bytes(path, data):
             os.remove(tmp)
     fsync_directory(folder)
     return path
+
+
+def write_bytes(path, data):
+    """Writes `data` to `path` atomically and durably."""
+    return write_stream(path, io.BytesIO(data))
+
+
+def copy_file(source, path):
+    """Copies the file `source` to `path` atomically and durably."""
+    with open(source, "rb") as stream:
+        return write_stream(path, stream)
 
 
 def write_text(path, text):

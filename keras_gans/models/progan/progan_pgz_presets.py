@@ -15,17 +15,15 @@ checkpoints finished growing; fine-tuning continues at full resolution) with the
 
 import hashlib
 import json
-import os
 import pathlib
 import re
-import shutil
-import tempfile
 import urllib.request
 
 import numpy as np
 
 from keras_gans.models.progan.progan_pgz_weights import load_pgz_generator_weights
 from keras_gans.models.progan.progan_pgz_weights import progan_from_pgz
+from keras_gans.utils import durable
 from keras_gans.utils import preset_utils
 from keras_gans.utils.checkpoints import read_pytorch_gan_zoo_checkpoint
 
@@ -57,19 +55,12 @@ _HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.pth$")
 def download_file(url, destination):
     """Downloads `url` to `destination` (the only network access of this module; tests replace it).
 
-    The bytes go to a temporary file beside `destination` that is renamed at the end, so an interrupted download
-    never leaves a partial file under the final name.
+    The bytes go to a temporary file beside `destination` that is flushed to the disk and renamed at the end, so
+    neither an interrupted download nor a power loss leaves a partial file under the final name.
     """
     destination = pathlib.Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            shutil.copyfileobj(response, out, 1 << 20)
-        os.replace(tmp, destination)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with urllib.request.urlopen(url, timeout=60) as response:
+        durable.write_stream(destination, response)
     return destination
 
 
