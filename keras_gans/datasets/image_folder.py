@@ -10,8 +10,9 @@ Layout, as in `keras.utils.image_dataset_from_directory`:
 Files are visited in sorted order; hidden files and folders (names starting with ".") and files with other
 extensions are skipped. Every file is checked when the dataset is made (`verify_files`, Pillow's `verify()`: the
 header and, for PNG, every chunk's checksum, without decoding), so that a damaged, unreadable or 16-bit file is
-reported, together with all the others, before training starts rather than when its batch is read. Each image is read with Pillow, turned upright from its EXIF orientation tag, converted to
-RGB (or to 8-bit grey with `color_mode="grayscale"`), centre-cropped to a square and resized with an antialiased
+reported, together with all the others, before training starts rather than when its batch is read. Each image is
+read with Pillow, turned upright from its EXIF orientation tag, converted to RGB (or to 8-bit grey with
+`color_mode="grayscale"`), centre-cropped to a square and resized with an antialiased
 Pillow filter (LANCZOS by default, like the StyleGAN2-ADA `dataset_tool.py` R3GAN uses; see
 `keras_gans.datasets.resize`). Conversions: grey, palette and CMYK images become RGB (grey is repeated in the three
 channels); an alpha channel (RGBA, LA, palette transparency) is dropped, not composited, so store transparent

@@ -33,7 +33,7 @@ def test_output_paths_that_are_files_give_a_clear_error(tmp_path):
     for option in ("--output", "--checkpoint-dir"):
         with pytest.raises(SystemExit, match=f"argument {option}: .*a_file is an existing file, not a folder"):
             cli.main(TINY + ["--steps", "1", option, str(existing)])
-    with pytest.raises(SystemExit, match="argument --output: .*a_file/run cannot be created because .*a_file is a file"):
+    with pytest.raises(SystemExit, match="--output: .*a_file/run cannot be created because .*a_file is a file"):
         cli.main(TINY + ["--steps", "1", "--output", str(existing / "run")])
     with pytest.raises(SystemExit, match="keras-gans generate: argument --output: .*a_file is an existing file"):
         cli.main(["generate", "--checkpoint", str(tmp_path), "--output", str(existing)])
