@@ -98,7 +98,12 @@ def save_to_preset(model, preset_dir, metadata=None):
         old = tmp.with_name(tmp.name + ".old")
         if preset_dir.exists():
             os.replace(preset_dir, old)
-        os.replace(tmp, preset_dir)
+        try:
+            os.replace(tmp, preset_dir)
+        except BaseException:
+            if old.exists():  # put the previous preset back under its name
+                os.replace(old, preset_dir)
+            raise
         durable.fsync_directory(preset_dir.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
