@@ -275,10 +275,11 @@ class GANCheckpoint(EveryNImages):
     A checkpoint restores the generator, the discriminator, the EMA generator, both optimizers' states,
     `images_seen`, the scheduled hyperparameters, the loss scales and every random-generator state, so that
     "train k steps, checkpoint, restore into a fresh model, train m steps" equals "train k + m steps" given the same
-    data order. Writes are atomic (temporary folder, then rename) and the newest `keep` are kept. Before writing it
-    reads the model's loss trackers: nothing is saved once a loss has become non-finite (training is then stopped,
-    see `TerminateOnNonFinite`), so the last good checkpoint survives. The save happens when the step after the
-    crossing begins (same weights), so the callback does not make `fit` wait for every step.
+    data order. Writes are atomic and durable (temporary folder, fsync, rename; see `save_checkpoint`), `resume`
+    skips a damaged newest checkpoint with a warning (see `restore_checkpoint`), and the newest `keep` are kept.
+    Before writing it reads the model's loss trackers: nothing is saved once a loss has become non-finite (training
+    is then stopped, see `TerminateOnNonFinite`), so the last good checkpoint survives. The save happens when the
+    step after the crossing begins (same weights), so the callback does not make `fit` wait for every step.
 
     Args:
         directory: folder of the checkpoints (`ckpt-<images seen>` subfolders).

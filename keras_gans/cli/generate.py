@@ -17,6 +17,7 @@ import json
 import math
 import pathlib
 import re
+import warnings
 
 from keras_gans.cli import folder_problem
 
@@ -66,15 +67,25 @@ def parse_seeds(text):
 
 def _checkpoint_paths(path):
     """`(checkpoint folder, model.json)` when `path` is a training checkpoint directory or folder, else None."""
-    from keras_gans.callbacks.checkpoint import latest_checkpoint
+    from keras_gans.callbacks.checkpoint import checkpoint_problem
+    from keras_gans.callbacks.checkpoint import list_checkpoints
 
     if _CHECKPOINT_NAME.match(path.name) and (path.parent / CHECKPOINT_MODEL_FILE).is_file():
         return path, path.parent / CHECKPOINT_MODEL_FILE
     if (path / CHECKPOINT_MODEL_FILE).is_file():
-        newest = latest_checkpoint(str(path))
-        if newest is None:
+        candidates = list_checkpoints(str(path))[::-1]
+        if not candidates:
             raise ValueError(f"{path} holds no checkpoint yet (no complete ckpt-* folder).")
-        return pathlib.Path(newest), path / CHECKPOINT_MODEL_FILE
+        skipped = []
+        for candidate in candidates:  # the newest checkpoint whose files are sound
+            problem = checkpoint_problem(candidate)
+            if problem is None:
+                if skipped:
+                    warnings.warn(f"Using {candidate}; skipped newer checkpoints that cannot be read: "
+                                  f"{'; '.join(skipped)}.", RuntimeWarning, stacklevel=2)
+                return pathlib.Path(candidate), path / CHECKPOINT_MODEL_FILE
+            skipped.append(f"{pathlib.Path(candidate).name}: {problem}")
+        raise ValueError(f"none of the checkpoints in {path} can be read: {'; '.join(skipped)}")
     return None
 
 

@@ -53,11 +53,20 @@ def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
     assert "Resumed from " in capsys.readouterr().out
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert (metrics["images_seen"], metrics["steps_this_run"], metrics["diverged"]) == (10, 3, False)
-    # With every checkpoint damaged, the command says which and why instead of a traceback.
+    # generate --checkpoint also takes the newest checkpoint that can be read.
+    weights = checkpoints / "ckpt-000000000010" / "model.weights.h5"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
+    with pytest.warns(RuntimeWarning, match=r"Using .*ckpt-000000000008; skipped .*ckpt-000000000010: .*corrupt"):
+        assert cli.main(["generate", "--checkpoint", str(checkpoints), "--seeds", "0", "--output",
+                         str(tmp_path / "samples")]) == 0
+    # With every checkpoint damaged, the commands say which and why instead of a traceback.
     for folder in checkpoints.glob("ckpt-*"):
         (folder / "model.weights.h5").write_bytes(b"")
     with pytest.raises(SystemExit, match="--resume: .*none of the 3 checkpoints .*is empty"):
         cli.main(args + ["--steps", "6", "--resume"])
+    with pytest.raises(SystemExit, match="none of the checkpoints in .* can be read: ckpt-000000000010: .*is empty"):
+        cli.main(["generate", "--checkpoint", str(checkpoints), "--output", str(tmp_path / "samples")])
 
 
 def test_convert_of_a_torch_file_without_the_pgz_networks_lists_what_it_found(tmp_path):

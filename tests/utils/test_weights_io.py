@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gans.utils import preset_utils
 from keras_gans.utils.weights_io import WeightsFileError
 from keras_gans.utils.weights_io import load_weights_file
 
@@ -64,3 +65,12 @@ def test_an_architecture_mismatch_lists_the_variables_and_shapes(saved):
     with pytest.raises(WeightsFileError, match=r"missing from the file: layers/dense_2/vars/0, layers/dense_2/vars/1"):
         load_weights_file(_net(extra=True), path)
     assert issubclass(WeightsFileError, ValueError) and os.path.isfile(path)
+
+
+def test_a_preset_with_damaged_weights_names_the_file(tmp_path):
+    preset = preset_utils.save_to_preset(_net(), tmp_path / "preset")
+    weights = preset / "model.weights.h5"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
+    with pytest.raises(WeightsFileError, match=f"The preset weights {weights} .* is truncated or corrupt"):
+        preset_utils.load_from_preset_dir(preset)
