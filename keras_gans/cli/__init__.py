@@ -21,6 +21,19 @@ SUBCOMMANDS = ("train", "generate", "evaluate", "convert")
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 
 
+def folder_problem(path):
+    """Why `path` cannot be used as an output folder (a file is in the way), or `None` when it can."""
+    path = pathlib.Path(path).expanduser()
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if candidate.is_dir():
+                return None
+            if candidate == path:
+                return f"{path} is an existing file, not a folder; give a folder name."
+            return f"{path} cannot be created because {candidate} is a file; give a folder name."
+    return None
+
+
 def build_parser():
     """Returns the `keras-gans` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0])

@@ -14,6 +14,8 @@ The metrics are those of `keras_gans.metrics.evaluate_generator`; the results ar
 import json
 import pathlib
 
+from keras_gans.cli import folder_problem
+
 # The names of keras_gans.metrics.evaluation.METRICS (not imported here: subcommand modules import keras lazily).
 METRIC_NAMES = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist")
 TRAIN_METRICS_FILE = "metrics.json"  # written by `keras-gans train` in its --output folder
@@ -103,10 +105,15 @@ def evaluate_command(args):
     options = _metric_options(args.metric_option)
     if args.num_images < 1 or args.batch_size < 1:
         _fail("--num-images and --batch-size must be positive.")
+    output = pathlib.Path(args.output)
+    problem = f"{output} is a folder; give a JSON file name." if output.is_dir() else folder_problem(output.parent)
+    if problem:
+        _fail(f"argument --output: {problem}")
     import keras
 
     from keras_gans.utils.images_seen import read_images_seen
     from keras_gans.metrics.evaluation import evaluate_generator
+    from keras_gans.utils import durable
 
     needs_reals = [name for name in metrics if name in ("fid", "kid", "swd", "precision_recall")]
     if needs_reals and not (args.dataset or args.checkpoint):
@@ -137,9 +144,7 @@ def evaluate_command(args):
         "backend": keras.backend.backend(),
         "metrics": results,
     }
-    output = pathlib.Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2))
+    durable.write_json(output, report, indent=2)
     for name, value in results.items():
         print(f"{name:>22}: {value:.6g}")
     print(f"Results: {output}")

@@ -17,6 +17,9 @@ import json
 import math
 import pathlib
 import re
+import warnings
+
+from keras_gans.cli import folder_problem
 
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
 _CHECKPOINT_NAME = re.compile(r"^ckpt-\d{12}$")
@@ -64,15 +67,25 @@ def parse_seeds(text):
 
 def _checkpoint_paths(path):
     """`(checkpoint folder, model.json)` when `path` is a training checkpoint directory or folder, else None."""
-    from keras_gans.callbacks.checkpoint import latest_checkpoint
+    from keras_gans.callbacks.checkpoint import checkpoint_problem
+    from keras_gans.callbacks.checkpoint import list_checkpoints
 
     if _CHECKPOINT_NAME.match(path.name) and (path.parent / CHECKPOINT_MODEL_FILE).is_file():
         return path, path.parent / CHECKPOINT_MODEL_FILE
     if (path / CHECKPOINT_MODEL_FILE).is_file():
-        newest = latest_checkpoint(str(path))
-        if newest is None:
+        candidates = list_checkpoints(str(path))[::-1]
+        if not candidates:
             raise ValueError(f"{path} holds no checkpoint yet (no complete ckpt-* folder).")
-        return pathlib.Path(newest), path / CHECKPOINT_MODEL_FILE
+        skipped = []
+        for candidate in candidates:  # the newest checkpoint whose files are sound
+            problem = checkpoint_problem(candidate)
+            if problem is None:
+                if skipped:
+                    warnings.warn(f"Using {candidate}; skipped newer checkpoints that cannot be read: "
+                                  f"{'; '.join(skipped)}.", RuntimeWarning, stacklevel=2)
+                return pathlib.Path(candidate), path / CHECKPOINT_MODEL_FILE
+            skipped.append(f"{pathlib.Path(candidate).name}: {problem}")
+        raise ValueError(f"none of the checkpoints in {path} can be read: {'; '.join(skipped)}")
     return None
 
 
@@ -80,6 +93,7 @@ def _from_checkpoint(path):
     import keras
 
     from keras_gans.callbacks.checkpoint import WEIGHTS_FILE
+    from keras_gans.utils.weights_io import load_weights_file
 
     found = _checkpoint_paths(path)
     if found is None:
@@ -87,7 +101,7 @@ def _from_checkpoint(path):
                          f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders).")
     folder, config = found
     model = keras.saving.deserialize_keras_object(json.loads(config.read_text()))
-    model.load_weights(str(folder / WEIGHTS_FILE))
+    load_weights_file(model, folder / WEIGHTS_FILE, "checkpoint weights")
     return model
 
 
@@ -180,6 +194,9 @@ def generate_command(args):
         _fail(f"--cols must be >= 1, got {args.cols}.")
     if args.batch_size < 1:
         _fail(f"--batch-size must be >= 1, got {args.batch_size}.")
+    problem = folder_problem(args.output)
+    if problem:
+        _fail(f"argument --output: {problem}")
     try:
         model = load_gan(args.preset, args.checkpoint)
         images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size)

@@ -26,6 +26,10 @@ Outputs in `--output`: `samples.png` (EMA-generator samples of fixed latents, al
 run exactly and `keras-gans generate --checkpoint` can sample from it. A checkpoint directory that already holds
 checkpoints needs `--resume` (continue) or `--overwrite` (delete them and start again).
 
+Exit status: 0 when the run completed; 3 when training stopped because a loss became NaN or Inf (the outputs are
+still written, `metrics.json` says `"diverged": true` and `diverged_at` gives the step, and the newest checkpoint is
+the last good one); 1 with a message for unusable arguments, data or files; 2 for argument syntax errors.
+
 The backend is Keras' (`KERAS_BACKEND=jax|tensorflow|torch`) or `--backend`; this module imports keras lazily.
 
 Several devices: `--distribute` trains data-parallel on the backend's own engine (`keras_gans.distribution`);
@@ -39,7 +43,10 @@ Checkpoints are written once, by the first process; the others write their sampl
 import json
 import math
 import pathlib
+import sys
 import time
+
+from keras_gans.cli import folder_problem
 
 MODELS = ("r3gan", "progan")
 TINY_NAMES = ("tiny32", "tiny")
@@ -53,6 +60,7 @@ TINY32 = {
 TINY_PROGAN_CHANNELS = 64
 MODEL_CONFIG_FILE = "model.json"
 RUN_FILE = "run.json"
+EXIT_DIVERGED = 3  # exit status of a run stopped by a non-finite loss
 # Arguments that define the model: a resumed run must use the same values.
 _RUN_KEYS = ("model", "preset", "resolution", "conditional", "paper_recipe")
 
@@ -124,6 +132,10 @@ def _resolve_arguments(args):
         _fail("give --resume or --overwrite, not both.")
     if args.checkpoint_every is not None and args.checkpoint_every < 1:
         _fail(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}.")
+    for option, folder in (("--output", args.output), ("--checkpoint-dir", args.checkpoint_dir)):
+        problem = folder and folder_problem(folder)
+        if problem:
+            _fail(f"argument {option}: {problem}")
     table = _preset_table(args.model)
     tiny = args.preset in TINY_NAMES
     if not tiny and args.preset not in table:
@@ -241,7 +253,7 @@ def _resume_model(checkpoint_dir, run):
     """The model of the run in `checkpoint_dir`, rebuilt from its saved configuration."""
     import keras
 
-    saved = json.loads((checkpoint_dir / RUN_FILE).read_text()) if (checkpoint_dir / RUN_FILE).is_file() else {}
+    saved = _read_json(checkpoint_dir / RUN_FILE) if (checkpoint_dir / RUN_FILE).is_file() else {}
     differ = [f"{key}: checkpoint {saved[key]!r}, now {run[key]!r}" for key in _RUN_KEYS
               if key in saved and saved[key] != run[key]]
     if differ:
@@ -251,7 +263,14 @@ def _resume_model(checkpoint_dir, run):
     if not config_path.is_file():
         _fail(f"--resume: {checkpoint_dir} has checkpoints but no {MODEL_CONFIG_FILE}; it was not written by "
               "`keras-gans train`.")
-    return keras.saving.deserialize_keras_object(json.loads(config_path.read_text()))
+    return keras.saving.deserialize_keras_object(_read_json(config_path))
+
+
+def _read_json(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        _fail(f"--resume: {path} is not readable JSON ({e}); the checkpoint directory is damaged.")
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -332,6 +351,7 @@ def train_command(args):
     from keras_gans.callbacks import GANCheckpoint
     from keras_gans.callbacks import SampleGrid
     from keras_gans.utils.images_seen import read_images_seen
+    from keras_gans.callbacks import latest_checkpoint
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
     from keras_gans.models.progan import ProgressiveGrowing
@@ -339,6 +359,7 @@ def train_command(args):
     import contextlib
 
     import keras_gans
+    from keras_gans.utils import durable
 
     setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
@@ -373,12 +394,14 @@ def train_command(args):
         _fail(f"the model has {model.num_classes} classes but the data gives {num_classes}.")
     _compile(model, run, args)
     if resuming:
-        restored = checkpoint.resume(model)
+        try:
+            restored = checkpoint.resume(model)
+        except ValueError as e:
+            _fail(f"--resume: {e}")
         print(f"Resumed from {restored['path']} ({restored['images_seen']} images seen).")
     else:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        (checkpoint_dir / MODEL_CONFIG_FILE).write_text(json.dumps(_model_config(model), indent=2, sort_keys=True))
-        (checkpoint_dir / RUN_FILE).write_text(json.dumps({**run, "dataset": str(args.dataset)}, indent=2))
+        durable.write_json(checkpoint_dir / MODEL_CONFIG_FILE, _model_config(model), indent=2, sort_keys=True)
+        durable.write_json(checkpoint_dir / RUN_FILE, {**run, "dataset": str(args.dataset)}, indent=2)
     scope.close()
 
     steps_done = read_images_seen(model) // args.batch_size
@@ -429,7 +452,12 @@ def train_command(args):
         "generator_parameters": int(model.generator.count_params()),
         "discriminator_parameters": int(model.discriminator.count_params()),
         "checkpoint_dir": str(checkpoint_dir),
+        "diverged": bool(getattr(model, "diverged", None)),
     }
+    if metrics["diverged"]:
+        metrics["diverged_at"] = {**model.diverged, "step": steps_done + model.diverged["step"],
+                                  "step_this_run": model.diverged["step"]}
+        metrics["last_checkpoint"] = latest_checkpoint(str(checkpoint_dir))
     if growing is not None:
         metrics["progan"] = {
             "lod": float(keras.ops.convert_to_numpy(model.generator.lod.value)),
@@ -437,10 +465,17 @@ def train_command(args):
             "transitions": [list(t) for t in growing.transitions],
             "schedule": model.growth_schedule.get_config(),
         }
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    durable.write_json(output / "metrics.json", metrics, indent=2, default=str)
     print(f"Samples: {output / 'samples.png'}")
     print(f"Losses:  {output / 'losses.png'}")
     print(f"Metrics: {output / 'metrics.json'}")
+    if metrics["diverged"]:
+        at, last = metrics["diverged_at"], metrics["last_checkpoint"]
+        where = f"the newest good checkpoint is {last}" if last else "no checkpoint was written before it"
+        print(f"keras-gans train: training diverged (non-finite {', '.join(at['keys'])}) at step {at['step']} "
+              f"({at['images_seen']} images seen); {where}. Lower the learning rate (or raise gamma) and start "
+              "again, or --resume from the checkpoint.", file=sys.stderr)
+        raise SystemExit(EXIT_DIVERGED)
     return metrics
 
 

@@ -47,8 +47,21 @@ def _indexed(names, prefix):
     return sorted(int(m.group(1)) for m in map(pattern.match, names) if m)
 
 
-def _weight(state_dict, name):
-    return np.asarray(state_dict[f"{name}.module.weight"], np.float32)
+_PGZ_LAYERS = (
+    "a pytorch_GAN_zoo generator has formatLayer, groupScale0.0, scaleLayers.<i>.<k> and toRGBLayers.<i>; a "
+    "discriminator fromRGBLayers.<i>, scaleLayers.<i>.<k>, groupScaleZero.<k> and decisionLayer"
+)
+
+
+def _weight(state_dict, name, part="weight"):
+    """The `weight` or `bias` tensor of pgz layer `name`; a missing one raises `ValueError` listing the keys."""
+    key = f"{name}.module.{part}"
+    if key not in state_dict:
+        keys = sorted(state_dict)
+        shown = ", ".join(keys[:12]) + (f", ... ({len(keys)} keys)" if len(keys) > 12 else "")
+        raise ValueError(f"pgz weights: the state dict has no {key!r} ({_PGZ_LAYERS}); its keys are "
+                         f"[{shown}].")
+    return np.asarray(state_dict[key], np.float32)
 
 
 def pgz_network_arguments(generator_state_dict=None, discriminator_state_dict=None, num_classes=None):
@@ -125,7 +138,7 @@ def _set_layer(layer, state_dict, name, kernel, bias):
 
 def _conv(layer, state_dict, name):
     kernel = _weight(state_dict, name).transpose(2, 3, 1, 0)  # OIHW -> HWIO
-    _set_layer(layer, state_dict, name, kernel, np.asarray(state_dict[f"{name}.module.bias"], np.float32))
+    _set_layer(layer, state_dict, name, kernel, _weight(state_dict, name, "bias"))
 
 
 def _check_keys(state_dict, expected, owner):
@@ -148,7 +161,7 @@ def load_pgz_generator_weights(generator, state_dict):
     units, latent = fmt.shape
     channels = units // 16
     kernel = fmt.T.reshape(latent, channels, 4, 4).transpose(0, 2, 3, 1).reshape(latent, units)
-    bias = np.asarray(state_dict["formatLayer.module.bias"], np.float32).reshape(channels, 4, 4)
+    bias = _weight(state_dict, "formatLayer", "bias").reshape(channels, 4, 4)
     bias = bias.transpose(1, 2, 0).reshape(units)
     if generator.dense_bias == "per_channel":
         per_position = bias.reshape(16, channels)
@@ -184,10 +197,10 @@ def load_pgz_discriminator_weights(discriminator, state_dict):
     out, inputs = dense.shape
     channels = inputs // 16
     kernel = dense.T.reshape(channels, 4, 4, out).transpose(1, 2, 0, 3).reshape(inputs, out)
-    bias = np.asarray(state_dict["groupScaleZero.1.module.bias"], np.float32)
+    bias = _weight(state_dict, "groupScaleZero.1", "bias")
     _set_layer(discriminator.dense0, state_dict, "groupScaleZero.1", kernel, bias)
     decision = _weight(state_dict, "decisionLayer")
-    bias = np.asarray(state_dict["decisionLayer.module.bias"], np.float32)
+    bias = _weight(state_dict, "decisionLayer", "bias")
     _set_layer(discriminator.dense1, state_dict, "decisionLayer", decision.T, bias)
 
 

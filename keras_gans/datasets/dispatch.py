@@ -28,7 +28,7 @@ _OPTIONS = {
     "mnist": ("as_rgb", "pad_or_resize"),
     "stacked_mnist": ("num_samples", "size_mode"),
     "tfds": ("download", "data_dir", "image_key", "label_key", "as_rgb", "interpolation", "shuffle_buffer"),
-    "folder": ("color_mode", "interpolation", "class_names"),
+    "folder": ("color_mode", "interpolation", "class_names", "verify_files"),
     "npz": ("images_key", "labels_key", "layout", "interpolation"),
 }
 _DIGIT_NAMES = tuple(str(d) for d in range(10))

@@ -8,8 +8,11 @@ Layout, as in `keras.utils.image_dataset_from_directory`:
 * `labels=None`: every image file under `directory`, at any depth; no labels.
 
 Files are visited in sorted order; hidden files and folders (names starting with ".") and files with other
-extensions are skipped. Each image is read with Pillow, turned upright from its EXIF orientation tag, converted to
-RGB (or to 8-bit grey with `color_mode="grayscale"`), centre-cropped to a square and resized with an antialiased
+extensions are skipped. Every file is checked when the dataset is made (`verify_files`, Pillow's `verify()`: the
+header and, for PNG, every chunk's checksum, without decoding), so that a damaged, unreadable or 16-bit file is
+reported, together with all the others, before training starts rather than when its batch is read. Each image is
+read with Pillow, turned upright from its EXIF orientation tag, converted to RGB (or to 8-bit grey with
+`color_mode="grayscale"`), centre-cropped to a square and resized with an antialiased
 Pillow filter (LANCZOS by default, like the StyleGAN2-ADA `dataset_tool.py` R3GAN uses; see
 `keras_gans.datasets.resize`). Conversions: grey, palette and CMYK images become RGB (grey is repeated in the three
 channels); an alpha channel (RGBA, LA, palette transparency) is dropped, not composited, so store transparent
@@ -147,6 +150,35 @@ def read_image(path, resolution, color_mode="rgb", interpolation="lanczos", owne
     return array.reshape(resolution, resolution, -1)
 
 
+def unreadable_images(paths):
+    """`[(path, reason), ...]` for the files among `paths` that Pillow cannot identify or verify, or whose mode is
+    not 8-bit; reads the headers and checks the structure without decoding the pixels."""
+    problems = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                mode = image.mode
+                image.verify()
+        except Exception as e:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
+            problems.append((path, f"{type(e).__name__}: {e}"))
+            continue
+        if mode not in _EIGHT_BIT_MODES:
+            problems.append((path, f"Pillow mode {mode} (16-bit or floating point); only 8-bit images are supported"))
+    return problems
+
+
+def check_image_files(paths, owner="check_image_files"):
+    """Raises `ValueError` listing every file of `paths` that cannot be used (see `unreadable_images`)."""
+    problems = unreadable_images(paths)
+    if problems:
+        shown = "\n".join(f"  {path}: {reason}" for path, reason in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ValueError(
+            f"{owner}: {len(problems)} of {len(paths)} image files cannot be read:\n{shown}{more}\nRemove or "
+            "replace them (16-bit images: convert to 8-bit RGB or grey)."
+        )
+
+
 class ImageFolderDataset(ShuffledBatches):
     """Images of a folder, read lazily per batch, as a `keras.utils.PyDataset` for `fit()` on any backend.
 
@@ -161,6 +193,7 @@ class ImageFolderDataset(ShuffledBatches):
         class_names: names of the classes, or `None`.
         color_mode: `"rgb"` or `"grayscale"`.
         interpolation: Pillow filter name (`"lanczos"`, `"bicubic"`, `"bilinear"`, `"box"`, `"nearest"`).
+        verify_files: check every file first and raise `ValueError` listing the unusable ones.
         batch_size, shuffle, seed, mirror, drop_remainder, workers, use_multiprocessing, max_queue_size:
             see `keras_gans.datasets.batches.ShuffledBatches`.
 
@@ -175,13 +208,15 @@ class ImageFolderDataset(ShuffledBatches):
 
     def __init__(self, paths, resolution, labels=None, class_names=None, color_mode="rgb",
                  interpolation="lanczos", batch_size=32, shuffle=True, seed=0, mirror=False, drop_remainder=True,
-                 workers=1, use_multiprocessing=False, max_queue_size=10):
+                 workers=1, use_multiprocessing=False, max_queue_size=10, verify_files=True):
         resampling_filter(interpolation, "ImageFolderDataset")
         if color_mode not in COLOR_MODES:
             raise ValueError(
                 f"ImageFolderDataset: expected color_mode to be one of {sorted(COLOR_MODES)}; got {color_mode!r}."
             )
         self.file_paths = list(paths)
+        if verify_files:
+            check_image_files(self.file_paths, "ImageFolderDataset")
         self.class_names = None if class_names is None else tuple(class_names)
         self.resolution = check_resolution(resolution, "ImageFolderDataset")
         self.color_mode = color_mode
@@ -218,7 +253,7 @@ class ImageFolderDataset(ShuffledBatches):
 
 def load_image_folder(directory, resolution, labels="inferred", mirror=False, batch_size=32, shuffle=True,
                       seed=0, as_numpy=False, color_mode="rgb", interpolation="lanczos", class_names=None,
-                      drop_remainder=True, workers=1, use_multiprocessing=False, max_queue_size=10):
+                      drop_remainder=True, workers=1, use_multiprocessing=False, max_queue_size=10, verify_files=True):
     """Loads a folder of PNG/JPEG/... images for GAN training, on any Keras backend.
 
     See the module docstring for the folder layout and the image conversions (RGB, centre crop, LANCZOS resize).
@@ -238,6 +273,8 @@ def load_image_folder(directory, resolution, labels="inferred", mirror=False, ba
         class_names: with `labels="inferred"`, the sub-folders to use, in class-id order.
         drop_remainder: drop the last incomplete batch (keeps one batch size, one trace).
         workers, use_multiprocessing, max_queue_size: parallel loading, as in `keras.utils.PyDataset`.
+        verify_files: check every file before returning (Pillow's `verify()`); raises `ValueError` listing all the
+            files that cannot be read. `False` finds a bad file only when its batch is read.
 
     Returns:
         An `ImageFolderDataset` (a `keras.utils.PyDataset` yielding uint8 images, or `(images, int32 labels)`),
@@ -261,6 +298,6 @@ def load_image_folder(directory, resolution, labels="inferred", mirror=False, ba
         paths, resolution, label_ids, class_names, color_mode=color_mode, interpolation=interpolation,
         batch_size=batch_size, shuffle=shuffle, seed=seed, mirror=mirror,
         drop_remainder=drop_remainder and not as_numpy, workers=workers, use_multiprocessing=use_multiprocessing,
-        max_queue_size=max_queue_size,
+        max_queue_size=max_queue_size, verify_files=verify_files,
     )
     return dataset.to_numpy() if as_numpy else dataset

@@ -20,6 +20,7 @@ import numpy as np
 
 from keras_gans.datasets.resize import center_crop_and_resize
 from keras_gans.datasets.resize import check_resolution
+from keras_gans.training.inputs import unit_range_warning
 
 LAYOUTS = ("NHWC", "NCHW")
 CHANNELS = (1, 3)
@@ -80,12 +81,9 @@ def _standardize_dtype(images, owner):
         raise ValueError(
             f"{owner}: float images must lie in [-1, 1]; got values in [{low:.4g}, {high:.4g}].{hint}"
         )
-    if low >= 0.0:
-        warnings.warn(
-            f"{owner}: the float images lie in [{low:.3g}, {high:.3g}], inside [0, 1]; the networks expect [-1, 1]. "
-            "If the data is in [0, 1], map it with `x * 2 - 1`.",
-            stacklevel=3,
-        )
+    message = unit_range_warning(images, f"{owner}: the float images")
+    if message:
+        warnings.warn(message, stacklevel=3)
     return np.clip(images.astype(np.float32), -1.0, 1.0)
 
 

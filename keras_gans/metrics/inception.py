@@ -38,6 +38,7 @@ from keras import ops
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import describe
 from keras_gans.utils.preset_utils import cache_root
+from keras_gans.utils.weights_io import load_weights_file
 
 RESIZE_MODES = ("legacy_tf", "clean")
 INPUT_SIZE = 299
@@ -371,7 +372,7 @@ class FIDInceptionV3(keras.Model):
         self.resize = resize
         self.backbone = fid_inception_backbone()
         if weights is not None:
-            self.backbone.load_weights(fid_inception_weights(weights))
+            load_weights_file(self.backbone, fid_inception_weights(weights), "FID Inception weights")
 
     def _check_input(self, shape, dtype):
         check_image_shape(self, shape, channels=3)

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from keras_gans.utils.download import sha256_file
+from keras_gans.utils.weights_io import load_weights_file
 
 WEIGHTS_FILE = "mnist_classifier.weights.h5"
 SIDECAR_FILE = "mnist_classifier.json"
@@ -130,7 +131,7 @@ def load_mnist_classifier(weights_path=None):
     """
     weights_path = pathlib.Path(weights_path) if weights_path else classifier_weights_path()
     model = build_mnist_classifier()
-    model.load_weights(str(weights_path))
+    load_weights_file(model, weights_path, "MNIST classifier weights")
     return model
 
 

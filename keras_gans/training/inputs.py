@@ -4,7 +4,8 @@ Conventions: images are NHWC; uint8 images in [0, 255] are mapped to [-1, 1] by 
 preprocessing); float images must already be in [-1, 1] (a slack of `RANGE_SLACK` is allowed for resampling
 overshoot). Labels are integer class ids `(N,)` or one-hot `(N, K)`; the networks always receive one-hot float32.
 Static problems (rank, spatial size, channels, dtype, label width) raise at trace time; value problems
-(a float image in [0, 255] or [0, 1], a class id out of range) are caught on the first batch by `GAN.fit`.
+(a float image in [0, 255] or [0, 1], a class id out of range, an empty dataset) are caught on the first batch by
+`GAN.fit`.
 """
 
 import warnings
@@ -14,6 +15,9 @@ import numpy as np
 from keras import ops
 
 RANGE_SLACK = 0.05
+# Float images with fewer negative values than this fraction look like [0, 1] data: images in [-1, 1] have their
+# dark half below 0, while [0, 1] data resized or filtered with overshoot has only a few slightly negative values.
+UNIT_RANGE_NEGATIVE_FRACTION = 0.01
 
 
 def _shape_str(shape):
@@ -93,6 +97,25 @@ def labels_to_one_hot(labels, num_classes):
     return ops.cast(labels, "float32")
 
 
+def unit_range_warning(images, what):
+    """A warning message when the float `images` look like [0, 1] data instead of [-1, 1], else `None`.
+
+    They do when (almost) no value is negative: fewer than `UNIT_RANGE_NEGATIVE_FRACTION` of them, none below
+    `-RANGE_SLACK`, and none above `1 + RANGE_SLACK`. Small arrays (64 values or fewer) are not judged.
+    """
+    values = np.asarray(images)
+    if values.dtype.kind != "f" or values.size <= 64:
+        return None
+    low, high = float(values.min()), float(values.max())
+    negative = float(np.mean(values < 0))
+    if low < -RANGE_SLACK or high > 1.0 + RANGE_SLACK or negative >= UNIT_RANGE_NEGATIVE_FRACTION:
+        return None
+    return (
+        f"{what} lie in [{low:.3g}, {high:.3g}] ({negative:.2%} negative), inside [0, 1] up to resampling "
+        "overshoot; the networks expect [-1, 1]. If the data is in [0, 1], map it with `x * 2 - 1`."
+    )
+
+
 def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"):
     """Checks a concrete first batch (NumPy): shapes, dtypes and value ranges.
 
@@ -101,6 +124,11 @@ def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"
     when float images all lie in [0, 1], which usually means a forgotten `x * 2 - 1`.
     """
     images = np.asarray(images)
+    if images.ndim and images.shape[0] == 0:
+        raise ValueError(
+            f"{where}: the training data is empty: its first batch has no images (shape {images.shape}). Check that "
+            "the dataset holds images (and, for a filtered dataset, that the filter keeps some)."
+        )
     check_image_spec(images.shape, images.dtype, image_shape, where)
     if labels is not None:
         labels = np.asarray(labels)
@@ -116,12 +144,9 @@ def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"
                 f"{where}: float images must be in [-1, 1]; the first batch spans [{low:.4g}, {high:.4g}]. "
                 "Map uint8 images with `x / 127.5 - 1`, or pass them as uint8 (mapped automatically)."
             )
-        if low >= 0.0 and high <= 1.0 and values.size > 64:
-            warnings.warn(
-                f"{where}: the first batch of float images lies in [{low:.3g}, {high:.3g}], inside [0, 1]; the "
-                "networks expect [-1, 1]. If the data is in [0, 1], map it with `x * 2 - 1`.",
-                stacklevel=3,
-            )
+        message = unit_range_warning(values, f"{where}: the first batch of float images")
+        if message:
+            warnings.warn(message, stacklevel=3)
     if labels is not None and labels.dtype.kind in "iu":
         ids = labels.reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= num_classes):

@@ -22,6 +22,8 @@ import tempfile
 
 import keras
 
+from keras_gans.utils import durable
+from keras_gans.utils.weights_io import load_weights_file
 from keras_gans.version import __version__
 
 # Seconds the Hugging Face file listing may take before a download counts as failed.
@@ -71,8 +73,9 @@ def count_params(model):
 def save_to_preset(model, preset_dir, metadata=None):
     """Writes `config.json`, `metadata.json` and `model.weights.h5` for `model` into `preset_dir`.
 
-    The files are written to a temporary directory beside `preset_dir` and moved into place at the end, so an
-    interrupted save never leaves a half-written preset behind.
+    The files are written to a temporary directory beside `preset_dir`, flushed to the disk and moved into place
+    at the end (an existing preset is moved aside first and deleted last), so neither an interrupted save nor a
+    power loss leaves a half-written preset behind.
     """
     preset_dir = pathlib.Path(preset_dir)
     preset_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -93,9 +96,18 @@ def save_to_preset(model, preset_dir, metadata=None):
         meta.update(metadata or {})
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
         model.save_weights(str(tmp / WEIGHTS_FILE))
+        durable.fsync_tree(tmp)
+        old = tmp.with_name(tmp.name + ".old")
         if preset_dir.exists():
-            shutil.rmtree(preset_dir)
-        tmp.rename(preset_dir)
+            os.replace(preset_dir, old)
+        try:
+            os.replace(tmp, preset_dir)
+        except BaseException:
+            if old.exists():  # put the previous preset back under its name
+                os.replace(old, preset_dir)
+            raise
+        durable.fsync_directory(preset_dir.parent)
+        shutil.rmtree(old, ignore_errors=True)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -147,7 +159,7 @@ def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights
             raise ValueError(
                 f"{type(model).__name__} from {preset_dir} was not built by its config; cannot load weights."
             )
-        model.load_weights(str(weights))
+        load_weights_file(model, weights, "preset weights")
     return model
 
 
@@ -184,8 +196,7 @@ def hf_download(repo_id, filename=None, patterns=("*.pkl",), subfolder=None, loc
             f"Download it by hand and put it at {where}, or pass a local path."
         ) from e
     if local_name is not None:
-        target_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target_dir / local_name)
+        durable.copy_file(path, target_dir / local_name)  # never a partial file under the name checked above
         return target_dir / local_name
     return pathlib.Path(path)
 
