@@ -11,7 +11,7 @@ from PIL import Image
 import keras_gans
 from keras_gans.datasets import load_dataset
 from keras_gans.datasets import load_image_folder
-from keras_gans.models import gan_inputs
+from keras_gans.training import inputs as gan_inputs
 
 
 def test_an_image_folder_lists_every_unreadable_file_before_training(tmp_path):

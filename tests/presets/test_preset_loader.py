@@ -1,6 +1,6 @@
 """The one preset system: listings, checkpoint files given to `from_preset`, the networks' presets, offline errors.
 
-Checkpoint files are the official R3GAN parity fixtures (`shared/fixtures/r3gan_official`); the network layer is
+Checkpoint files are the official R3GAN parity fixtures (`tests/fixtures/r3gan_official`); the network layer is
 replaced by a refusing socket, so nothing is downloaded.
 """
 
@@ -33,8 +33,8 @@ def cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def _snapshot(shared_dir, config):
-    return shared_dir / "fixtures" / "r3gan_official" / SNAPSHOTS[config]
+def _snapshot(fixtures_dir, config):
+    return fixtures_dir / "r3gan_official" / SNAPSHOTS[config]
 
 
 def _np(x):
@@ -71,9 +71,9 @@ def test_listings_say_what_each_name_is():
     assert not set(progan) & set(listing)
 
 
-def test_a_snapshot_file_is_converted_once_and_loads_like_convert_then_from_preset(shared_dir, cache, tmp_path):
+def test_a_snapshot_file_is_converted_once_and_loads_like_convert_then_from_preset(fixtures_dir, cache, tmp_path):
     pkl = tmp_path / "network-snapshot-000010000.pkl"
-    shutil.copyfile(_snapshot(shared_dir, "cond"), pkl)
+    shutil.copyfile(_snapshot(fixtures_dir, "cond"), pkl)
     model = R3GAN.from_preset(str(pkl))
     converted = sorted((cache / "converted").iterdir())
     assert len(converted) == 1 and converted[0].name.startswith("r3gan-network-snapshot-000010000-")
@@ -95,11 +95,11 @@ def test_a_snapshot_file_is_converted_once_and_loads_like_convert_then_from_pres
     _same_weights(R3GANDiscriminator.from_preset(str(pkl)), model.discriminator)
 
 
-def test_an_edited_file_is_converted_again(shared_dir, cache, tmp_path):
+def test_an_edited_file_is_converted_again(fixtures_dir, cache, tmp_path):
     pkl = tmp_path / "network-snapshot.pkl"
-    shutil.copyfile(_snapshot(shared_dir, "uncond"), pkl)
+    shutil.copyfile(_snapshot(fixtures_dir, "uncond"), pkl)
     first = R3GAN.from_preset(str(pkl))
-    shutil.copyfile(_snapshot(shared_dir, "cond"), pkl)  # same name, other content
+    shutil.copyfile(_snapshot(fixtures_dir, "cond"), pkl)  # same name, other content
     second = R3GAN.from_preset(str(pkl))
     assert len(list((cache / "converted").iterdir())) == 2
     assert first.num_classes == 0 and second.num_classes == 5
