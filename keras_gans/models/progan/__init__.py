@@ -20,3 +20,6 @@ from keras_gans.models.progan.progan_schedule import ProGANLearningRate
 from keras_gans.models.progan.progan_schedule import ProGANSchedule
 from keras_gans.models.progan.progan_schedule import ProgressiveGrowing
 from keras_gans.models.progan.progan_schedule import fade_reals
+from keras_gans.models.progan.progan_tf_convert import convert_progan_tf_pickle
+from keras_gans.models.progan.progan_tf_convert import convert_progan_tf_pickle_to_preset
+from keras_gans.models.progan.progan_tf_presets import PROGAN_TF_CHECKPOINTS

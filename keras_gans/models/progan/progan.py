@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import os
 
 import keras
 from keras import ops
@@ -155,7 +156,11 @@ class ProGAN(GAN):
                 networks, schedule and recipe, fresh weights); a pretrained pytorch_GAN_zoo checkpoint of
                 `PGZ_CHECKPOINTS` (`"pgz_celebahq_256"`, `"pgz_celebahq_512"`, `"pgz_celeba_cropped_128"`,
                 `"pgz_dtd_128"`: downloaded once, read as data, converted once and cached under
-                `keras_gans.utils.preset_utils.cache_root()`); or a directory written by `save_to_preset`.
+                `keras_gans.utils.preset_utils.cache_root()`); an official release of `PROGAN_TF_CHECKPOINTS`
+                (`"celebahq_1024_official"`, `"lsun_<category>_256_official"`: the authors' TensorFlow pickles,
+                fetched, checked, converted and cached the same way); the path of an official ProGAN TensorFlow
+                pickle (`.pkl`, converted in memory by `convert_progan_tf_pickle`; `schedule` defaults to
+                `"tf_default"`); or a directory written by `save_to_preset`.
             load_weights: load the preset's weights (default: whenever it has some). The architecture presets
                 have none (`True` raises); `False` on a checkpoint or directory builds its architecture with fresh
                 weights (a checkpoint is still fetched once to read its architecture).
@@ -166,21 +171,34 @@ class ProGAN(GAN):
         from keras_gans.models.progan import progan_pgz_presets
         from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
 
+        from keras_gans.models.progan import progan_tf_presets
+
         name = str(preset)
+        if name.lower().endswith(".pkl") and os.path.isfile(name):  # an official TF pickle: converted in memory
+            from keras_gans.models.progan.progan_tf_convert import convert_progan_tf_pickle
+
+            model_args, network_args = _split_overrides(overrides)
+            if network_args or load_weights is False:
+                raise ValueError("ProGAN.from_preset: an official pickle is loaded as it is (weights included, no "
+                                 f"network overrides); got {sorted(network_args) or 'load_weights=False'}.")
+            return convert_progan_tf_pickle(name, cls, schedule=schedule or "tf_default", **model_args)
+        if name in progan_tf_presets.PROGAN_TF_CHECKPOINTS:
+            directory = progan_tf_presets.progan_tf_preset_dir(name)
+            return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
         if name in progan_pgz_presets.PGZ_CHECKPOINTS:
             directory = progan_pgz_presets.pgz_preset_dir(name)
             return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
         if name in PROGAN_PRESETS:
             if load_weights:
+                pretrained = sorted({**progan_pgz_presets.PGZ_CHECKPOINTS, **progan_tf_presets.PROGAN_TF_CHECKPOINTS})
                 raise ValueError(
                     f"ProGAN.from_preset: the preset '{name}' is an architecture without published weights "
-                    f"(pretrained: {', '.join(sorted(progan_pgz_presets.PGZ_CHECKPOINTS))}); pass "
-                    "load_weights=False or leave it out."
+                    f"(pretrained: {', '.join(pretrained)}); pass load_weights=False or leave it out."
                 )
             return cls._from_architecture(name, schedule, overrides)
         directory = preset_utils.resolve_handle(name)
         if directory is None:
-            known = {**PROGAN_PRESETS, **progan_pgz_presets.PGZ_CHECKPOINTS}
+            known = {**PROGAN_PRESETS, **progan_pgz_presets.PGZ_CHECKPOINTS, **progan_tf_presets.PROGAN_TF_CHECKPOINTS}
             preset_utils.check_preset_name(name, known, "ProGAN.from_preset")
         return cls._from_preset_dir(directory, load_weights is not False, schedule, overrides)
 
