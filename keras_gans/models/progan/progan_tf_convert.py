@@ -292,4 +292,4 @@ def is_progan_tf_pickle(path):
             head = file.read(1 << 16)
     except OSError:
         return False
-    return b"tfutil" in head and b"Network" in head
+    return head[:1] == b"\x80" and b"tfutil" in head and b"Network" in head  # a pickle (protocol >= 2)
