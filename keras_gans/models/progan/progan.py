@@ -118,6 +118,10 @@ class ProGAN(GAN):
     # pytorch_GAN_zoo's CelebA-HQ 256x256 PGAN, downloaded and converted once, then cached.
     gan = keras_gans.ProGAN.from_preset("pgz_celebahq_256")
     faces = gan.generate(8, seed=0)
+
+    # The paper's own CelebA-HQ 1024x1024 networks (G, D and Gs), or any official TensorFlow pickle.
+    gan = keras_gans.ProGAN.from_preset("celebahq_1024_official")
+    gan = keras_gans.ProGAN.from_preset("karras2018iclr-celebahq-1024x1024.pkl")
     ```
     """
 
@@ -174,8 +178,11 @@ class ProGAN(GAN):
         from keras_gans.models.progan import progan_tf_presets
 
         name = str(preset)
-        if name.lower().endswith(".pkl") and os.path.isfile(name):  # an official TF pickle: converted in memory
+        if name.lower().endswith(".pkl"):  # an official TF pickle: converted in memory
             from keras_gans.models.progan.progan_tf_convert import convert_progan_tf_pickle
+
+            if not os.path.isfile(name):
+                raise FileNotFoundError(f"ProGAN.from_preset: no such official ProGAN pickle: {name}.")
 
             model_args, network_args = _split_overrides(overrides)
             if network_args or load_weights is False:

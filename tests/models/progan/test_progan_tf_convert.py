@@ -110,6 +110,8 @@ def test_from_preset_on_a_pickle_and_the_preset_round_trip(tmp_path):
                                   gan.generate(io["latents"], labels=io["labels"], output="float"))
     with pytest.raises(ValueError, match="loaded as it is"):
         ProGAN.from_preset(str(FIXTURE / f"{config}.pkl"), fmap_base=64)
+    with pytest.raises(FileNotFoundError, match="no such official ProGAN pickle: .*missing.pkl"):
+        ProGAN.from_preset(str(tmp_path / "missing.pkl"))
 
 
 def test_schedule_position_of_a_stored_lod():
