@@ -5,7 +5,8 @@ An official pickle (`karras2018iclr-celebahq-1024x1024.pkl`, `karras2018iclr-lsu
 by `read_progan_tf_pickle` (nothing in it is imported or executed) and converted here with NumPy only:
 
 * the architecture comes from each network's `static_kwargs` (the `G_paper` / `D_paper` arguments; defaults are
-  the official ones) and is checked against every variable's shape;
+  the official ones, other keys are ignored as the official functions ignore them) and is checked against every
+  variable's name and shape;
 * `fused_scale=True` (`Conv0_up`, `Conv1_down`) maps to `fused_resample=True` and D's
   `downsample_order="conv_pool_bias_act"`; `fused_scale=False` (`Conv0` after an upscale, `Conv1` then a
   downscale, the layout of the Theano-trained releases) maps to the unfused upsample and
@@ -39,17 +40,13 @@ D_PAPER_DEFAULTS = {
     "num_channels": 1, "resolution": 32, "label_size": 0, "fmap_base": 8192, "fmap_decay": 1.0, "fmap_max": 512,
     "use_wscale": True, "mbstd_group_size": 4, "dtype": "float32", "fused_scale": True, "structure": None,
 }
-# Arguments that do not change the function: the graph structure (linear / recursive give the same values) and
-# the official compute dtype (the released weights are float32; the Keras networks follow the dtype policy).
-_IGNORED = ("dtype", "structure", "is_template_graph")
 
 
-def _static_kwargs(net, defaults, owner):
-    kwargs = dict(net.get("static_kwargs") or {})
-    unknown = sorted(set(kwargs) - set(defaults) - set(_IGNORED))
-    if unknown:
-        raise ValueError(f"{owner}: unsupported network arguments {unknown} (known: {sorted(defaults)}).")
-    return {**defaults, **kwargs}
+def _static_kwargs(net, defaults):
+    # `G_paper` / `D_paper` take `**kwargs` and ignore every other argument, so other keys do not change the
+    # function (the Theano-converted releases carry e.g. `mbstd_group_size` for G too); `dtype` and `structure`
+    # do not either (the release weights are float32; the linear and recursive graphs give the same values).
+    return {**defaults, **{k: v for k, v in (net.get("static_kwargs") or {}).items() if k in defaults}}
 
 
 def progan_tf_network_arguments(nets, source="ProGAN TF pickle"):
@@ -66,9 +63,9 @@ def progan_tf_network_arguments(nets, source="ProGAN TF pickle"):
         name = nets[key].get("build_func_name")
         if name != func:
             raise ValueError(f"{source}: network {key} was built by {name!r}; only {func} is supported.")
-    g = _static_kwargs(nets["G"], G_PAPER_DEFAULTS, f"{source} (G)")
-    d = _static_kwargs(nets["D"], D_PAPER_DEFAULTS, f"{source} (D)")
-    if _static_kwargs(nets["Gs"], G_PAPER_DEFAULTS, f"{source} (Gs)") != g:
+    g = _static_kwargs(nets["G"], G_PAPER_DEFAULTS)
+    d = _static_kwargs(nets["D"], D_PAPER_DEFAULTS)
+    if _static_kwargs(nets["Gs"], G_PAPER_DEFAULTS) != g:
         raise ValueError(f"{source}: Gs was built with other arguments than G.")
     for key in ("num_channels", "resolution", "label_size"):
         if g[key] != d[key]:

@@ -130,10 +130,15 @@ def test_errors_name_the_file_and_the_problem(tmp_path):
     path = FIXTURE / "progan_tiny32_uncond.pkl"
     assert is_progan_tf_pickle(path) and not is_progan_tf_pickle(FIXTURE / "config.json")
     assert not is_progan_tf_pickle(FIXTURE / "progan_tiny32_uncond_io.npz")
+    # Arguments the official functions swallow in `**kwargs` are ignored (the Theano-converted releases give G a
+    # `mbstd_group_size`); the ones they read are used.
     nets = read_progan_tf_pickle(path)
-    nets["D"]["static_kwargs"]["mbstd_function"] = "Tstdeps"
-    with pytest.raises(ValueError, match=r"x.pkl \(D\): unsupported network arguments \['mbstd_function'\]"):
-        progan_tf_network_arguments(nets, "x.pkl")
+    expected = progan_tf_network_arguments(nets)
+    for key in ("G", "Gs"):
+        nets[key]["static_kwargs"].update(mbstd_group_size=16, use_gdrop=True)
+    assert progan_tf_network_arguments(nets) == expected
+    nets["D"]["static_kwargs"]["mbstd_group_size"] = 1  # networks.py adds the layer only for groups > 1
+    assert progan_tf_network_arguments(nets)["discriminator"]["mbstd_group_size"] == 0
     nets = read_progan_tf_pickle(path)
     nets["D"]["static_kwargs"]["resolution"] = 64
     with pytest.raises(ValueError, match="G has resolution=32 but D has resolution=64"):
