@@ -34,8 +34,8 @@ def _fail(message):
 
 def register(commands):
     """Adds the `convert` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("convert", help="convert an official R3GAN / ProGAN or a pytorch_GAN_zoo checkpoint to a "
-                                 "Keras preset directory", description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser("convert", help="convert an official R3GAN / ProGAN or a pytorch_GAN_zoo checkpoint "
+                                 "to a Keras preset directory", description=__doc__.split("\n\n")[0])
     parser.add_argument("source", help="the checkpoint file (.pkl: official R3GAN or ProGAN TF, .pth: "
                         "pytorch_GAN_zoo PGAN)")
     parser.add_argument("output", help="the preset directory to write")
