@@ -16,7 +16,7 @@ import pathlib
 import subprocess
 import sys
 
-SUBCOMMANDS = ("train", "generate", "evaluate", "convert")
+SUBCOMMANDS = ("train", "generate", "evaluate", "convert", "check-official-progan")
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 
@@ -39,7 +39,7 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
-        importlib.import_module(f"keras_gans.cli.{name}").register(commands)
+        importlib.import_module(f"keras_gans.cli.{name.replace('-', '_')}").register(commands)
     return parser
 
 

@@ -2,6 +2,7 @@
 
     keras-gans convert network-snapshot-010000.pkl my_r3gan --recipe cifar10
     keras-gans convert celebaHQ_s6_i80000-6196db68.pth my_progan
+    keras-gans convert karras2018iclr-celebahq-1024x1024.pkl celebahq --schedule theano_celebahq
     keras-gans generate --preset my_r3gan --seeds 0-15 --grid
 
 Formats (`--format`, default from the file name):
@@ -12,6 +13,10 @@ Formats (`--format`, default from the file name):
   recipe, so that `compile()` without arguments continues with the paper's schedules.
 * `pgz` (`.pth`): a pytorch_GAN_zoo PGAN checkpoint (`torch.save` of `config`, `netG`, `netD`, `avgG`) -> a
   `ProGAN` preset (`keras_gans.converters.progan_pgz`; `avgG` becomes the EMA generator).
+* `progan-tf` (`.pkl` naming `tfutil.Network`, told apart from R3GAN snapshots by its content): an official ProGAN
+  TensorFlow pickle (`karras2018iclr-*.pkl`, `network-snapshot-*.pkl` of tkarras/progressive_growing_of_gans) -> a
+  `ProGAN` preset (`keras_gans.converters.progan_official`: G, D, Gs as the EMA generator, the stored lod).
+  `--schedule` is the growing schedule that fine-tuning continues with (default `tf_default`).
 
 The checkpoints are read as data: nothing in them is imported or executed, and torch is not needed. The output is
 loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset(dir)` or used by
@@ -20,7 +25,7 @@ loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset
 
 import pathlib
 
-FORMATS = {"r3gan": (".pkl",), "pgz": (".pth", ".pt")}
+FORMATS = {"r3gan": (".pkl",), "pgz": (".pth", ".pt"), "progan-tf": (".pkl",)}
 
 
 def _fail(message):
@@ -29,13 +34,16 @@ def _fail(message):
 
 def register(commands):
     """Adds the `convert` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("convert", help="convert an official R3GAN or pytorch_GAN_zoo checkpoint to a "
-                                 "Keras preset directory", description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="the checkpoint file (.pkl: official R3GAN, .pth: pytorch_GAN_zoo PGAN)")
+    parser = commands.add_parser("convert", help="convert an official R3GAN / ProGAN or a pytorch_GAN_zoo checkpoint "
+                                 "to a Keras preset directory", description=__doc__.split("\n\n")[0])
+    parser.add_argument("source", help="the checkpoint file (.pkl: official R3GAN or ProGAN TF, .pth: "
+                        "pytorch_GAN_zoo PGAN)")
     parser.add_argument("output", help="the preset directory to write")
     parser.add_argument("--format", choices=sorted(FORMATS), default=None, help="default: from the file name")
     parser.add_argument("--recipe", default=None,
                         help="R3GAN: the preset whose training recipe the model gets (e.g. cifar10, ffhq256)")
+    parser.add_argument("--schedule", default=None,
+                        help="progan-tf: the growing schedule to continue with (a ProGAN preset or schedule name)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing preset directory")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     parser.set_defaults(func=convert_command)
@@ -45,6 +53,10 @@ def register(commands):
 def _format_of(source, given):
     if given is not None:
         return given
+    if source.suffix.lower() == ".pkl":
+        from keras_gans.converters.progan_official import is_progan_tf_pickle
+
+        return "progan-tf" if is_progan_tf_pickle(source) else "r3gan"
     for name, suffixes in FORMATS.items():
         if source.suffix.lower() in suffixes:
             return name
@@ -81,6 +93,8 @@ def convert_command(args):
             _fail("--recipe applies to R3GAN snapshots only.")
         if args.recipe not in R3GAN_PRESETS:
             _fail(f"unknown --recipe '{args.recipe}'. Known: {', '.join(sorted(R3GAN_PRESETS))}.")
+    if args.schedule is not None and kind != "progan-tf":
+        _fail("--schedule applies to official ProGAN TensorFlow pickles only.")
     _check_output(output, args.overwrite)
     try:
         if kind == "r3gan":
@@ -88,13 +102,19 @@ def convert_command(args):
             from keras_gans.models.r3gan import R3GAN
 
             path = convert_official_snapshot(R3GAN, source, output, preset=args.recipe)
+        elif kind == "progan-tf":
+            from keras_gans.converters.progan_official import convert_progan_tf_pickle_to_preset
+            from keras_gans.models.progan import ProGAN
+
+            path = convert_progan_tf_pickle_to_preset(ProGAN, source, output, schedule=args.schedule or "tf_default")
         else:
             from keras_gans.converters.progan_pgz import convert_pgz_checkpoint
             from keras_gans.models.progan import ProGAN
 
             path = convert_pgz_checkpoint(ProGAN, source, output)
     except (ValueError, OSError) as e:  # includes the readers' CheckpointFormatError / UnsafeCheckpointError
-        what = "an official R3GAN snapshot" if kind == "r3gan" else "a pytorch_GAN_zoo PGAN checkpoint"
+        what = {"r3gan": "an official R3GAN snapshot", "pgz": "a pytorch_GAN_zoo PGAN checkpoint",
+                "progan-tf": "an official ProGAN TensorFlow pickle"}[kind]
         _fail(f"{source} could not be converted as {what}: {e}")
     model = "R3GAN" if kind == "r3gan" else "ProGAN"
     print(f"Wrote the {model} preset {path}. Load it with keras_gans.{model}.from_preset({str(path)!r}), or run "

@@ -13,12 +13,14 @@ with matching options (`pgz_network_arguments` returns them):
 3. G's first dense layer has one bias per unit (`16 * C0`), not per channel: `dense_bias="per_unit"`;
 4. minibatch stddev uses contiguous groups and unbiased variance: `mbstd_mode="pytorch_gan_zoo"`;
 5. D pools after the activation: `downsample_order="conv_bias_act_pool"`;
-6. tensors are NCHW / OIHW and the dense layers use a (c, h, w) flatten order; Keras uses HWIO and (h, w, c).
+6. D ignores its fade weight while it has exactly two scales (4x4, 8x8; `len(scaleLayers) > 1` guards the blend in
+   `DNet.forward`) although G fades: `fade_in_8x8=False`;
+7. tensors are NCHW / OIHW and the dense layers use a (c, h, w) flatten order; Keras uses HWIO and (h, w, c).
 
 Items 1-2 are a re-parametrisation: with `official_parametrization=False` (default) the network uses
 `wscale_convention="pytorch_gan_zoo"` and the stored weights are copied unchanged (so further training behaves as in
 pytorch_GAN_zoo under Adam); with `True` the network uses the official gains and unscaled biases and the weights are
-rescaled (`w * c_pgz / c_official`, `b * c_pgz`) so that the function is the same. Items 3-6 are always applied.
+rescaled (`w * c_pgz / c_official`, `b * c_pgz`) so that the function is the same. Items 3-7 are always applied.
 """
 
 import math
@@ -76,7 +78,7 @@ def pgz_network_arguments(generator_state_dict=None, discriminator_state_dict=No
     Returns:
         A dict with the keyword arguments of `ProGANGenerator` / `ProGANDiscriminator` for the present networks,
         including the pytorch_GAN_zoo compatibility options (`dense_bias`, `mbstd_mode`, `downsample_order`,
-        `wscale_convention`).
+        `fade_in_8x8`, `wscale_convention`).
     """
     result = {}
     if discriminator_state_dict is not None:
@@ -98,6 +100,7 @@ def pgz_network_arguments(generator_state_dict=None, discriminator_state_dict=No
             mbstd_mode="pytorch_gan_zoo",
             downsample_order="conv_bias_act_pool",
             wscale_convention="pytorch_gan_zoo",
+            fade_in_8x8=False,
         )
     num_classes = num_classes or 0
     if generator_state_dict is not None:

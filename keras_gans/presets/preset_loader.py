@@ -98,6 +98,8 @@ def _resolve_path_or_handle(model_cls, name, owner):
                 "original code with `keras-gans convert FILE DIR` and pass DIR."
             )
         return converted_checkpoint_dir(model_cls, path, convert)
+    if family and registry.checkpoint_converter(family, path) is not None and not path.exists():
+        raise FileNotFoundError(f"{owner}: no such checkpoint file: {path}.")
     return preset_utils.resolve_handle(name)
 
 

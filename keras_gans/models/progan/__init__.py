@@ -4,7 +4,10 @@ The presets are registered here: the architectures of `progan_presets` and the p
 checkpoints, with the conversion of a `.pth` file (`keras_gans.converters.progan_pgz`). `ProGAN.presets` lists them.
 """
 
+from keras_gans.converters import progan_official
+from keras_gans.converters import progan_official_releases
 from keras_gans.converters import progan_pgz
+from keras_gans.converters.progan_official_releases import PROGAN_TF_CHECKPOINTS
 from keras_gans.converters.progan_pgz_weights import load_pgz_discriminator_weights
 from keras_gans.converters.progan_pgz_weights import load_pgz_generator_weights
 from keras_gans.converters.progan_pgz_weights import pgz_network_arguments
@@ -38,3 +41,24 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
     """Converts a pytorch_GAN_zoo PGAN checkpoint into a `ProGAN` preset directory (see
     `keras_gans.converters.progan_pgz.convert_pgz_checkpoint`)."""
     return progan_pgz.convert_pgz_checkpoint(ProGAN, path, output_dir, preset=preset, metadata=metadata)
+
+
+registry.register_weight_source(progan_presets.PRESET_FAMILY, "official", lambda: PROGAN_TF_CHECKPOINTS,
+                                progan_official_releases.progan_tf_preset_dir,
+                                describe=lambda name: PROGAN_TF_CHECKPOINTS[name]["description"])
+registry.register_checkpoint_converter(progan_presets.PRESET_FAMILY, (".pkl",),
+                                       progan_official.convert_progan_tf_pickle_to_preset)
+
+
+def convert_progan_tf_pickle(path, schedule="tf_default", recipe=None, **model_kwargs):
+    """Builds a `ProGAN` from an official ProGAN TensorFlow pickle (see
+    `keras_gans.converters.progan_official.convert_progan_tf_pickle`)."""
+    return progan_official.convert_progan_tf_pickle(ProGAN, path, schedule=schedule, recipe=recipe, **model_kwargs)
+
+
+def convert_progan_tf_pickle_to_preset(path, output_dir, preset=None, schedule="tf_default", recipe=None,
+                                       metadata=None):
+    """Converts an official ProGAN TensorFlow pickle into a `ProGAN` preset directory (see
+    `keras_gans.converters.progan_official.convert_progan_tf_pickle_to_preset`)."""
+    return progan_official.convert_progan_tf_pickle_to_preset(ProGAN, path, output_dir, preset=preset,
+                                                              schedule=schedule, recipe=recipe, metadata=metadata)

@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import os
 
 import keras
 from keras import ops
@@ -97,6 +98,10 @@ class ProGAN(GAN):
     # pytorch_GAN_zoo's CelebA-HQ 256x256 PGAN, downloaded and converted once, then cached.
     gan = keras_gans.ProGAN.from_preset("pgz_celebahq_256")
     faces = gan.generate(8, seed=0)
+
+    # The paper's own CelebA-HQ 1024x1024 networks (G, D and Gs), or any official TensorFlow pickle.
+    gan = keras_gans.ProGAN.from_preset("celebahq_1024_official")
+    gan = keras_gans.ProGAN.from_preset("karras2018iclr-celebahq-1024x1024.pkl")
     ```
     """
 

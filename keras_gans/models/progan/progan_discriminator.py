@@ -54,6 +54,9 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         downsample_order: `"conv_pool_bias_act"` (official TF: the pooling comes before the bias and the leaky
             ReLU) or `"conv_bias_act_pool"` (Theano and pytorch_GAN_zoo). The two are different functions.
         wscale_convention: `"official"` or `"pytorch_gan_zoo"` (gain sqrt(2) everywhere, bias scaled too).
+        fade_in_8x8: blend the 8x8 block in like every other block (official). `False` reproduces
+            pytorch_GAN_zoo, whose discriminator ignores its fade weight while it has exactly two scales (4x4 and
+            8x8; its generator does fade): the 8x8 block is then either fully active (`lod < log2(R) - 2`) or off.
         active_resolution: highest block evaluated by `call` (default R); see `set_lod`.
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
@@ -94,6 +97,7 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         fused_resample=True,
         downsample_order="conv_pool_bias_act",
         wscale_convention="official",
+        fade_in_8x8=True,
         active_resolution=None,
         **kwargs,
     ):
@@ -114,6 +118,7 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         self.mbstd_mode, self.downsample_order = mbstd_mode, downsample_order
         self.use_wscale, self.leaky_relu_slope = bool(use_wscale), float(leaky_relu_slope)
         self.fused_resample = bool(fused_resample)
+        self.fade_in_8x8 = bool(fade_in_8x8)
         self.image_shape = (resolution, resolution, self.num_channels)
         self._init_progressive(resolution, active_resolution)
 
@@ -180,6 +185,12 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         x = self._act(self.convs1_down[level - 3](x))
         return x if self.downsample_order == "conv_pool_bias_act" else self.downsample(x)
 
+    def _fade_weight(self, level):
+        alpha = self.fade_weight(level)
+        if level == 3 and not self.fade_in_8x8:  # pytorch_GAN_zoo: no partial blend of the 8x8 block
+            alpha = ops.where(ops.greater_equal(alpha, 1.0), alpha, ops.zeros_like(alpha))
+        return alpha
+
     def features(self, images, training=None):
         """The penultimate features `(batch, nf(0))`: the output of `dense0_4x4` after its leaky ReLU."""
         self._check_images(images.shape)
@@ -189,7 +200,7 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             x = self._block(level, x)
             img = self.downsample(img)
             y = self._act(self.from_rgb[level - 3](img))
-            x = self.fade_in(x, y, alpha=self.fade_weight(level))
+            x = self.fade_in(x, y, alpha=self._fade_weight(level))
         if self.mbstd is not None:
             x = self.mbstd(x)
         x = self._act(self.conv_4x4(x))
@@ -225,4 +236,5 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             "fused_resample": self.fused_resample,
             "downsample_order": self.downsample_order,
             "wscale_convention": self.wscale_convention,
+            "fade_in_8x8": self.fade_in_8x8,
         }

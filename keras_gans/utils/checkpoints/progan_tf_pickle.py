@@ -166,11 +166,14 @@ def read_progan_tf_pickle(path_or_fileobj):
     for key, network in zip(NETWORK_NAMES, raw):
         state = _to_plain(network.state)
         variables = state.get("variables")
+        # `lod` is pickled as a NumPy scalar (`np.float32`), the weights as arrays: both become arrays.
         if not isinstance(variables, list) or not all(
-            isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], np.ndarray)
+            isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+            and isinstance(v[1], (np.ndarray, np.generic))
             for v in variables
         ):
             raise CheckpointFormatError(f"ProGAN TF pickle: {key} 'variables' is not a list of (name, array).")
+        variables = [(name, np.asarray(value)) for name, value in variables]
         static_kwargs = state.get("static_kwargs", {})
         if not isinstance(static_kwargs, dict):
             raise CheckpointFormatError(f"ProGAN TF pickle: {key} 'static_kwargs' is not a dict.")

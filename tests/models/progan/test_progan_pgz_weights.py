@@ -114,3 +114,35 @@ def test_errors(pgz):
         load_pgz_generator_weights(g, broken)
     with pytest.raises(ValueError, match="unexpected state-dict key"):
         pgz_network_arguments({**g_sd, "extra": np.zeros(1)})
+
+
+def test_discriminator_ignores_the_fade_while_it_has_two_scales_and_the_generator_fades(pgz):
+    """pytorch_GAN_zoo's `DNet.forward` blends only when `alpha > 0 and len(scaleLayers) > 1`, so with the 4x4 and
+    8x8 scales alone (our lod in (log2 R - 3, log2 R - 2) = (2, 3) at 32x32) D is the plain 8x8 network whatever
+    alpha is, while `GNet.forward` blends `alpha * up(toRGB_4) + (1 - alpha) * toRGB_8` (its `len(scaleLayers) == 1`
+    branch). Larger networks blend as usual."""
+    g_sd, d_sd, io = pgz
+    g, d = progan_from_pgz(g_sd, d_sd)
+    assert not d.fade_in_8x8 and d.get_config()["fade_in_8x8"] is False
+    _, official = progan_from_pgz(None, d_sd, discriminator_kwargs={"fade_in_8x8": True})
+    x = nhwc(io["x_real"])
+
+    def d_at(network, lod, active_resolution=None):
+        network.set_lod(lod, active_resolution=active_resolution)
+        return to_numpy(network(x))
+
+    plain_8x8 = d_at(d, 2.0)
+    assert_parity(plain_8x8, io["D_out_real_res8_alpha0"][:, 0], "D res 8")
+    for lod in (2.25, 2.5, 2.999):
+        np.testing.assert_array_equal(d_at(d, lod), plain_8x8)
+        assert np.abs(d_at(official, lod) - plain_8x8).max() > 1e-4  # the official D blends
+    # At lod 3 only the 4x4 scale exists: the same network whichever blocks are evaluated.
+    np.testing.assert_allclose(d_at(d, 3.0, active_resolution=32), d_at(d, 3.0), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(d_at(d, 1.5), d_at(official, 1.5), rtol=0, atol=1e-6)  # 16x16 fades as usual
+
+    def g_at(lod):
+        g.set_lod(lod)
+        return to_numpy(g(io["z"]))
+
+    blended = 0.5 * g_at(2.0) + 0.5 * g_at(3.0)  # 0.5 * toRGB_8 + 0.5 * up(toRGB_4), both upsampled to 32x32
+    np.testing.assert_allclose(g_at(2.5), blended, rtol=0, atol=1e-5 * np.abs(blended).max())

@@ -139,3 +139,23 @@ def test_structure_errors(monkeypatch, tmp_path):
         array = global_op("numpy._core.numeric", "_frombuffer") + b"(" + args + b"tR"
         with pytest.raises(CheckpointFormatError, match="bytes|shape"):
             read_progan_tf_pickle(b"\x80\x03" + array + b".")
+
+
+@pytest.mark.parametrize("config", ["progan_tiny32_uncond", "progan_tiny64_cond"])
+def test_pickles_written_by_the_official_code_are_read_exactly(config):
+    """The fixture's pickles were written by the official `tfutil.Network` (protocol 4, NumPy 2 module names, `lod`
+    pickled as a NumPy scalar); `_vars.npz` holds the same variables saved separately, in the same order."""
+    import pathlib
+
+    folder = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "progan_tf_official"
+    nets = read_progan_tf_pickle(folder / f"{config}.pkl")
+    with np.load(folder / f"{config}_vars.npz") as data:
+        expected = {k: data[k] for k in data.files}
+    for key in ("G", "D", "Gs"):
+        assert nets[key]["name"] == key and nets[key]["version"] == 2
+        names = [k.split("/", 1)[1] for k in expected if k.split("/", 1)[0] == key]
+        assert list(nets[key]["variables"]) == names
+        for name, value in nets[key]["variables"].items():
+            assert isinstance(value, np.ndarray) and value.dtype == np.float32
+            np.testing.assert_array_equal(value, expected[f"{key}/{name}"])
+        assert "networks.py" in nets[key]["build_module_src"]  # inert text (a placeholder in the fixture)
