@@ -1,5 +1,16 @@
 """keras-gans: R3GAN and ProGAN for Keras 3, on TensorFlow, JAX and PyTorch."""
 
+import keras as _keras
+
+if _keras.backend.backend() not in ("tensorflow", "jax", "torch"):
+    # The package imports its networks and training step, which need gradients; Keras' numpy (and openvino)
+    # backends have none, so stop here with the reason instead of failing deep inside an import.
+    raise ImportError(
+        f"keras_gans needs Keras' tensorflow, jax or torch backend; KERAS_BACKEND={_keras.backend.backend()} has no "
+        "gradients, which the networks and training use. Set KERAS_BACKEND to tensorflow, jax or torch (the "
+        "metrics on precomputed features, keras_gans.metrics.fid / kid, then work on any of them)."
+    )
+
 from keras_gans import backend
 from keras_gans import layers
 from keras_gans import callbacks, losses, optimizers, schedules
