@@ -30,6 +30,8 @@ def register(commands):
     parser.add_argument("--image-dtype", choices=("uint8", "float"), default="uint8",
                         help="uint8 pixels (default) or the raw float output in [-1, 1]")
     parser.add_argument("--no-ema", action="store_true", help="export the trained generator, not the EMA one")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="fix the batch size of the inputs (default: any; LiteRT from JAX needs one)")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     parser.set_defaults(func=export_command)
     return parser
@@ -44,7 +46,7 @@ def export_command(args):
                          f"{args.preset or args.checkpoint}: {error}")
     try:
         path = model.export_generator(args.output, format=args.format, output=args.image_dtype,
-                                      use_ema=not args.no_ema)
+                                      use_ema=not args.no_ema, batch_size=args.batch_size)
     except (ValueError, ImportError) as error:
         raise SystemExit(f"keras-gans export: {error}")
     print(f"Exported the {'trained' if args.no_ema else 'EMA'} generator ({args.format}, {args.image_dtype} "

@@ -18,9 +18,10 @@ The conversion is Keras' own (`keras.Model.export`); which backend can write whi
 | --- | --- | --- | --- | --- |
 | `"tf_saved_model"` | yes | yes (jax2tf; needs TensorFlow installed) | no (Keras needs torch_xla) | `tf.saved_model.load` |
 | `"onnx"` | yes (tf2onnx) | yes (jax2onnx) | yes (`torch.onnx`) | `onnxruntime.InferenceSession` |
-| `"litert"` | yes (`tf.lite`) | no (the converter rejects jax2tf's dynamic gathers) | no (Keras needs litert-torch) | `tf.lite.Interpreter` / ai-edge-litert |
+| `"litert"` | yes (`tf.lite`) | with a fixed `batch_size` (jax2tf, then `tf.lite`) | no (Keras needs litert-torch) | `tf.lite.Interpreter` / ai-edge-litert |
 
-The weights do not depend on the backend, so a model trained on any backend can be exported from another one:
+The batch size is dynamic unless `batch_size` fixes it; LiteRT from JAX needs a fixed one, because the TFLite
+converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph. The weights do not depend on the backend, so a model trained on any backend can be exported from another one:
 save it with `save_to_preset` and load the preset under `KERAS_BACKEND=tensorflow`. Install the converters with
 `pip install "keras-gans[export]"`.
 """
@@ -41,11 +42,10 @@ _ALIASES = {"saved_model": "tf_saved_model", "savedmodel": "tf_saved_model", "tf
 BACKENDS = {
     "tf_saved_model": ("tensorflow", "jax"),
     "onnx": ("tensorflow", "jax", "torch"),
-    "litert": ("tensorflow",),
+    "litert": ("tensorflow", "jax"),
 }
 _WHY_NOT = {
     ("tf_saved_model", "torch"): "Keras converts PyTorch models to SavedModel only through torch_xla",
-    ("litert", "jax"): "the TFLite converter does not accept the dynamic gathers of the jax2tf graph",
     ("litert", "torch"): "Keras converts PyTorch models to LiteRT only through litert-torch",
 }
 # Python modules each (format, backend) pair needs, with the pip package that provides them.
@@ -56,6 +56,7 @@ _REQUIRED = {
     ("onnx", "jax"): (("jax2onnx", "jax2onnx"), ("onnx", "onnx")),
     ("onnx", "torch"): (("onnx", "onnx"),),
     ("litert", "tensorflow"): (("tensorflow", "tensorflow-cpu"),),
+    ("litert", "jax"): (("tensorflow", "tensorflow-cpu"),),
 }
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
 OUTPUTS = ("uint8", "float")
@@ -71,6 +72,7 @@ class GeneratorServing(keras.Model):
         output: `"uint8"` (pixels as `GAN.generate` makes them) or `"float"` (raw output in [-1, 1]).
         uint8_offset: added after scaling by 127.5 (128 for R3GAN, 127.5 for ProGAN).
         uint8_rounding: `"floor"` or `"round"` (half to even).
+        batch_size: the batch size of the exported inputs; `None` for any.
         **kwargs: `keras.Model` arguments such as `name`.
 
     Examples:
@@ -81,7 +83,8 @@ class GeneratorServing(keras.Model):
     ```
     """
 
-    def __init__(self, network, output="uint8", uint8_offset=128.0, uint8_rounding="floor", **kwargs):
+    def __init__(self, network, output="uint8", uint8_offset=128.0, uint8_rounding="floor", batch_size=None,
+                 **kwargs):
         kwargs.setdefault("name", "generator_serving")
         super().__init__(**kwargs)
         if output not in OUTPUTS:
@@ -94,12 +97,14 @@ class GeneratorServing(keras.Model):
         self.output_kind = output
         self.uint8_offset = float(uint8_offset)
         self.uint8_rounding = uint8_rounding
+        self.batch_size = batch_size
 
     def input_signature(self):
-        """Named `keras.InputSpec`s of the inputs (a dynamic batch size)."""
-        specs = [keras.InputSpec(shape=(None, self.latent_dim), dtype="float32", name=INPUT_NAMES[0])]
+        """Named `keras.InputSpec`s of the inputs."""
+        n = self.batch_size
+        specs = [keras.InputSpec(shape=(n, self.latent_dim), dtype="float32", name=INPUT_NAMES[0])]
         if self.num_classes:
-            specs.append(keras.InputSpec(shape=(None,), dtype="int32", name=INPUT_NAMES[1]))
+            specs.append(keras.InputSpec(shape=(n,), dtype="int32", name=INPUT_NAMES[1]))
         return specs
 
     @property
@@ -175,12 +180,19 @@ def _write(serving, name, target):
     signature = serving.input_signature()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # converters warn about tracing internals that do not affect the result
-        serving.export(str(target), format=name, input_signature=signature, verbose=False)
+        if name == "litert" and keras.backend.backend() == "jax":  # Keras converts JAX models to SavedModel only
+            from keras_gans.backend.export import saved_model_to_litert
+
+            saved_model = target.with_name(target.stem + "_saved_model")
+            serving.export(str(saved_model), format="tf_saved_model", input_signature=signature, verbose=False)
+            saved_model_to_litert(saved_model, target)
+        else:
+            serving.export(str(target), format=name, input_signature=signature, verbose=False)
     if name == "onnx":
         _rename_onnx_output(target)
 
 
-def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema=True):
+def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema=True, batch_size=None):
     """Exports the generator of `gan` for inference outside Keras; returns the path written.
 
     Args:
@@ -191,6 +203,7 @@ def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema
             backend writes which format.
         output: `"uint8"` (pixels exactly as `gan.generate`) or `"float"` (the raw output in [-1, 1]).
         use_ema: export the EMA generator (default) or the trained one.
+        batch_size: fix the batch size of the inputs; `None` (default) accepts any. LiteRT from JAX needs one.
 
     Returns:
         The `pathlib.Path` of the export.
@@ -208,12 +221,18 @@ def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema
         raise ValueError(f"export_generator: `output` must be one of {OUTPUTS}, got {output!r}.")
     path = _check_path(path, name)
     check_export_format(name)
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"export_generator: `batch_size` must be a positive integer or None, got {batch_size!r}.")
+    if name == "litert" and keras.backend.backend() == "jax" and batch_size is None:
+        raise ValueError("export_generator: format='litert' on the jax backend needs a fixed `batch_size` (the "
+                         "TFLite converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph); "
+                         "pass batch_size=N, or export under KERAS_BACKEND=tensorflow for any batch size.")
     network = gan.ema_generator if use_ema else gan.generator
     serving = GeneratorServing(network, output=output, uint8_offset=getattr(gan, "uint8_offset", 128.0),
-                               uint8_rounding=getattr(gan, "uint8_rounding", "floor"))
+                               uint8_rounding=getattr(gan, "uint8_rounding", "floor"), batch_size=batch_size)
     # One call builds the wrapper (Keras refuses to export a model that was never called).
-    latents = ops.zeros((1, serving.latent_dim), "float32")
-    serving(latents, ops.zeros((1,), "int32") if serving.num_classes else None)
+    n = batch_size or 1
+    serving(ops.zeros((n, serving.latent_dim), "float32"), ops.zeros((n,), "int32") if serving.num_classes else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:

@@ -84,22 +84,36 @@ def test_conditional_export_matches_generate(r3gan, tmp_path, fmt):
             r3gan.export_generator(path, format=fmt)
         assert not path.exists()
         return
+    options = {}
+    if fmt == "litert" and BACKEND == "jax":  # LiteRT from JAX needs a fixed batch size
+        with pytest.raises(ValueError, match="needs a fixed `batch_size`"):
+            r3gan.export_generator(path, format=fmt)
+        options = {"batch_size": len(Z)}
     # EMA generator and uint8 pixels by default.
-    assert r3gan.export_generator(path, format=fmt) == path
+    assert r3gan.export_generator(path, format=fmt, **options) == path
     _compare(_run(path, fmt, {"latents": Z, "labels": IDS}), r3gan.generate(Z, labels=IDS))
+    if fmt != "onnx":
+        return  # the options below are the exported wrapper's, the same for every format: checked once, with ONNX
     # The trained generator, float output; the export replaces the previous one at the same path.
-    r3gan.export_generator(path, format=fmt, output="float", use_ema=False)
+    r3gan.export_generator(path, format=fmt, output="float", use_ema=False, **options)
     float_images = _run(path, fmt, {"latents": Z, "labels": IDS})
     _compare(float_images, r3gan.generate(Z, labels=IDS, use_ema=False, output="float"))
     assert np.abs(float_images - r3gan.generate(Z, labels=IDS, output="float")).max() > 1e-2  # not the EMA one
 
 
 def test_unconditional_export_rounds_like_generate(progan, tmp_path):
-    """ProGAN: no `labels` input, and pixels rounded with offset 127.5 like `generate`; batch sizes vary."""
+    """ProGAN: no `labels` input, and pixels rounded with offset 127.5 like `generate`; batch sizes vary, or are
+    fixed by `batch_size`."""
     fmt = "onnx"
     path = progan.export_generator(tmp_path / "progan.onnx", format=fmt)
     for n in (1, 5):
         _compare(_run(path, fmt, {"latents": Z[:n]}), progan.generate(Z[:n]))
+    import onnxruntime
+
+    fixed = progan.export_generator(tmp_path / "fixed.onnx", format=fmt, batch_size=2)
+    session = onnxruntime.InferenceSession(str(fixed), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape == [2, 8]
+    _compare(session.run(["images"], {"latents": Z[:2]})[0], progan.generate(Z[:2]))
 
 
 def test_export_errors(r3gan, tmp_path):
@@ -111,6 +125,8 @@ def test_export_errors(r3gan, tmp_path):
         r3gan.export_generator(tmp_path / "g.onnx", format="tflite")
     with pytest.raises(ValueError, match="`output` must be one of"):
         r3gan.export_generator(tmp_path / "g.onnx", format="onnx", output="uint16")
+    with pytest.raises(ValueError, match="`batch_size` must be a positive integer"):
+        r3gan.export_generator(tmp_path / "g.onnx", format="onnx", batch_size=0)
     (tmp_path / "file").write_text("x")
     if BACKEND in BACKENDS["tf_saved_model"]:
         with pytest.raises(ValueError, match="is a file"):
