@@ -46,7 +46,8 @@ class TensorBoardImageWriter:
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
         # TensorBoard reads every file whose name contains "tfevents"; the suffix keeps writers apart.
-        name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}."
+                f"{uuid.uuid4().hex[:8]}")
         self.path = os.path.join(self.logdir, name)
         self._records = record_writer(open(self.path, "wb"))
         self._write(self._event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))

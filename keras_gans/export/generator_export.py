@@ -12,18 +12,19 @@ With `output="uint8"` the pixels are `x * 127.5 + uint8_offset`, floored or roun
 `uint8_rounding`, clipped to [0, 255] (what `GAN.generate` returns); `output="float"` gives the raw generator
 output in [-1, 1]. The EMA generator is exported unless `use_ema=False`.
 
-The conversion is Keras' own (`keras.Model.export`); which backend can write which format:
+The conversion is Keras' own (`keras.Model.export`); which backend writes which format, and how to run it:
 
-| format | TensorFlow | JAX | PyTorch | runtime |
-| --- | --- | --- | --- | --- |
-| `"tf_saved_model"` | yes | yes (jax2tf; needs TensorFlow installed) | no (Keras needs torch_xla) | `tf.saved_model.load` |
-| `"onnx"` | yes (tf2onnx) | yes (jax2onnx) | yes (`torch.onnx`) | `onnxruntime.InferenceSession` |
-| `"litert"` | yes (`tf.lite`) | with a fixed `batch_size` (jax2tf, then `tf.lite`) | no (Keras needs litert-torch) | `tf.lite.Interpreter` / ai-edge-litert |
+* `"tf_saved_model"` (a directory): TensorFlow; JAX through jax2tf (TensorFlow installed); not PyTorch (Keras
+  converts PyTorch models to SavedModel only through torch_xla). Run with `tf.saved_model.load`.
+* `"onnx"` (a `.onnx` file): TensorFlow (tf2onnx), JAX (jax2onnx), PyTorch (`torch.onnx`). Run with
+  `onnxruntime.InferenceSession`.
+* `"litert"` (a `.tflite` file): TensorFlow (`tf.lite`); JAX with a fixed `batch_size` (jax2tf, then `tf.lite`:
+  the TFLite converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph); not PyTorch (Keras
+  needs litert-torch). Run with `tf.lite.Interpreter` or ai-edge-litert.
 
-The batch size is dynamic unless `batch_size` fixes it; LiteRT from JAX needs a fixed one, because the TFLite
-converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph. The weights do not depend on the backend, so a model trained on any backend can be exported from another one:
-save it with `save_to_preset` and load the preset under `KERAS_BACKEND=tensorflow`. Install the converters with
-`pip install "keras-gans[export]"`.
+The batch size is dynamic unless `batch_size` fixes it. The weights do not depend on the backend, so a model
+trained on any backend can be exported from another one: save it with `save_to_preset` and load the preset under
+`KERAS_BACKEND=tensorflow`. Install the converters with `pip install "keras-gans[export]"`.
 """
 
 import importlib.util

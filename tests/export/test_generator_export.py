@@ -2,10 +2,10 @@
 
 Reference: `gan.generate(z, labels=ids, use_ema=..., output=...)` of the exported model on the same latents and
 class ids. Runtimes: `tf.saved_model.load` (the `serving_default` signature), `onnxruntime.InferenceSession` and
-`tf.lite.Interpreter` (its signature runner). Tolerances: float images within 1e-5 absolute (measured: 0 on TensorFlow,
-1.8e-7 for ONNX from JAX, 3.0e-7 for ONNX from PyTorch: float32 reordering by each runtime); uint8 pixels equal up to 1 level on at most 1% of the pixels (the exported
-graph scales in float32 where `generate` scales in float64, so a value within float32 round-off of an integer
-may floor the other way; measured: identical). Formats that the running backend cannot write raise an error naming
+`tf.lite.Interpreter` (its signature runner). Tolerances: float images (checked through ONNX) within 1e-5
+absolute (measured: 0 from TensorFlow, 1.8e-7 from JAX, 3.0e-7 from PyTorch: float32 reordering by each runtime); uint8 pixels equal up to 1 level on at most 1% of the pixels (the exported
+graph scales in float32 where `generate` scales in float64, so a value within float32 round-off of an integer may
+floor the other way; measured: identical). Formats that the running backend cannot write raise an error naming
 the backends that can, which the tests check on the other backends.
 """
 
