@@ -7,14 +7,24 @@ from keras_gans.native_logs import quiet_native_logs
 
 quiet_native_logs()
 with filtered_native_stderr():
-    import keras  # noqa: F401  (with the TensorFlow backend, this loads TensorFlow)
+    import keras as _keras  # with the TensorFlow backend, this loads TensorFlow
 filter_lazy_tensorflow_import()
+
+if _keras.backend.backend() not in ("tensorflow", "jax", "torch"):
+    # The package imports its networks and training step, which need gradients; Keras' numpy (and openvino)
+    # backends have none, so stop here with the reason instead of failing deep inside an import.
+    raise ImportError(
+        f"keras_gans needs Keras' tensorflow, jax or torch backend; KERAS_BACKEND={_keras.backend.backend()} has no "
+        "gradients, which the networks and training use. Set KERAS_BACKEND to tensorflow, jax or torch (the "
+        "metrics on precomputed features, keras_gans.metrics.fid / kid, then work on any of them)."
+    )
 
 from keras_gans import backend
 from keras_gans import layers
 from keras_gans import callbacks, losses, optimizers, schedules
 from keras_gans import datasets
 from keras_gans import distribution
+from keras_gans import export
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import ProGANDiscriminator

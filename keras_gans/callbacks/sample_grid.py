@@ -8,6 +8,7 @@ import numpy as np
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
 from keras_gans.utils.images_seen import read_images_seen
+from keras_gans.callbacks.tensorboard_images import TensorBoardImageWriter
 
 
 def image_grid(images, rows, cols):
@@ -58,17 +59,21 @@ class SampleGrid(EveryNImages):
         use_ema: sample from the EMA generator (default) or the trained generator.
         on_train_begin: also write a grid before the first step.
         filename: format string with `{images_seen}`.
+        tensorboard_dir: also write each grid as an image summary (tag `tensorboard_tag`, step `images_seen`) to
+            a TensorBoard event file in this folder (needs the `tensorboard` package, not TensorFlow).
+        tensorboard_tag: the summary tag.
 
     Examples:
 
     ```python
     grid = keras_gans.callbacks.SampleGrid("run/samples", every_n_images=50_000, rows=4, cols=8)
     gan.fit(data, callbacks=[grid])  # run/samples/samples-000050000.png, ...
+    grid = keras_gans.callbacks.SampleGrid("run/samples", 50_000, tensorboard_dir="run/tensorboard/samples")
     ```
     """
 
     def __init__(self, directory, every_n_images, rows=4, cols=4, seed=0, use_ema=True, on_train_begin=True,
-                 filename="samples-{images_seen:09d}.png"):
+                 filename="samples-{images_seen:09d}.png", tensorboard_dir=None, tensorboard_tag="samples"):
         super().__init__(every_n_images, "SampleGrid")
         self.directory = os.fspath(directory)
         self.rows, self.cols = int(rows), int(cols)
@@ -77,6 +82,9 @@ class SampleGrid(EveryNImages):
         self.write_on_train_begin = on_train_begin
         self.filename = filename
         self.written = []
+        self.tensorboard_dir = None if tensorboard_dir is None else os.fspath(tensorboard_dir)
+        self.tensorboard_tag = tensorboard_tag
+        self._tensorboard = None
 
     def _latents(self, model):
         n = self.rows * self.cols
@@ -92,8 +100,13 @@ class SampleGrid(EveryNImages):
         images = model.generate(z, labels=labels, use_ema=self.use_ema, output="uint8")
         path = os.path.join(self.directory, self.filename.format(images_seen=images_seen))
         if is_chief(model):
-            save_png(image_grid(images, self.rows, self.cols), path)
+            grid = image_grid(images, self.rows, self.cols)
+            save_png(grid, path)
             self.written.append(path)
+            if self.tensorboard_dir is not None:
+                if self._tensorboard is None:
+                    self._tensorboard = TensorBoardImageWriter(self.tensorboard_dir)
+                self._tensorboard.add_image(self.tensorboard_tag, grid, step=images_seen)
         return path
 
     def on_images(self, images_seen):
@@ -103,3 +116,9 @@ class SampleGrid(EveryNImages):
         images_seen = self.start()
         if self.write_on_train_begin:
             self.write(self.model, images_seen)
+
+    def on_train_end(self, logs=None):
+        super().on_train_end(logs)  # the grid of the last step
+        if self._tensorboard is not None:
+            self._tensorboard.close()
+            self._tensorboard = None

@@ -36,3 +36,6 @@ from keras_gans.metrics.feature_statistics import generator_statistics
 from keras_gans.metrics.feature_statistics import inception_statistics
 from keras_gans.metrics.evaluation import GeneratorEvaluator
 from keras_gans.metrics.evaluation import evaluate_generator
+from keras_gans.metrics.image_sets import fid
+from keras_gans.metrics.image_sets import image_set_statistics
+from keras_gans.metrics.image_sets import kid

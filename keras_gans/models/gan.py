@@ -503,6 +503,13 @@ class GAN(PresetMixin, keras.Model):
         values = np.floor(values) if rounding == "floor" else np.round(values)
         return np.clip(values, 0, 255).astype("uint8")
 
+    def export_generator(self, path, format="tf_saved_model", output="uint8", use_ema=True, batch_size=None):
+        """Exports the (EMA) generator as a TF SavedModel, ONNX or LiteRT file with named inputs `latents`
+        (and integer `labels`) and output `images`; see `keras_gans.export.export_generator`."""
+        from keras_gans.export import export_generator
+
+        return export_generator(self, path, format=format, output=output, use_ema=use_ema, batch_size=batch_size)
+
     def call(self, inputs, training=False):
         """EMA generator on `z` or `(z, labels)` (labels as class ids or one-hot)."""
         if isinstance(inputs, (tuple, list)):

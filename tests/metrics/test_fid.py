@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from keras_gans.metrics import fid
 from keras_gans.metrics import feature_statistics as statistics
 from keras_gans.metrics.fid import FrechetInceptionDistance
+from keras_gans.metrics.fid import compute_fid
+from keras_gans.metrics.fid import compute_kid
 from keras_gans.metrics.fid import KernelInceptionDistance
 from keras_gans.metrics.fid import frechet_distance
 from keras_gans.metrics.fid import kernel_inception_distance
+from keras_gans.metrics.fid import kid_subset_values
 from keras_gans.metrics.feature_statistics import InceptionStatistics
 
 DIM = 16  # the stand-in extractor's feature size (Inception's 2048 would make each FID take seconds)
@@ -94,7 +96,7 @@ def test_kid_subset_matches_direct_numpy():
     """One subset covering both sets (order does not matter) equals the direct double sum."""
     rng = np.random.default_rng(3)
     real, fake = rng.normal(size=(12, 5)), rng.normal(0.3, 1.2, size=(12, 5))
-    values = fid.kid_subset_values(real, fake, num_subsets=3, subset_size=12)
+    values = kid_subset_values(real, fake, num_subsets=3, subset_size=12)
     np.testing.assert_allclose(values, _mmd2_unbiased_direct(fake, real), rtol=1e-10)
 
 
@@ -104,7 +106,7 @@ def test_kid_is_unbiased():
     unbiased, biased = [], []
     for _ in range(2000):
         x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-        unbiased.append(fid.kid_subset_values(x, y, num_subsets=1, subset_size=4)[0])
+        unbiased.append(kid_subset_values(x, y, num_subsets=1, subset_size=4)[0])
         k = lambda u, v: (u @ v.T / 3 + 1.0) ** 3  # noqa: E731
         biased.append(k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean())
     standard_error = np.std(unbiased) / np.sqrt(len(unbiased))
@@ -252,12 +254,12 @@ def test_compute_fid_and_kid_from_a_generator():
         return batch
 
     reals = statistics.inception_statistics(_uint8_images(4, 10), inception=extractor, max_features=10)
-    value = fid.compute_fid(generator_fn, reals, num_images=9, batch_size=4, inception=extractor)
+    value = compute_fid(generator_fn, reals, num_images=9, batch_size=4, inception=extractor)
     quantized = np.clip(np.round(pool[:9] * 127.5 + 127.5), 0, 255).astype(np.uint8)
     fake = extractor.extract_features(quantized).astype(np.float64)
     expected = frechet_distance(reals.mean, reals.covariance, fake.mean(0), np.cov(fake, rowvar=False))
     assert value == pytest.approx(expected, rel=1e-6)
     served.clear()
-    mean, std = fid.compute_kid(generator_fn, reals, num_images=9, batch_size=4, inception=extractor,
+    mean, std = compute_kid(generator_fn, reals, num_images=9, batch_size=4, inception=extractor,
                                 num_subsets=4, subset_size=5)
     assert (mean, std) == pytest.approx(kernel_inception_distance(reals.features, fake, 4, 5), rel=1e-6)

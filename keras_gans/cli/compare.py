@@ -1,0 +1,86 @@
+"""`keras-gans compare`: FID and KID between two folders of images (or saved Inception statistics).
+
+    keras-gans compare data/real samples/ --metrics fid,kid
+    keras-gans compare data/real samples/ --metrics kid --kid-subset-size 500 --output compare.json
+
+Each side is a folder of image files (read at the size of its first image, or `--resolution`) or an `.npz` of
+`InceptionStatistics` (e.g. from `dataset_statistics`). The features are those of the FID Inception network
+(official weights, downloaded once into the keras-gans cache); the numbers are `keras_gans.metrics.fid` and
+`keras_gans.metrics.kid`, printed and written as JSON.
+"""
+
+import json
+import pathlib
+
+METRIC_NAMES = ("fid", "kid")
+
+
+def register(commands):
+    """Adds the `compare` subcommand to the `keras-gans` argument parser."""
+    parser = commands.add_parser("compare", help="FID/KID between two folders of images",
+                                 description=__doc__.split("\n\n")[0])
+    parser.add_argument("images_a", help="a folder of images or an .npz of InceptionStatistics")
+    parser.add_argument("images_b", help="a folder of images or an .npz of InceptionStatistics")
+    parser.add_argument("--metrics", default="fid", help=f"comma-separated, from: {', '.join(METRIC_NAMES)}")
+    parser.add_argument("--resolution", type=int, default=None,
+                        help="read folder images at this size (default: the first image's shorter side)")
+    parser.add_argument("--resize", choices=("legacy_tf", "clean"), default="legacy_tf",
+                        help="Inception input resize: legacy_tf (published FIDs) or clean (clean-fid)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--kid-subsets", type=int, default=100)
+    parser.add_argument("--kid-subset-size", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the KID subsets")
+    parser.add_argument("--output", default=None, help="JSON file for the results")
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.set_defaults(func=compare_command)
+    return parser
+
+
+def _fail(message):
+    raise SystemExit(f"keras-gans compare: {message}")
+
+
+def _inception(resize):
+    from keras_gans.metrics.inception import FIDInceptionV3
+
+    return FIDInceptionV3(resize=resize)
+
+
+def compare_command(args):
+    """Runs `keras-gans compare` with parsed arguments; returns the results dict."""
+    metrics = tuple(dict.fromkeys(name.strip() for name in args.metrics.split(",") if name.strip()))
+    unknown = [name for name in metrics if name not in METRIC_NAMES]
+    if unknown or not metrics:
+        _fail(f"unknown --metrics {unknown or args.metrics!r}; choose from {', '.join(METRIC_NAMES)}.")
+    for side in (args.images_a, args.images_b):
+        if not pathlib.Path(side).expanduser().exists():
+            _fail(f"{side} does not exist (expected a folder of images or an .npz of InceptionStatistics).")
+    from keras_gans.metrics.fid import fid_from_statistics
+    from keras_gans.metrics.fid import kid_from_statistics
+    from keras_gans.metrics.image_sets import image_set_statistics
+
+    inception = _inception(args.resize)
+    max_features = 10_000 if "kid" in metrics else 0
+    try:
+        stats = [image_set_statistics(side, inception, args.batch_size, max_features, args.resolution,
+                                      "keras-gans compare") for side in (args.images_a, args.images_b)]
+        results = {}
+        if "fid" in metrics:
+            results["fid"] = fid_from_statistics(*stats)
+        if "kid" in metrics:
+            mean, std = kid_from_statistics(*stats, args.kid_subsets, args.kid_subset_size, args.seed)
+            results.update(kid=mean, kid_std=std)
+    except (ValueError, FileNotFoundError) as error:
+        _fail(str(error))
+    report = {"images_a": str(args.images_a), "images_b": str(args.images_b), "resize": args.resize,
+              "num_images": [s.num_images for s in stats], "metrics": results}
+    for name, value in results.items():
+        print(f"{name:>8}: {value:.6g}")
+    if args.output:
+        output = pathlib.Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(json.dumps(report, indent=2))
+        tmp.replace(output)
+        print(f"Results: {output}")
+    return report
