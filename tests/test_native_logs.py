@@ -14,7 +14,7 @@ import os, sys
 import numpy as np
 import keras_gans, keras
 from keras_gans.models.r3gan import preset_arguments
-generator = keras_gans.R3GANGenerator(**preset_arguments("fixture_unconditional", "generator"))
+generator = keras_gans.R3GANGenerator(**preset_arguments("stacked_mnist_small", "generator"))
 keras.saving.serialize_keras_object(generator)  # Keras imports TensorFlow here when it is installed
 print(keras.ops.convert_to_numpy(generator(np.zeros((1, generator.latent_dim), "float32"))).shape)
 print("tensorflow loaded:", "tensorflow" in sys.modules, "level:", os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
