@@ -16,7 +16,7 @@ import pathlib
 import subprocess
 import sys
 
-SUBCOMMANDS = ("train", "generate", "evaluate", "convert")
+SUBCOMMANDS = ("train", "generate", "evaluate", "convert", "interpolate", "project", "demo")
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 
