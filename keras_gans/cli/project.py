@@ -29,7 +29,7 @@ def register(commands):
                         help="class of every image (conditional models; default: optimise soft labels)")
     parser.add_argument("--steps", type=int, default=200, help="optimisation steps")
     parser.add_argument("--learning-rate", type=float, default=0.1, help="Adam's initial learning rate")
-    parser.add_argument("--feature-weight", type=float, default=1.0, help="weight of the perceptual distance")
+    parser.add_argument("--feature-weight", type=float, default=0.1, help="weight of the perceptual distance")
     parser.add_argument("--feature-extractor", choices=["discriminator", "inception", "none"],
                         default="discriminator", help="features of the perceptual distance")
     parser.add_argument("--candidates", type=int, default=8, help="random starting latents tried per image")

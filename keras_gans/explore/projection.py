@@ -50,7 +50,8 @@ class Projection:
         pixel_mse: float64 `(N,)` mean squared pixel error of the reconstruction, in the [-1, 1] scale (for
             uint8 targets, of the generator output clipped to the range that uint8 images can hold).
         initial_pixel_mse: float64 `(N,)` the same for the starting latents.
-        losses: float64 `(steps + 1,)` mean loss over the images before every step and after the last.
+        losses: float64 `(steps + 1,)` mean loss over the images before every step and after the last. The
+            result holds, per image, the parameters of its lowest loss along the way.
     """
 
     latents: np.ndarray
@@ -156,7 +157,7 @@ def _fixed_labels(gan, labels, n):
     return gan._one_hot(labels, n)
 
 
-def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight=1.0, feature_weight=1.0,
+def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight=1.0, feature_weight=0.1,
             feature_extractor="discriminator", initial_latents=None, num_candidates=8, seed=0, use_ema=True):
     """Finds latents (and, for a conditional model without `labels`, soft class labels) that reproduce `images`.
 
@@ -229,25 +230,38 @@ def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight
 
     def total_loss(params):
         logits = params[1] if optimise_labels else None
-        return ops.sum(per_image_loss(params[0], logits, target_tensor, target_features))
+        per_image = per_image_loss(params[0], logits, target_tensor, target_features)
+        return ops.sum(per_image), per_image
 
-    gradient = value_and_grad(total_loss)
+    gradient = value_and_grad(total_loss, has_aux=True)
     schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), max(int(steps), 1))
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
     optimizer.build(variables)
+    # The best parameters seen per image: Adam does not decrease the loss monotonically.
+    best = [np.asarray(ops.convert_to_numpy(v.value)) for v in variables]
+    best_loss = np.full((n,), np.inf)
     losses = []
-    for _ in range(int(steps)):
-        loss, grads = gradient([v.value for v in variables])
-        losses.append(float(ops.convert_to_numpy(loss)) / n)
-        with no_grad():
-            optimizer.apply(grads, variables)
-    final = [v.value for v in variables]
-    losses.append(float(ops.convert_to_numpy(total_loss(final))) / n)
+    for step in range(int(steps) + 1):
+        values = [v.value for v in variables]
+        if step < steps:
+            (loss, per_image), grads = gradient(values)
+        else:
+            with no_grad():
+                loss, per_image = total_loss(values)
+        per_image = np.asarray(ops.convert_to_numpy(per_image), "float64")
+        losses.append(float(per_image.mean()))
+        improved = per_image < best_loss
+        best_loss = np.where(improved, per_image, best_loss)
+        for kept, value in zip(best, values):
+            kept[improved] = np.asarray(ops.convert_to_numpy(value))[improved]
+        if step < steps:
+            with no_grad():
+                optimizer.apply(grads, variables)
 
-    latents_out = np.asarray(ops.convert_to_numpy(final[0]), "float32")
+    latents_out = best[0].astype("float32")
     probabilities = fixed_labels
     if optimise_labels:
-        probabilities = np.asarray(ops.convert_to_numpy(ops.softmax(final[1], axis=-1)), "float32")
+        probabilities = np.asarray(ops.convert_to_numpy(ops.softmax(best[1], axis=-1)), "float32")
     reconstruction = gan.generate(latents_out, labels=probabilities, use_ema=use_ema, output="float")
     start = gan.generate(latents, labels=_initial_labels(gan, fixed_labels, n, optimise_labels), use_ema=use_ema,
                          output="float")
