@@ -137,7 +137,8 @@ def write_animation(frames, path, fps=12, loop=True):
     try:
         import imageio.v2 as imageio
     except ImportError as error:
-        raise ImportError(f"{path}: writing MP4 needs imageio with ffmpeg: pip install \"keras-gans[video]\".") from error
+        raise ImportError(f"{path}: writing MP4 needs imageio with ffmpeg: pip install \"keras-gans[video]\".") \
+            from error
     with atomic_output(path) as tmp:
         try:
             writer = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",

@@ -4,9 +4,10 @@ The latents are optimised with Adam to minimise, per image, a pixel loss plus a 
 
     loss = pixel_weight * mean((G(z) - x)^2) + feature_weight * mean over layers of d_l(G(z), x)
 
-with `d_l` the LPIPS-style distance of one feature map (Zhang et al., 2018, https://arxiv.org/abs/1801.03924)
-without LPIPS' learned channel weights: features are normalised to unit length over channels at every position,
-and the squared differences are summed over channels and averaged over positions. The default features are the
+(weights 1 and 0.1 by default), with `d_l` the LPIPS-style distance of one feature map (Zhang et al., 2018,
+https://arxiv.org/abs/1801.03924) without LPIPS' learned channel weights: features are normalised to unit length
+over channels at every position, and the squared differences are summed over channels and averaged over
+positions. The default features are the
 model's own discriminator's (`feature_maps()` of `R3GANDiscriminator` and `ProGANDiscriminator`), which exist for
 every model the library ships; the FID Inception network's pool3 features can be used instead when its converted
 weights are present (`feature_extractor="inception"`).
@@ -164,7 +165,9 @@ def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight
     The starting latent of every image is the best, by the same loss, of `num_candidates` latents drawn from
     `np.random.default_rng(seed)` (or `initial_latents`). Then `steps` Adam steps (learning rate `learning_rate`
     with cosine decay to 0) minimise the loss described in the module docstring, through the project's backend
-    gradient helper, on any backend.
+    gradient helper, on any backend. Each image keeps the parameters of its lowest loss along the way (Adam's
+    loss is not monotone). For uint8 images, generator outputs beyond the values that 0 and 255 stand for are
+    clipped to them in the loss, as `generate` clips them. There is no prior term on the latents.
 
     Args:
         gan: a `keras_gans.GAN` (R3GAN, ProGAN, ...).

@@ -5,7 +5,6 @@ to the start grows linearly, `t * w`, with `w = arccos(<a, b> / |a||b|)`), lerp'
 evaluated on hand-scaled latents (`psi * z`, and z = 0 for psi = 0).
 """
 
-import keras
 import numpy as np
 import pytest
 

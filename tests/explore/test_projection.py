@@ -135,3 +135,22 @@ def test_cli_project_writes_reconstructions_and_latents(tmp_path):
     with pytest.raises(SystemExit, match="keras-gans project: .*missing.png: cannot read the image"):
         cli.main(["project", "--preset", str(preset), "--images", str(tmp_path / "missing.png"), "--output",
                   str(out)])
+
+
+def test_projection_feature_extractors(unconditional, tmp_path, monkeypatch):
+    gan = unconditional
+    images = gan.generate(1, seed=3, output="float")
+    # A function images -> feature maps: the perceptual term uses it (here: the pixels themselves as one map).
+    calls = []
+
+    def pixels_as_features(x):
+        calls.append(tuple(x.shape))
+        return [x]
+
+    result = keras_gans.project(gan, images, steps=2, num_candidates=1, feature_extractor=pixels_as_features)
+    assert calls and all(shape == (1, 8, 8, 3) for shape in calls)
+    assert result.losses.shape == (3,)
+    # The FID Inception features need converted weights on disk; nothing is downloaded.
+    monkeypatch.setenv("KERAS_GANS_FID_WEIGHTS", str(tmp_path / "missing.weights.h5"))
+    with pytest.raises(FileNotFoundError, match="no weights file at .*missing.weights.h5"):
+        keras_gans.project(gan, images, steps=1, feature_extractor="inception")
