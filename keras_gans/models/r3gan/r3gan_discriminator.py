@@ -135,6 +135,10 @@ class R3GANDiscriminator(keras.Model):
             A list of `1 + len(widths)` NHWC tensors.
         """
         self._check_images(images.shape)
+        if not self.built:  # called directly rather than through __call__
+            self.build(images.shape)
+        if not ops.is_tensor(images) or keras.backend.standardize_dtype(images.dtype) != self.compute_dtype:
+            images = ops.cast(images, self.compute_dtype)
         x = run_sublayer(self.extraction, images, self)
         maps = [x]
         for i, stage in enumerate(self.stages):
