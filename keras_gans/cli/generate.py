@@ -9,7 +9,8 @@ The model is a preset (a registered name with published weights, a preset direct
 checkpoint is used, or one `ckpt-*` folder in it). Seed `s` gives the image of the latent
 `numpy.random.default_rng(s).standard_normal((1, latent_dim))`, i.e. `model.generate(1, seed=s)`, on every
 backend. Conditional models take `--class`; without it the images cycle through the classes (0, 1, 2, ...).
-Images come from the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
+`--truncation-psi p` scales every latent by `p`, toward the mean latent 0 (see `GAN.generate`). Images come from
+the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
 `--grid` (rows of `--cols` images, padded with black).
 """
 
