@@ -77,7 +77,8 @@ def build_demo(gan, title="keras-gans", display_size=256):
         with gr.Row():
             with gr.Column():
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed", elem_id="seed")
-                class_id = gr.Dropdown(choices=list(range(gan.num_classes)), value=0, label="Class",
+                class_id = gr.Dropdown(choices=list(range(gan.num_classes)), value=0 if gan.num_classes else None,
+                                       label="Class",
                                        elem_id="class", visible=bool(gan.num_classes))
                 psi = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation psi (1 = none, 0 = mean latent)",
                                 elem_id="truncation")

@@ -94,3 +94,20 @@ def test_demo_command_errors(tmp_path):
         cli.main(["demo", "--preset", str(tmp_path), "--port", "0"])
     with pytest.raises(SystemExit, match="keras-gans demo: .*neither a file or folder nor a preset name"):
         cli.main(["demo", "--preset", "nope"])
+
+
+def test_demo_images_of_an_unconditional_model():
+    """What the page shows for an unconditional model: the seed's image and the slerp strip, upscaled (nearest)."""
+    from keras_gans.explore import interpolation_frames
+    from keras_gans.explore.demo import demo_image
+    from keras_gans.explore.demo import demo_strip
+
+    gan = keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
+                            keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]), seed=0)
+    image = demo_image(gan, 3, truncation_psi=0.5, display_size=32)  # 8x8 shown 4x larger
+    np.testing.assert_array_equal(image, gan.generate(1, seed=3, truncation_psi=0.5)[0].repeat(4, 0).repeat(4, 1))
+    strip = demo_strip(gan, 3, 6, 4, display_size=32)  # frames shown 2x larger, side by side
+    frames = interpolation_frames(gan, 3, 6, num_steps=4).repeat(2, 1).repeat(2, 2)
+    np.testing.assert_array_equal(strip, np.concatenate(list(frames), axis=1))
+    with pytest.raises(ValueError, match=r"the seed must be an integer in \[0, 2147483647\]"):
+        demo_image(gan, -1)
