@@ -25,6 +25,8 @@ from keras_gans import callbacks, losses, optimizers, schedules
 from keras_gans import datasets
 from keras_gans import distribution
 from keras_gans import export
+from keras_gans import explore
+from keras_gans.explore import project
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import ProGANDiscriminator

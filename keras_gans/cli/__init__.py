@@ -16,7 +16,8 @@ import pathlib
 import subprocess
 import sys
 
-SUBCOMMANDS = ("train", "generate", "evaluate", "convert", "export", "compare", "check-official-progan")
+SUBCOMMANDS = ("train", "generate", "evaluate", "convert", "export", "compare", "interpolate", "project", "demo",
+               "check-official-progan")
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 

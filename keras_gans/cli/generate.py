@@ -9,7 +9,8 @@ The model is a preset (a registered name with published weights, a preset direct
 checkpoint is used, or one `ckpt-*` folder in it). Seed `s` gives the image of the latent
 `numpy.random.default_rng(s).standard_normal((1, latent_dim))`, i.e. `model.generate(1, seed=s)`, on every
 backend. Conditional models take `--class`; without it the images cycle through the classes (0, 1, 2, ...).
-Images come from the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
+`--truncation-psi p` scales every latent by `p`, toward the mean latent 0 (see `GAN.generate`). Images come from
+the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
 `--grid` (rows of `--cols` images, padded with black).
 """
 
@@ -33,20 +34,38 @@ def register(commands):
     """Adds the `generate` subcommand to the `keras-gans` argument parser."""
     parser = commands.add_parser("generate", help="write PNG images from a preset or a training checkpoint",
                                  description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
-    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
+    add_model_arguments(parser)
     parser.add_argument("--seeds", default="0-15", help="seeds: '0-15', '1,5,9' or a mix such as '0-3,10'")
     parser.add_argument("--class", dest="class_id", type=int, default=None,
                         help="class id for a conditional model (default: cycle through the classes)")
+    parser.add_argument("--truncation-psi", type=float, default=1.0,
+                        help="scale latents toward the mean latent 0 (1 = none, 0 = the mean); see GAN.generate")
     parser.add_argument("--grid", action="store_true", help="write one grid.png instead of one PNG per seed")
     parser.add_argument("--cols", type=int, default=None, help="grid columns (default: about sqrt(#seeds))")
-    parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
-    parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
     parser.add_argument("--output", default="generated", help="output folder")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     parser.set_defaults(func=generate_command)
     return parser
+
+
+def add_model_arguments(parser):
+    """The arguments of every sampling subcommand: the model (`--preset` or `--checkpoint`), `--no-ema`,
+    `--batch-size` and `--backend`."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
+    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
+    parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
+    parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+
+
+def load_model_or_exit(args, fail):
+    """`load_gan` for the parsed `add_model_arguments`; a model that cannot be loaded calls `fail(message)`."""
+    if args.batch_size < 1:
+        fail(f"--batch-size must be >= 1, got {args.batch_size}.")
+    try:
+        return load_gan(args.preset, args.checkpoint)
+    except (ValueError, OSError) as e:
+        fail(str(e))
 
 
 def parse_seeds(text):
@@ -164,8 +183,9 @@ def _set_stored_lod(model):
             network.set_lod(float(keras.ops.convert_to_numpy(network.lod.value)))
 
 
-def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32):
-    """uint8 images `(len(seeds), H, W, C)`: image `i` is `model.generate(1, seed=seeds[i])` (with the label)."""
+def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32, truncation_psi=1.0):
+    """uint8 images `(len(seeds), H, W, C)`: image `i` is `model.generate(1, seed=seeds[i])` (with the label and
+    `truncation_psi`)."""
     import numpy as np
 
     if model.num_classes == 0 and class_id is not None:
@@ -176,7 +196,8 @@ def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32):
     labels = None
     if model.num_classes:
         labels = np.arange(len(seeds)) % model.num_classes if class_id is None else np.full(len(seeds), class_id)
-    return model.generate(z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size)
+    return model.generate(z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size,
+                          truncation_psi=truncation_psi)
 
 
 def generate_command(args):
@@ -192,14 +213,12 @@ def generate_command(args):
         _fail(f"--seeds: {e}")
     if args.cols is not None and args.cols < 1:
         _fail(f"--cols must be >= 1, got {args.cols}.")
-    if args.batch_size < 1:
-        _fail(f"--batch-size must be >= 1, got {args.batch_size}.")
     problem = folder_problem(args.output)
     if problem:
         _fail(f"argument --output: {problem}")
+    model = load_model_or_exit(args, _fail)
     try:
-        model = load_gan(args.preset, args.checkpoint)
-        images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size)
+        images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size, args.truncation_psi)
     except (ValueError, OSError) as e:
         _fail(str(e))
     output = pathlib.Path(args.output)

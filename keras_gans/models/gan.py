@@ -460,7 +460,7 @@ class GAN(PresetMixin, keras.Model):
 
     # ------------------------------------------------------------------ inference
     def generate(self, n_or_z, labels=None, use_ema=True, seed=None, output="uint8", batch_size=64,
-                 uint8_offset=None, uint8_rounding=None):
+                 uint8_offset=None, uint8_rounding=None, truncation_psi=1.0):
         """Generates images as a NumPy array `(N, H, W, C)`.
 
         Args:
@@ -474,10 +474,16 @@ class GAN(PresetMixin, keras.Model):
             batch_size: images per generator call.
             uint8_offset: override of the model's `uint8_offset` (128 R3GAN, 127.5 ProGAN).
             uint8_rounding: override of the model's `uint8_rounding` (`"floor"` or `"round"`).
+            truncation_psi: scales the latents toward the mean of their N(0, I) prior, `z * psi` (1: no
+                truncation; 0: every image is that of z = 0). Input-space truncation, not StyleGAN's truncation of
+                the mapped latent w (these generators have no mapping network); see
+                `keras_gans.explore.truncate_latents`.
 
         Returns:
             `np.ndarray` of uint8 or float32, NHWC.
         """
+        from keras_gans.explore.latents import truncate_latents
+
         if output not in ("uint8", "float"):
             raise ValueError(f"GAN.generate: `output` must be 'uint8' or 'float', got {output!r}.")
         if isinstance(n_or_z, (int, np.integer)):
@@ -486,6 +492,8 @@ class GAN(PresetMixin, keras.Model):
             z = np.asarray(keras.ops.convert_to_numpy(n_or_z), dtype="float32")
             if z.ndim != 2 or z.shape[1] != self.latent_dim:
                 raise ValueError(f"GAN.generate: latents must have shape (N, {self.latent_dim}); got {z.shape}.")
+        if truncation_psi != 1.0:
+            z = truncate_latents(z, truncation_psi)
         n = z.shape[0]
         onehot = gan_inputs.generation_labels(labels, n, self.num_classes)
         network = self.ema_generator if use_ema else self.generator

@@ -191,16 +191,33 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             alpha = ops.where(ops.greater_equal(alpha, 1.0), alpha, ops.zeros_like(alpha))
         return alpha
 
-    def features(self, images, training=None):
-        """The penultimate features `(batch, nf(0))`: the output of `dense0_4x4` after its leaky ReLU."""
+    def feature_maps(self, images):
+        """The spatial features of the active blocks, highest resolution first: the FromRGB features at the active
+        resolution, then every block's output (after its fade-in), down to 4x4. They come before the minibatch
+        standard deviation, so each image's maps depend on that image alone; `keras_gans.explore.project` compares
+        them as a perceptual distance.
+
+        Args:
+            images: NHWC images `(batch, R, R, C)` in [-1, 1].
+
+        Returns:
+            A list of NHWC tensors, one more than the active blocks above 4x4.
+        """
         self._check_images(images.shape)
         img = self.input_downsamplers[self.resolution_log2 - self.active_level](ops.cast(images, self.compute_dtype))
         x = self._act(self.from_rgb[self.active_level - 2](img))
+        maps = [x]
         for level in range(self.active_level, 2, -1):
             x = self._block(level, x)
             img = self.downsample(img)
             y = self._act(self.from_rgb[level - 3](img))
             x = self.fade_in(x, y, alpha=self._fade_weight(level))
+            maps.append(x)
+        return maps
+
+    def features(self, images, training=None):
+        """The penultimate features `(batch, nf(0))`: the output of `dense0_4x4` after its leaky ReLU."""
+        x = self.feature_maps(images)[-1]
         if self.mbstd is not None:
             x = self.mbstd(x)
         x = self._act(self.conv_4x4(x))

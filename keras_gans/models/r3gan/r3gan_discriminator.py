@@ -130,13 +130,35 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
     def build_from_config(self, config):
         self.build()
 
-    def call(self, images, labels=None, training=None):
+    def feature_maps(self, images):
+        """The discriminator's spatial features, highest resolution first: the extraction conv's output and the
+        output of every stage's residual blocks (before its transition). Each image's maps depend on that image
+        alone; `keras_gans.explore.project` compares them as a perceptual distance.
+
+        Args:
+            images: NHWC images `(batch, H, W, C)` in [-1, 1].
+
+        Returns:
+            A list of `1 + len(widths)` NHWC tensors.
+        """
         self._check_images(images.shape)
-        labels = check_labels(f"R3GANDiscriminator '{self.name}'", self.num_classes, labels, images.shape[0])
+        if not self.built:  # called directly rather than through __call__
+            self.build(images.shape)
+        if not ops.is_tensor(images) or keras.backend.standardize_dtype(images.dtype) != self.compute_dtype:
+            images = ops.cast(images, self.compute_dtype)
         x = run_sublayer(self.extraction, images, self)
-        for stage in self.stages:
-            for layer in stage:
+        maps = [x]
+        for i, stage in enumerate(self.stages):
+            if i:
+                x = run_sublayer(self.stages[i - 1][-1], x, self)  # the previous stage's downsampling transition
+            for layer in stage[:-1]:
                 x = run_sublayer(layer, x, self)
+            maps.append(x)
+        return maps
+
+    def call(self, images, labels=None, training=None):
+        labels = check_labels(f"R3GANDiscriminator '{self.name}'", self.num_classes, labels, images.shape[0])
+        x = run_sublayer(self.stages[-1][-1], self.feature_maps(images)[-1], self)
         x = ops.cast(x, "float32")
         if self.projection is None:
             return x[:, 0]
