@@ -15,8 +15,7 @@ Nothing is downloaded: `R3GAN.from_preset("<name>")` works offline.
 Packaging a trained run (a preset directory written by `benchmarks/stacked_mnist.py --output DIR`, e.g.
 `DIR/rpgan_r1_r2/preset`) into the repository:
 
-    python -m keras_gans.models.r3gan.r3gan_shipped DIR/rpgan_r1_r2/preset --name stacked_mnist_small \
-        [--package-copy]
+    python -m keras_gans.models.r3gan.r3gan_shipped DIR/rpgan_r1_r2/preset --name stacked_mnist_small
 
 copies the preset into the package data folder `keras_gans/models/r3gan/weights/<name>/` without the
 optimizer state, checks that its metadata carries the training command and the measured metrics and holds no
