@@ -8,7 +8,7 @@ import numpy as np
 from keras import ops
 
 import keras_gans
-from keras_gans.layers.r3gan_blocks import run_sublayer
+from keras_gans.models.r3gan.r3gan_layers import run_sublayer
 
 
 def _images(n, size, seed=0):
