@@ -157,13 +157,15 @@ def check(torchscript_path, pytorch_fid_path=None):
         for container in ("zip", "legacy"):
             pth = pathlib.Path(folder) / f"{container}.pth"
             torch.save(state, pth, _use_new_zipfile_serialization=container == "zip")
-            converted = convert_fid_inception.convert_pytorch_fid(pth, pathlib.Path(folder) / f"{container}.weights.h5")
+            converted = convert_fid_inception.convert_pytorch_fid(pth, pathlib.Path(folder) / f"{container}.weights.h5",
+                                                                  inception.fid_inception_backbone())
             candidate = inception.fid_inception_backbone()
             candidate.load_weights(str(converted))
             compare_backbones(reference, candidate, f"pytorch-fid layout ({container} container)")
         if pytorch_fid_path:
             converted = convert_fid_inception.convert_pytorch_fid(pytorch_fid_path,
-                                                                  pathlib.Path(folder) / "published.weights.h5")
+                                                                  pathlib.Path(folder) / "published.weights.h5",
+                                                                  inception.fid_inception_backbone())
             candidate = inception.fid_inception_backbone()
             candidate.load_weights(str(converted))
             compare_backbones(reference, candidate, f"published file {pytorch_fid_path}")

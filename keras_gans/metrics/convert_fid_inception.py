@@ -7,7 +7,7 @@ a batch norm `<unit>.bn.{weight, bias, running_mean, running_var}` (eps 1e-3; `n
 `fc.*` (the 1008-way classifier) is not part of the pool3 features and is skipped. The file is read as data with
 `keras_gans.utils.read_torch_checkpoint` (no torch, nothing unpickled as code).
 
-The Keras backbone (`inception.fid_inception_backbone`) names its units after the TensorFlow graph (`mixed_4__tower
+The Keras backbone (`keras_gans.metrics.inception.fid_inception_backbone`, passed in by the caller) names its units after the TensorFlow graph (`mixed_4__tower
 __conv_1`); `pytorch_fid_unit_names()` maps them to the torchvision names (`Mixed_6b.branch7x7_2`). Its batch norms
 have no scale (the TF graph has none); a unit's scale `gamma` is folded exactly into the convolution instead
 (`gamma * (conv(x, W) - mean) = conv(x, gamma * W) - gamma * mean`), which leaves unit scales (the published file's)
@@ -20,7 +20,6 @@ import tempfile
 
 import numpy as np
 
-from keras_gans.metrics import inception
 
 # TF graph unit names (the Keras layer names) -> torchvision `Inception3` module names, per block type.
 _STEM = {"conv": "Conv2d_1a_3x3", "conv_1": "Conv2d_2a_3x3", "conv_2": "Conv2d_2b_3x3", "conv_3": "Conv2d_3b_1x1",
@@ -138,16 +137,16 @@ def save_weights_atomically(backbone, output_path):
     return output_path
 
 
-def convert_pytorch_fid(pth_path, output_path):
+def convert_pytorch_fid(pth_path, output_path, backbone):
     """Reads pytorch-fid's `.pth` file as data and writes the Keras backbone's `.weights.h5`; returns its path.
 
     Args:
         pth_path: `pt_inception-2015-12-05-6726825d.pth` (or any `torch.save` file of that layout).
         output_path: the `.weights.h5` file to write (atomically).
+        backbone: the Keras backbone to fill (`keras_gans.metrics.inception.fid_inception_backbone()`).
     """
     from keras_gans.utils.checkpoints import read_torch_checkpoint
 
     state_dict = read_torch_checkpoint(pth_path, attribute_bag_classes=())
-    backbone = inception.fid_inception_backbone()
     assign_units(backbone, units_from_pytorch_fid(state_dict, what=str(pth_path)), what=str(pth_path))
     return save_weights_atomically(backbone, output_path)

@@ -36,6 +36,7 @@ from keras import layers
 from keras import ops
 
 from keras_gans.layers.shape_validation import check_image_shape
+from keras_gans.metrics import convert_fid_inception
 from keras_gans.layers.shape_validation import describe
 from keras_gans.utils.preset_utils import cache_root
 from keras_gans.utils.weights_io import load_weights_file
@@ -100,9 +101,7 @@ def _download(url, path, sha256, timeout=DOWNLOAD_TIMEOUT_SECONDS):
 
 
 def _converted(pth_path, output_path):
-    from keras_gans.metrics import convert_fid_inception
-
-    return convert_fid_inception.convert_pytorch_fid(pth_path, output_path)
+    return convert_fid_inception.convert_pytorch_fid(pth_path, output_path, fid_inception_backbone())
 
 
 def fid_inception_weights(weights="fid", download=True):

@@ -136,7 +136,8 @@ def test_full_size_conversion_of_a_published_layout_file(tmp_path, backbone, mon
     pth = tmp_path / "pt_inception.pth"
     torch.save(state, pth)
     del state
-    output = convert_fid_inception.convert_pytorch_fid(pth, tmp_path / "out" / "fid.weights.h5")
+    output = convert_fid_inception.convert_pytorch_fid(pth, tmp_path / "out" / "fid.weights.h5",
+                                                      inception.fid_inception_backbone())
     assert output == tmp_path / "out" / "fid.weights.h5" and sorted(p.name for p in output.parent.iterdir()) == [
         "fid.weights.h5"]
     converted = inception.fid_inception_backbone()
