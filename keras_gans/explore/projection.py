@@ -32,6 +32,7 @@ from keras import ops
 
 from keras_gans.backend.gradients import no_grad
 from keras_gans.backend.gradients import value_and_grad
+from keras_gans.training.inputs import generation_labels
 
 FEATURE_EXTRACTORS = ("discriminator", "inception", "none")
 _NORMALIZE_EPSILON = 1e-10
@@ -155,7 +156,7 @@ def _fixed_labels(gan, labels, n):
         return None
     if not gan.num_classes:
         raise ValueError("project: the model is unconditional; do not pass labels.")
-    return gan._one_hot(labels, n)
+    return generation_labels(labels, n, gan.num_classes)
 
 
 def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight=1.0, feature_weight=0.1,
