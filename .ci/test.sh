@@ -7,6 +7,13 @@ bash .ci/env.sh || exit 1
 BACKENDS=${BACKENDS:-"tensorflow jax torch"}
 status=0
 summary=""
+echo "=== ruff (lint and format) ==="
+if .venv/bin/ruff check . && .venv/bin/ruff format --check .; then
+  summary="$summary\nruff: clean"
+else
+  summary="$summary\nruff: FAILED (run \`.venv/bin/ruff check --fix . && .venv/bin/ruff format .\`)"
+  status=1
+fi
 for backend in $BACKENDS; do
   echo "=== KERAS_BACKEND=$backend ==="
   start=$(date +%s)

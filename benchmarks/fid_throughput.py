@@ -38,16 +38,20 @@ def main():
     start = time.perf_counter()
     model.extract_features(images, batch_size=args.batch_size)
     elapsed = time.perf_counter() - start
-    print(json.dumps({
-        "backend": keras.backend.backend(),
-        "num_images": args.num_images,
-        "batch_size": args.batch_size,
-        "input_size": args.size,
-        "resize": args.resize,
-        "build_s": round(build_s, 2),
-        "first_batch_s": round(warmup_s, 2),
-        "images_per_s": round(args.num_images / elapsed, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "backend": keras.backend.backend(),
+                "num_images": args.num_images,
+                "batch_size": args.batch_size,
+                "input_size": args.size,
+                "resize": args.resize,
+                "build_s": round(build_s, 2),
+                "first_batch_s": round(warmup_s, 2),
+                "images_per_s": round(args.num_images / elapsed, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -36,13 +36,13 @@ import time
 import keras
 import numpy as np
 from keras import ops
+from train_throughput import device_name
+from train_throughput import set_gpu_math
 
 from keras_gans.backend import input_gradient
 from keras_gans.backend import value_and_grad
 from keras_gans.layers import GroupedConv2D
 from keras_gans.layers.grouped_conv import IMPLEMENTATIONS
-from train_throughput import device_name
-from train_throughput import set_gpu_math
 
 # name -> (height = width, channels, groups) of the grouped convolution.
 SHAPES = {"cifar10": (32, 1536, 96), "bench32": (32, 256, 8)}
@@ -110,8 +110,9 @@ def torch_builtin_convolution():
     from keras_gans.backend import convolution
 
     def builtin(x, w, stride=1, padding=(0, 0), transposed=False, groups=1):
-        return torch.ops.aten.convolution(x, w, None, [stride, stride], list(padding), [1, 1], transposed, [0, 0],
-                                          groups)
+        return torch.ops.aten.convolution(
+            x, w, None, [stride, stride], list(padding), [1, 1], transposed, [0, 0], groups
+        )
 
     original, convolution.convolution_nchw = convolution.convolution_nchw, builtin
     try:
@@ -124,16 +125,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", default="bench32", choices=sorted(SHAPES))
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--implementations", default="native,split,matmul",
-                        help=f"comma-separated, from {[i for i in IMPLEMENTATIONS if i != 'auto']}")
+    parser.add_argument(
+        "--implementations",
+        default="native,split,matmul",
+        help=f"comma-separated, from {[i for i in IMPLEMENTATIONS if i != 'auto']}",
+    )
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
-    parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
-                        help="float32 math on GPUs, as in train_throughput.py")
-    parser.add_argument("--torch-builtin", action="store_true",
-                        help="PyTorch: time native with PyTorch's own convolution backward")
+    parser.add_argument(
+        "--tf32",
+        default="default",
+        choices=["default", "on", "off"],
+        help="float32 math on GPUs, as in train_throughput.py",
+    )
+    parser.add_argument(
+        "--torch-builtin", action="store_true", help="PyTorch: time native with PyTorch's own convolution backward"
+    )
     args = parser.parse_args()
     implementations = [name.strip() for name in args.implementations.split(",") if name.strip()]
     unknown = [name for name in implementations if name not in IMPLEMENTATIONS or name == "auto"]
@@ -152,17 +161,21 @@ def main():
                 results[key] = {"error": "needs XLA on TensorFlow; not timed"}
                 continue
             results[key] = measure(name, size, channels, groups, args.batch, args.dtype, args.steps, args.warmup)
-    print(json.dumps({
-        "backend": backend,
-        "device": device_name(),
-        "shape": args.shape,
-        "input": [args.batch, size, size, channels],
-        "groups": groups,
-        "dtype": args.dtype,
-        "tf32": args.tf32,
-        "cudnn_benchmark": bool(args.cudnn_benchmark),
-        "results": results,
-    }))
+    print(
+        json.dumps(
+            {
+                "backend": backend,
+                "device": device_name(),
+                "shape": args.shape,
+                "input": [args.batch, size, size, channels],
+                "groups": groups,
+                "dtype": args.dtype,
+                "tf32": args.tf32,
+                "cudnn_benchmark": bool(args.cudnn_benchmark),
+                "results": results,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,7 @@ import time
 CONFIGS = {
     "bench32": dict(widths=[128] * 4, cardinalities=[8] * 4, blocks=2, classes=0, bf16=()),
     "cifar10": dict(widths=[768] * 4, cardinalities=[96] * 4, blocks=2, classes=10, bf16=(-1, -2, -3)),
-    "cifar10_unconditional": dict(widths=[768] * 4, cardinalities=[96] * 4, blocks=2, classes=0,
-                                  bf16=(-1, -2, -3)),
+    "cifar10_unconditional": dict(widths=[768] * 4, cardinalities=[96] * 4, blocks=2, classes=0, bf16=(-1, -2, -3)),
 }
 NOISE_DIM = 64
 GAMMA = 0.05
@@ -66,10 +65,21 @@ def build(config, bfloat16_stages, device):
     if c["classes"]:
         g_kwargs = dict(ConditionDimension=c["classes"], ConditionEmbeddingDimension=64)
         d_kwargs = dict(ConditionDimension=c["classes"], ConditionEmbeddingDimension=768)
-    G = Generator(NoiseDimension=NOISE_DIM, WidthPerStage=c["widths"], CardinalityPerStage=c["cardinalities"],
-                  BlocksPerStage=blocks, ExpansionFactor=2, **g_kwargs).to(device)
-    D = Discriminator(WidthPerStage=c["widths"][::-1], CardinalityPerStage=c["cardinalities"][::-1],
-                      BlocksPerStage=blocks, ExpansionFactor=2, **d_kwargs).to(device)
+    G = Generator(
+        NoiseDimension=NOISE_DIM,
+        WidthPerStage=c["widths"],
+        CardinalityPerStage=c["cardinalities"],
+        BlocksPerStage=blocks,
+        ExpansionFactor=2,
+        **g_kwargs,
+    ).to(device)
+    D = Discriminator(
+        WidthPerStage=c["widths"][::-1],
+        CardinalityPerStage=c["cardinalities"][::-1],
+        BlocksPerStage=blocks,
+        ExpansionFactor=2,
+        **d_kwargs,
+    ).to(device)
     if bfloat16_stages:
         for i in c["bf16"]:
             G.MainLayers[i].DataType = torch.bfloat16
@@ -132,8 +142,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--tf32", action="store_true")
     parser.add_argument("--bfloat16-stages", action="store_true")
-    parser.add_argument("--device", choices=["cuda", "cpu"], default=None,
-                        help="default: cuda when available; on cpu the official ops run their reference path")
+    parser.add_argument(
+        "--device",
+        choices=["cuda", "cpu"],
+        default=None,
+        help="default: cuda when available; on cpu the official ops run their reference path",
+    )
     parser.add_argument("--threads", type=int, default=0, help="CPU: torch.set_num_threads (0 = default)")
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 0:
@@ -185,14 +199,18 @@ def main():
         "batch": n,
         "tf32": args.tf32,
         "bfloat16_stages": args.bfloat16_stages,
-        "params": {"generator": sum(p.numel() for p in G.parameters()),
-                   "discriminator": sum(p.numel() for p in D.parameters())},
+        "params": {
+            "generator": sum(p.numel() for p in G.parameters()),
+            "discriminator": sum(p.numel() for p in D.parameters()),
+        },
         "first_step_s": round(first_s, 2),
         "step_ms": round(1000 * step_s, 2),
         "images_per_sec": round(n / step_s, 3),
-        "breakdown": {"d_step_ms": round(1000 * timed(d_step, args.steps), 2),
-                      "g_step_ms": round(1000 * timed(g_step, args.steps), 2),
-                      "ema_ms": round(1000 * timed(ema, args.steps), 2)},
+        "breakdown": {
+            "d_step_ms": round(1000 * timed(d_step, args.steps), 2),
+            "g_step_ms": round(1000 * timed(g_step, args.steps), 2),
+            "ema_ms": round(1000 * timed(ema, args.steps), 2),
+        },
     }
     print(json.dumps(result))
 

@@ -13,8 +13,8 @@ from keras_gans.presets import register_presets
 BENCHMARK_PRESETS = {
     "bench32": {
         "description": "Reduced 32x32 benchmark configuration (not an official preset): 4 stages of width 128, "
-                       "cardinality 8, 2 blocks per stage, 64-d noise, unconditional, float32; CIFAR-10 "
-                       "unconditional recipe.",
+        "cardinality 8, 2 blocks per stage, 64-d noise, unconditional, float32; CIFAR-10 "
+        "unconditional recipe.",
         **architecture([128] * 4, [8] * 4),
         "recipe": preset_recipe("cifar10_unconditional"),
     },

@@ -78,35 +78,66 @@ CONFIGS = {
 SMOKE_NETWORKS = {"widths": [8] * 4, "cardinalities": [1] * 4}
 # On TensorFlow a plain graph (no XLA): compiling the double-backward step with XLA costs more than two tiny steps
 # on a CPU. JAX keeps its jit (its op-by-op eager mode compiles every op instead); PyTorch always runs eagerly.
-SMOKE = {"steps": 2, "batch_size": 4, "num_samples": 64, "steps_per_execution": 2, "grid": 4,
-         "jit": {"tensorflow": "false"}}
+SMOKE = {
+    "steps": 2,
+    "batch_size": 4,
+    "num_samples": 64,
+    "steps_per_execution": 2,
+    "grid": 4,
+    "jit": {"tensorflow": "false"},
+}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help=f"comma-separated subset of {', '.join(CONFIGS)} (default: all)")
-    parser.add_argument("--kimg", type=float, default=None,
-                        help="training length in thousands of discriminator images (default: the preset recipe's "
-                             "decay length, 1000)")
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"comma-separated subset of {', '.join(CONFIGS)} (default: all)"
+    )
+    parser.add_argument(
+        "--kimg",
+        type=float,
+        default=None,
+        help="training length in thousands of discriminator images (default: the preset recipe's decay length, 1000)",
+    )
     parser.add_argument("--steps", type=int, default=None, help="training steps (overrides --kimg)")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="real images per discriminator step (and per generator step); default 256")
-    parser.add_argument("--gamma", type=float, default=None,
-                        help="R1/R2 gamma at the start (cosine to gamma / 10); default: the preset's 1.0")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="real images per discriminator step (and per generator step); default 256",
+    )
+    parser.add_argument(
+        "--gamma",
+        type=float,
+        default=None,
+        help="R1/R2 gamma at the start (cosine to gamma / 10); default: the preset's 1.0",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num-samples", type=int, default=26_000, help="samples scored per generator")
-    parser.add_argument("--steps-per-execution", type=int, default=None,
-                        help="training steps per compiled call (fewer host round trips); default 8 on TensorFlow "
-                             "and JAX, 2 with --smoke; always 1 on PyTorch")
-    parser.add_argument("--jit", choices=["auto", "true", "false"], default=None,
-                        help="jit_compile of the training step (default: auto; false with --smoke on TensorFlow)")
+    parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=None,
+        help="training steps per compiled call (fewer host round trips); default 8 on TensorFlow "
+        "and JAX, 2 with --smoke; always 1 on PyTorch",
+    )
+    parser.add_argument(
+        "--jit",
+        choices=["auto", "true", "false"],
+        default=None,
+        help="jit_compile of the training step (default: auto; false with --smoke on TensorFlow)",
+    )
     parser.add_argument("--output", default=None, help="directory for the presets, sample grids and results")
     parser.add_argument("--markdown", action="store_true", help="also print the results table (Markdown) to stderr")
     parser.add_argument("--smoke", action="store_true", help="tiny networks, 2 steps, 64 samples (CPU, seconds)")
-    parser.add_argument("--merge", nargs="+", default=None, metavar="RESULTS_JSON",
-                        help="no training: merge the results.json of runs made one objective at a time (same "
-                             "settings) into one report and table")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=None,
+        metavar="RESULTS_JSON",
+        help="no training: merge the results.json of runs made one objective at a time (same "
+        "settings) into one report and table",
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
@@ -128,10 +159,15 @@ def parse_args(argv=None):
         args.steps_per_execution = 1  # the PyTorch trainer runs one step per call
     args.batch_size = recipe["batch_size"] if args.batch_size is None else args.batch_size
     args.gamma = recipe["gamma_base"] if args.gamma is None else args.gamma
-    if (min(args.batch_size, args.num_samples, args.steps_per_execution) < 1 or args.gamma <= 0
-            or (args.steps is not None and args.steps < 1) or (args.kimg is not None and args.kimg <= 0)):
-        parser.error("--batch-size, --steps, --kimg, --num-samples, --steps-per-execution and --gamma must be "
-                     "positive.")
+    if (
+        min(args.batch_size, args.num_samples, args.steps_per_execution) < 1
+        or args.gamma <= 0
+        or (args.steps is not None and args.steps < 1)
+        or (args.kimg is not None and args.kimg <= 0)
+    ):
+        parser.error(
+            "--batch-size, --steps, --kimg, --num-samples, --steps-per-execution and --gamma must be positive."
+        )
     if args.steps is None:
         kimg = recipe["decay_nimg"] / 1000 if args.kimg is None else args.kimg
         args.steps = max(1, math.ceil(kimg * 1000 / args.batch_size))
@@ -158,10 +194,25 @@ def device_name():
 
 def training_command(args, config):
     """The command that reproduces one configuration's run (no absolute paths: it goes into shipped metadata)."""
-    parts = [f"KERAS_BACKEND={keras.backend.backend()}", "python", "benchmarks/stacked_mnist.py",
-             "--configs", config, "--steps", str(args.steps), "--batch-size", str(args.batch_size),
-             "--gamma", repr(args.gamma), "--seed", str(args.seed), "--num-samples", str(args.num_samples),
-             "--steps-per-execution", str(args.steps_per_execution)]
+    parts = [
+        f"KERAS_BACKEND={keras.backend.backend()}",
+        "python",
+        "benchmarks/stacked_mnist.py",
+        "--configs",
+        config,
+        "--steps",
+        str(args.steps),
+        "--batch-size",
+        str(args.batch_size),
+        "--gamma",
+        repr(args.gamma),
+        "--seed",
+        str(args.seed),
+        "--num-samples",
+        str(args.num_samples),
+        "--steps-per-execution",
+        str(args.steps_per_execution),
+    ]
     if args.smoke:
         parts.append("--smoke")
     if args.output:
@@ -192,8 +243,9 @@ def build_model(args):
         decay_nimg=run_images,
         batch_size=args.batch_size,
     )
-    return keras_gans.R3GAN(generator, discriminator, recipe=recipe, preset=PRESET, seed=args.seed,
-                            name=f"r3gan_{PRESET}")
+    return keras_gans.R3GAN(
+        generator, discriminator, recipe=recipe, preset=PRESET, seed=args.seed, name=f"r3gan_{PRESET}"
+    )
 
 
 class _ExecutionTimer(keras.callbacks.Callback):
@@ -214,13 +266,24 @@ def train(args, config):
     model = build_model(args)
     gamma = keras_gans.schedules.CosineDecay(args.gamma, model.recipe["gamma_final"], model.recipe["decay_nimg"])
     jit = {"auto": "auto", "true": True, "false": False}[args.jit]
-    model.compile(loss=loss, r1_gamma=gamma if use_r1 else 0.0, r2_gamma=gamma if use_r2 else 0.0,
-                  jit_compile=jit, steps_per_execution=args.steps_per_execution)
+    model.compile(
+        loss=loss,
+        r1_gamma=gamma if use_r1 else 0.0,
+        r2_gamma=gamma if use_r2 else 0.0,
+        jit_compile=jit,
+        steps_per_execution=args.steps_per_execution,
+    )
     fit_batch = model.real_batches_per_step * args.batch_size
     timer = _ExecutionTimer()
     start = time.perf_counter()
-    model.fit(real_batches(fit_batch, args.seed), steps_per_epoch=args.steps, epochs=1, verbose=0, shuffle=False,
-              callbacks=[timer])
+    model.fit(
+        real_batches(fit_batch, args.seed),
+        steps_per_epoch=args.steps,
+        epochs=1,
+        verbose=0,
+        shuffle=False,
+        callbacks=[timer],
+    )
     seconds = time.perf_counter() - start
     images_seen = int(keras.ops.convert_to_numpy(model.images_seen))
     steady = None
@@ -247,8 +310,13 @@ def score(model, classifier, args):
     start = time.perf_counter()
     images = model.generate(args.num_samples, seed=args.seed + 1, batch_size=1000)
     result = stacked_mnist_modes(images, classifier)
-    return {"modes": result["modes"], "kl": round(result["kl"], 4), "num_samples": result["num_samples"],
-            "sample_seed": args.seed + 1, "score_seconds": round(time.perf_counter() - start, 2)}
+    return {
+        "modes": result["modes"],
+        "kl": round(result["kl"], 4),
+        "num_samples": result["num_samples"],
+        "sample_seed": args.seed + 1,
+        "score_seconds": round(time.perf_counter() - start, 2),
+    }
 
 
 def markdown_table(report):
@@ -262,8 +330,10 @@ def markdown_table(report):
         "|---|---:|---:|---:|---:|---:|",
     ]
     for run in report["configs"].values():
-        lines.append(f"| {run['objective']} | {run['modes']} | {run['kl']:.4f} | {run['images_seen']:,} | "
-                     f"{run['train_seconds']:.0f} | {run['images_per_second']:,.0f} |")
+        lines.append(
+            f"| {run['objective']} | {run['modes']} | {run['kl']:.4f} | {run['images_seen']:,} | "
+            f"{run['train_seconds']:.0f} | {run['images_per_second']:,.0f} |"
+        )
     real = report["real_data"]
     lines.append(f"| real data (test digits) | {real['modes']} | {real['kl']:.4f} | | | |")
     return "\n".join(lines) + "\n"
@@ -298,8 +368,11 @@ def run_benchmark(args):
         run.update(score(model, classifier, args))
         run.update(backend=report["backend"], device=report["device"])
         report["configs"][config] = run
-        print(f"{config}: {run['modes']} modes, KL {run['kl']:.4f}, {run['images_seen']} images in "
-              f"{run['train_seconds']} s ({run['images_per_second']} images/s)", file=sys.stderr)
+        print(
+            f"{config}: {run['modes']} modes, KL {run['kl']:.4f}, {run['images_seen']} images in "
+            f"{run['train_seconds']} s ({run['images_per_second']} images/s)",
+            file=sys.stderr,
+        )
         if output is not None:
             _save_run(model, run, config, report, args, output / config)
         keras.backend.clear_session()
@@ -348,7 +421,7 @@ def _save_run(model, run, config, report, args, directory):
         "benchmark_config": config,
         "smoke": bool(args.smoke),
         "dataset": "StackedMNIST: three uniformly drawn MNIST training digits per image (keras.datasets.mnist), "
-                   "zero-padded 28 -> 32, fresh every step",
+        "zero-padded 28 -> 32, fresh every step",
         "steps": run["steps"],
         "batch_size": run["batch_size"],
         "train_seconds": run["train_seconds"],
@@ -361,7 +434,7 @@ def _save_run(model, run, config, report, args, directory):
             "num_samples": run["num_samples"],
             "sample_seed": run["sample_seed"],
             "protocol": "EMA generator; each channel classified by keras_gans.metrics.mnist_classifier; modes = "
-                        "distinct digit triples of 1000; kl = KL(samples || uniform), nats",
+            "distinct digit triples of 1000; kl = KL(samples || uniform), nats",
             "classifier_test_accuracy": report["classifier_test_accuracy"],
             "classifier_sha256": mnist_classifier.sha256_of(mnist_classifier.classifier_weights_path()),
             "real_data_modes": report["real_data"]["modes"],

@@ -22,6 +22,7 @@ import json
 import pstats
 import time
 
+
 def _count(step):
     """(Python function calls, ATen ops) of one call of `step`."""
     from torch.utils._python_dispatch import TorchDispatchMode
@@ -59,11 +60,10 @@ def _fastest_ms(step, blocks, sync):
 def keras_gans_step(width, batch):
     import keras
     import numpy as np
+    import r3gan_benchmark_presets
 
     import keras_gans
     from keras_gans.models import r3gan
-
-    import r3gan_benchmark_presets
 
     r3gan_benchmark_presets.register()
     if keras.backend.backend() != "torch":
@@ -71,8 +71,9 @@ def keras_gans_step(width, batch):
     arguments = {net: r3gan.preset_arguments("bench32", net) for net in ("generator", "discriminator")}
     for kwargs in arguments.values():
         kwargs["widths"] = [width] * len(kwargs["widths"])
-    gan = keras_gans.GAN(r3gan.R3GANGenerator(**arguments["generator"]),
-                         r3gan.R3GANDiscriminator(**arguments["discriminator"]), seed=0)
+    gan = keras_gans.GAN(
+        r3gan.R3GANGenerator(**arguments["generator"]), r3gan.R3GANDiscriminator(**arguments["discriminator"]), seed=0
+    )
     gan.compile(loss="rpgan", r1_gamma=0.05, r2_gamma=0.05)
     images = np.random.default_rng(0).integers(0, 256, (2 * batch, 32, 32, 3), dtype=np.uint8)
     return "keras-gans (PyTorch)", lambda: gan.train_on_batch(images)
@@ -113,16 +114,22 @@ def main():
         step()
     step_ms = _fastest_ms(step, args.blocks, sync)
     python_calls, ops = _count(step)
-    print(json.dumps({
-        "implementation": name,
-        "device": torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
-        "width": args.width,
-        "batch": args.batch,
-        "step_ms": round(step_ms, 2),
-        "python_calls_per_step": python_calls,
-        "aten_ops_per_step": sum(ops.values()),
-        "top_aten_ops": dict(ops.most_common(8)),
-    }))
+    print(
+        json.dumps(
+            {
+                "implementation": name,
+                "device": torch.cuda.get_device_name(0)
+                if device == "cuda"
+                else f"cpu ({torch.get_num_threads()} threads)",
+                "width": args.width,
+                "batch": args.batch,
+                "step_ms": round(step_ms, 2),
+                "python_calls_per_step": python_calls,
+                "aten_ops_per_step": sum(ops.values()),
+                "top_aten_ops": dict(ops.most_common(8)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

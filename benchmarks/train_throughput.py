@@ -57,8 +57,12 @@ class _TinyGenerator(keras.Model):
         return self.to_rgb(x)
 
     def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "image_shape": self.image_shape,
-                "width": self.width}
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "image_shape": self.image_shape,
+            "width": self.width,
+        }
 
 
 class _TinyDiscriminator(keras.Model):
@@ -124,8 +128,7 @@ CONFIGS = {
 
 def register_config(name, build, compile_kwargs=None):
     """Adds a benchmark configuration: `build(name) -> (generator, discriminator)` and GAN.compile kwargs."""
-    CONFIGS[name] = {"build": build, "compile": dict(compile_kwargs or dict(loss="rpgan", r1_gamma=1.0,
-                                                                            r2_gamma=1.0))}
+    CONFIGS[name] = {"build": build, "compile": dict(compile_kwargs or dict(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0))}
 
 
 def resolve_config(name):
@@ -139,8 +142,10 @@ def resolve_config(name):
 
     r3gan_benchmark_presets.register()  # bench32
     if name not in r3gan.R3GAN_PRESETS:
-        raise ValueError(f"Unknown benchmark config {name!r}; known: {sorted(CONFIGS)} and the R3GAN presets "
-                         f"{sorted(r3gan.R3GAN_PRESETS)}.")
+        raise ValueError(
+            f"Unknown benchmark config {name!r}; known: {sorted(CONFIGS)} and the R3GAN presets "
+            f"{sorted(r3gan.R3GAN_PRESETS)}."
+        )
     register_config(name, _r3gan_builder(name), _r3gan_compile_kwargs(name))
     return CONFIGS[name]
 
@@ -201,8 +206,14 @@ def _time_queued_steps(gan, data, labels, steps):
 
     def run(n):
         end = n * len(data)
-        gan.fit(images[:end], None if all_labels is None else all_labels[:end], batch_size=len(data), epochs=1,
-                shuffle=False, verbose=0)
+        gan.fit(
+            images[:end],
+            None if all_labels is None else all_labels[:end],
+            batch_size=len(data),
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
 
     run(1)  # the fit loop's own first-call work (iterator set-up, JAX state sync)
     start = time.perf_counter()
@@ -252,15 +263,24 @@ def main():
     parser.add_argument("--jit", default="auto", choices=["auto", "true", "false"])
     parser.add_argument("--dtype-policy", default=None)
     parser.add_argument("--no-breakdown", action="store_true")
-    parser.add_argument("--float32-stages", action="store_true",
-                        help="R3GAN presets without their bfloat16 stages (all float32)")
-    parser.add_argument("--conv-implementation", default=None, choices=IMPLEMENTATIONS,
-                        help="R3GAN presets: the GroupedConv2D implementation (default: the preset's, 'auto')")
+    parser.add_argument(
+        "--float32-stages", action="store_true", help="R3GAN presets without their bfloat16 stages (all float32)"
+    )
+    parser.add_argument(
+        "--conv-implementation",
+        default=None,
+        choices=IMPLEMENTATIONS,
+        help="R3GAN presets: the GroupedConv2D implementation (default: the preset's, 'auto')",
+    )
     parser.add_argument("--cudnn-benchmark", action="store_true", help="PyTorch: torch.backends.cudnn.benchmark")
-    parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
-                        help="float32 matmul/convolution math on GPUs: 'off' = full float32 (the official train.py), "
-                             "'on' = TF32, 'default' = the backend's own default (PyTorch: TF32 convolutions and "
-                             "float32 matmuls; JAX: TF32 for both)")
+    parser.add_argument(
+        "--tf32",
+        default="default",
+        choices=["default", "on", "off"],
+        help="float32 matmul/convolution math on GPUs: 'off' = full float32 (the official train.py), "
+        "'on' = TF32, 'default' = the backend's own default (PyTorch: TF32 convolutions and "
+        "float32 matmuls; JAX: TF32 for both)",
+    )
     parser.add_argument("--threads", type=int, default=0, help="PyTorch on CPU: torch.set_num_threads (0 = default)")
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 0:
@@ -277,8 +297,11 @@ def main():
 
     if args.dtype_policy:
         keras.config.set_dtype_policy(args.dtype_policy)
-    config = resolve_config(args.config) if args.builder is None else {
-        "build": _load_builder(args.builder), "compile": CONFIGS.get(args.config, CONFIGS["tiny"])["compile"]}
+    config = (
+        resolve_config(args.config)
+        if args.builder is None
+        else {"build": _load_builder(args.builder), "compile": CONFIGS.get(args.config, CONFIGS["tiny"])["compile"]}
+    )
     start = time.perf_counter()
     generator, discriminator = config["build"](args.config)
     gan = keras_gans.GAN(generator, discriminator, seed=0)
@@ -305,8 +328,10 @@ def main():
         "cudnn_benchmark": bool(args.cudnn_benchmark),
         "tf32": args.tf32,
         "conv_implementation": R3GAN_OVERRIDES.get("conv_implementation", "auto"),
-        "params": {"generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
-                   "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables))},
+        "params": {
+            "generator": int(sum(np.prod(v.shape) for v in gan.generator.trainable_variables)),
+            "discriminator": int(sum(np.prod(v.shape) for v in gan.discriminator.trainable_variables)),
+        },
         "build_s": round(build_s, 2),
         "first_step_s": round(compile_s, 2),
         "step_ms": round(1000 * full_s, 2),
@@ -322,7 +347,7 @@ def main():
             "g_step_ms": round(1000 * (dg_s - d_s), 2),
             "ema_ms": round(1000 * (synced_s - dg_s), 2),
             "note": "differences of separately compiled variants, timed like synced_step_ms; small negative "
-                    "values are timing noise",
+            "values are timing noise",
         }
     print(json.dumps(result))
 

@@ -93,15 +93,25 @@ grows; we pick the final resolution's minibatch, which fits in memory at every p
 
 if SMOKE:
     gan = keras_gans.ProGAN.from_preset(
-        "celebahq_1024", resolution=RESOLUTION, channels=[4, 4],
+        "celebahq_1024",
+        resolution=RESOLUTION,
+        channels=[4, 4],
         schedule={"lod_training_kimg": 0.008, "lod_transition_kimg": 0.008},  # 8 images per phase
     )
 else:
     gan = keras_gans.ProGAN.from_preset("celebahq_1024", resolution=RESOLUTION)
 schedule = gan.growth_schedule
 BATCH = BATCH or schedule.minibatch_for(RESOLUTION)
-print("Resolution", RESOLUTION, "batch", BATCH, "images per phase",
-      schedule.training_images, "+", schedule.transition_images)
+print(
+    "Resolution",
+    RESOLUTION,
+    "batch",
+    BATCH,
+    "images per phase",
+    schedule.training_images,
+    "+",
+    schedule.transition_images,
+)
 
 data, info = keras_gans.datasets.load_dataset(
     str(CELEBAHQ_DIR), resolution=RESOLUTION, batch_size=BATCH, mirror=not SMOKE
@@ -156,8 +166,7 @@ of samples (`keras_gans.metrics.ms_ssim_diversity`). The paper uses 16,384 image
 estimate. The smoke run's 8x8 images are too small for them and skip this cell.
 """
 
-results = {"images_seen": images_seen, "active_resolution": int(active),
-           "d_loss": float(history.history["d_loss"][-1])}
+results = {"images_seen": images_seen, "active_resolution": int(active), "d_loss": float(history.history["d_loss"][-1])}
 if not SMOKE:
     from keras_gans.metrics import sliced_wasserstein_distance
 

@@ -72,9 +72,7 @@ if SMOKE:
     data, info = keras_gans.datasets.load_dataset("embedded", resolution=32, labels=True, batch_size=2 * BATCH)
 else:
     BATCH, STEPS_PER_EPOCH, EPOCHS = 64, None, 400
-    data, info = keras_gans.datasets.load_dataset(
-        "tfds:cifar10", labels=True, mirror=True, batch_size=2 * BATCH
-    )
+    data, info = keras_gans.datasets.load_dataset("tfds:cifar10", labels=True, mirror=True, batch_size=2 * BATCH)
 print(info)
 
 """
@@ -90,8 +88,7 @@ reproduce that. Pass `bfloat16_stages=()` to compute everything in float32.
 
 tiny = dict(widths=[8] * 4, cardinalities=[2] * 4, blocks_per_stage=[1] * 4, bfloat16_stages=[]) if SMOKE else {}
 gan = keras_gans.R3GAN.from_preset("cifar10", load_weights=False, **tiny)
-print(f"Generator: {gan.generator.count_params():,} parameters, discriminator: "
-      f"{gan.discriminator.count_params():,}")
+print(f"Generator: {gan.generator.count_params():,} parameters, discriminator: {gan.discriminator.count_params():,}")
 
 """
 ## Training

@@ -99,9 +99,7 @@ trained = gan.generate(8, seed=0, use_ema=False, batch_size=8)
 summary = {
     "image_shape": list(gan.image_shape),
     "mean_pixel": float(faces.mean()),
-    "ema_vs_trained_mean_abs_difference": float(
-        np.abs(trained.astype("float32") - faces[:8].astype("float32")).mean()
-    ),
+    "ema_vs_trained_mean_abs_difference": float(np.abs(trained.astype("float32") - faces[:8].astype("float32")).mean()),
 }
 (OUTPUT / "summary.json").write_text(json.dumps(summary, indent=2))
 print(summary)

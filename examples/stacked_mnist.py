@@ -39,7 +39,6 @@ import json
 import pathlib
 
 import keras
-import numpy as np
 
 import keras_gans
 from keras_gans.callbacks import SampleGrid

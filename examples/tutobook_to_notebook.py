@@ -41,8 +41,10 @@ def notebook_url(name):
 
 
 def colab_url(name):
-    return (f"https://colab.research.google.com/github/{GITHUB_REPOSITORY}/blob/{GITHUB_BRANCH}/"
-            f"{EXAMPLES_FOLDER}/{name}.ipynb")
+    return (
+        f"https://colab.research.google.com/github/{GITHUB_REPOSITORY}/blob/{GITHUB_BRANCH}/"
+        f"{EXAMPLES_FOLDER}/{name}.ipynb"
+    )
 
 
 def kaggle_url(name):
@@ -67,7 +69,7 @@ def split_tutobook(text):
             continue
         current.append(line)
     if kind == "markdown":
-        raise ValueError("tutobook: a text block is not closed (an odd number of lines that are exactly '\"\"\"').")
+        raise ValueError('tutobook: a text block is not closed (an odd number of lines that are exactly \'"""\').')
     blocks.append((kind, current))
     cleaned = []
     for kind, block in blocks:
@@ -110,16 +112,19 @@ def _code(source):
 def convert(text, name):
     """The notebook (a dict, nbformat 4) of the tutobook source `text` saved as `examples/<name>.py`."""
     header, blocks = split_tutobook(text)
-    title = "\n".join([
-        f"# {header['Title']}",
-        "",
-        f"**Author:** {header['Author']}<br>",
-        f"**Date created:** {header['Date created']}<br>",
-        f"**Last modified:** {header['Last modified']}<br>",
-        f"**Description:** {header['Description']}",
-    ])
-    badges = (f"[![Open In Colab]({COLAB_BADGE})]({colab_url(name)}) "
-              f"[![Open In Kaggle]({KAGGLE_BADGE})]({kaggle_url(name)})")
+    title = "\n".join(
+        [
+            f"# {header['Title']}",
+            "",
+            f"**Author:** {header['Author']}<br>",
+            f"**Date created:** {header['Date created']}<br>",
+            f"**Last modified:** {header['Last modified']}<br>",
+            f"**Description:** {header['Description']}",
+        ]
+    )
+    badges = (
+        f"[![Open In Colab]({COLAB_BADGE})]({colab_url(name)}) [![Open In Kaggle]({KAGGLE_BADGE})]({kaggle_url(name)})"
+    )
     install = install_command(header["Extras"])
     cells = [_markdown(title), _markdown(badges), _code(install)]
     cells += [_markdown(source) if kind == "markdown" else _code(source) for kind, source in blocks]

@@ -20,12 +20,15 @@ if _keras.backend.backend() not in ("tensorflow", "jax", "torch"):
     )
 
 from keras_gans import backend
-from keras_gans import layers
-from keras_gans import callbacks, losses, optimizers, schedules
+from keras_gans import callbacks
 from keras_gans import datasets
 from keras_gans import distribution
-from keras_gans import export
 from keras_gans import explore
+from keras_gans import export
+from keras_gans import layers
+from keras_gans import losses
+from keras_gans import optimizers
+from keras_gans import schedules
 from keras_gans.explore import project
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan import ProGAN

@@ -41,6 +41,4 @@ def assert_backends_agree(results, atol=1e-5, rtol=1e-5):
     for backend, arrays in others:
         assert arrays.keys() == ref.keys(), (first, backend, sorted(ref), sorted(arrays))
         for key, value in ref.items():
-            np.testing.assert_allclose(
-                arrays[key], value, atol=atol, rtol=rtol, err_msg=f"{key}: {backend} vs {first}"
-            )
+            np.testing.assert_allclose(arrays[key], value, atol=atol, rtol=rtol, err_msg=f"{key}: {backend} vs {first}")

@@ -12,12 +12,23 @@ import tempfile
 import pytest
 
 SKIP_VARIABLE = "KERAS_GANS_SKIP_BROWSER_TESTS"
-INSTALL = ("Install the browser with `apt-get install -y chromium chromium-driver` (Debian/Ubuntu; .ci/env.sh does "
-           "it) and the Python packages with `pip install \"keras-gans[demo]\" selenium`, or set "
-           f"{SKIP_VARIABLE}=1 to skip the browser tests.")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1280,1600")
+INSTALL = (
+    "Install the browser with `apt-get install -y chromium chromium-driver` (Debian/Ubuntu; .ci/env.sh does "
+    'it) and the Python packages with `pip install "keras-gans[demo]" selenium`, or set '
+    f"{SKIP_VARIABLE}=1 to skip the browser tests."
+)
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1600",
+)
 
 
 def _find(*names):

@@ -22,8 +22,16 @@ def _act(x, activation):
 class TinyGenerator(keras.Model):
     """z (+ one-hot labels) -> Dense -> 4x4 -> nearest 2x upsampling -> Conv2D -> Conv2D -> NHWC image."""
 
-    def __init__(self, latent_dim=8, num_classes=0, image_shape=(8, 8, 3), width=8, activation="leaky_relu",
-                 with_buffer=False, **kwargs):
+    def __init__(
+        self,
+        latent_dim=8,
+        num_classes=0,
+        image_shape=(8, 8, 3),
+        width=8,
+        activation="leaky_relu",
+        with_buffer=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.with_buffer = with_buffer
         self.latent_dim = latent_dim
@@ -54,8 +62,14 @@ class TinyGenerator(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update(latent_dim=self.latent_dim, num_classes=self.num_classes, image_shape=self.image_shape,
-                      width=self.width, activation=self.activation, with_buffer=self.with_buffer)
+        config.update(
+            latent_dim=self.latent_dim,
+            num_classes=self.num_classes,
+            image_shape=self.image_shape,
+            width=self.width,
+            activation=self.activation,
+            with_buffer=self.with_buffer,
+        )
         return config
 
 
@@ -63,8 +77,7 @@ class TinyGenerator(keras.Model):
 class TinyDiscriminator(keras.Model):
     """NHWC image -> Conv2D -> avg-pool -> Conv2D -> Dense -> logits (N,); projection or AC-GAN head if conditional."""
 
-    def __init__(self, num_classes=0, image_shape=(8, 8, 3), width=8, activation="leaky_relu", ac_gan=False,
-                 **kwargs):
+    def __init__(self, num_classes=0, image_shape=(8, 8, 3), width=8, activation="leaky_relu", ac_gan=False, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
         self.image_shape = tuple(image_shape)
@@ -96,8 +109,13 @@ class TinyDiscriminator(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_classes=self.num_classes, image_shape=self.image_shape, width=self.width,
-                      activation=self.activation, ac_gan=self.ac_gan)
+        config.update(
+            num_classes=self.num_classes,
+            image_shape=self.image_shape,
+            width=self.width,
+            activation=self.activation,
+            ac_gan=self.ac_gan,
+        )
         return config
 
 
@@ -122,8 +140,7 @@ class RandomFlip(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-def tiny_networks(num_classes=0, image_shape=(8, 8, 3), latent_dim=8, width=8, activation="leaky_relu",
-                  ac_gan=False):
+def tiny_networks(num_classes=0, image_shape=(8, 8, 3), latent_dim=8, width=8, activation="leaky_relu", ac_gan=False):
     generator = TinyGenerator(latent_dim, num_classes, image_shape, width, activation)
     discriminator = TinyDiscriminator(num_classes, image_shape, width, activation, ac_gan)
     return generator, discriminator

@@ -121,6 +121,7 @@ def discriminator_forward(weights, images, lod, resolution, mbstd_group=4, pool_
 
 def expected_generator_params(resolution, num_channels, latent_dim, num_classes, fmap_base, fmap_decay, fmap_max):
     """Trainable parameters of G_paper from its layer list (spec §3)."""
+
     def f(stage):
         return nf(stage, fmap_base, fmap_decay, fmap_max)
 
@@ -137,6 +138,7 @@ def expected_generator_params(resolution, num_channels, latent_dim, num_classes,
 
 def expected_discriminator_params(resolution, num_channels, num_classes, fmap_base, fmap_decay, fmap_max, mbstd=True):
     """Trainable parameters of D_paper from its layer list (spec §4)."""
+
     def f(stage):
         return nf(stage, fmap_base, fmap_decay, fmap_max)
 

@@ -21,7 +21,7 @@ def _correlate_valid(x, kernel):
     out = np.zeros((x.shape[0], h, w, x.shape[3]))
     for i in range(kh):
         for j in range(kw):
-            out += kernel[i, j] * x[:, i:i + h, j:j + w, :]
+            out += kernel[i, j] * x[:, i : i + h, j : j + w, :]
     return out
 
 
@@ -40,7 +40,9 @@ def fir_upsample_transposed_conv(x):
     full = np.zeros((n, 2 * h + 2, 2 * w + 2, c))
     for i in range(h):
         for j in range(w):
-            full[:, 2 * i:2 * i + 4, 2 * j:2 * j + 4, :] += 4.0 * FIR_2D[None, :, :, None] * x[:, i:i + 1, j:j + 1, :]
+            full[:, 2 * i : 2 * i + 4, 2 * j : 2 * j + 4, :] += (
+                4.0 * FIR_2D[None, :, :, None] * x[:, i : i + 1, j : j + 1, :]
+            )
     return full[:, 1:-1, 1:-1, :]
 
 
@@ -61,11 +63,11 @@ def grouped_conv(x, weight, groups, bias=None):
     padded = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
     out = np.zeros((n, h, w, out_channels))
     for g in range(groups):
-        xs = padded[..., g * group_in:(g + 1) * group_in]
+        xs = padded[..., g * group_in : (g + 1) * group_in]
         for o in range(g * group_out, (g + 1) * group_out):
             for i in range(kh):
                 for j in range(kw):
-                    out[..., o] += xs[:, i:i + h, j:j + w, :] @ weight[o, :, i, j]
+                    out[..., o] += xs[:, i : i + h, j : j + w, :] @ weight[o, :, i, j]
     if bias is not None:
         out += bias
     return out
@@ -81,9 +83,10 @@ def grouped_conv_input_adjoint(cotangent, weight, groups):
         g = o // group_out
         for i in range(kh):
             for j in range(kw):
-                grad[:, i:i + h, j:j + w, g * group_in:(g + 1) * group_in] += (
-                    cotangent[..., o:o + 1] * weight[o, :, i, j])
-    return grad[:, kh // 2:kh // 2 + h, kw // 2:kw // 2 + w, :]
+                grad[:, i : i + h, j : j + w, g * group_in : (g + 1) * group_in] += (
+                    cotangent[..., o : o + 1] * weight[o, :, i, j]
+                )
+    return grad[:, kh // 2 : kh // 2 + h, kw // 2 : kw // 2 + w, :]
 
 
 def grouped_conv_weight_gradient(x, cotangent, weight_shape, groups):
@@ -97,7 +100,7 @@ def grouped_conv_weight_gradient(x, cotangent, weight_shape, groups):
         g = o // group_out
         for i in range(kh):
             for j in range(kw):
-                patch = padded[:, i:i + h, j:j + w, g * group_in:(g + 1) * group_in]
+                patch = padded[:, i : i + h, j : j + w, g * group_in : (g + 1) * group_in]
                 grad[o, :, i, j] = np.einsum("nhwc,nhw->c", patch, cotangent[..., o])
     return grad
 

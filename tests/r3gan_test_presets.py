@@ -18,16 +18,23 @@ from keras_gans.presets import register_presets
 FIXTURE_PRESETS = {
     "fixture_unconditional": {
         "description": "The tiny unconditional 32x32 configuration of the official parity fixture (not for "
-                       "training; its recipe holds the FFHQ-64 schedules the fixture's training step used).",
+        "training; its recipe holds the FFHQ-64 schedules the fixture's training step used).",
         **architecture([16, 16, 12, 12], [2] * 4, bfloat16_stages=(-1, -2, -3), latent_dim=32),
         "recipe": preset_recipe("ffhq64"),
         "official_parameters": {"generator": 36_644, "discriminator": 36_148},
     },
     "fixture_conditional": {
         "description": "The tiny conditional 16x16 configuration of the official parity fixture (5 classes; not "
-                       "for training; FFHQ-64 schedules as in the fixture's training step).",
-        **architecture([24, 16, 12], [3, 2, 2], num_classes=5, bfloat16_stages=(-1, -2), latent_dim=16,
-                       blocks=[1, 2, 2], embedding_dims=(16, 24)),
+        "for training; FFHQ-64 schedules as in the fixture's training step).",
+        **architecture(
+            [24, 16, 12],
+            [3, 2, 2],
+            num_classes=5,
+            bfloat16_stages=(-1, -2),
+            latent_dim=16,
+            blocks=[1, 2, 2],
+            embedding_dims=(16, 24),
+        ),
         "recipe": preset_recipe("ffhq64"),
         "official_parameters": {"generator": 28_980, "discriminator": 28_828},
     },

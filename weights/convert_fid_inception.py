@@ -133,14 +133,18 @@ def pytorch_fid_state_dict(units, seed=0):
 
 def compare_backbones(reference, candidate, what):
     """Every weight equal (exactly) and features within 1e-5 on random inputs; prints and returns the numbers."""
-    differing = [w.path for w, v in zip(reference.weights, candidate.weights)
-                 if not np.array_equal(np.asarray(w), np.asarray(v))]
+    differing = [
+        w.path for w, v in zip(reference.weights, candidate.weights) if not np.array_equal(np.asarray(w), np.asarray(v))
+    ]
     images = np.random.default_rng(1).uniform(-1.0, 1.0, (2, inception.INPUT_SIZE, inception.INPUT_SIZE, 3))
     images = images.astype("float32")
-    error = float(np.abs(np.asarray(reference.predict_on_batch(images))
-                         - np.asarray(candidate.predict_on_batch(images))).max())
-    print(f"{what}: {len(reference.weights) - len(differing)}/{len(reference.weights)} tensors equal, "
-          f"max abs feature difference {error:.3g}")
+    error = float(
+        np.abs(np.asarray(reference.predict_on_batch(images)) - np.asarray(candidate.predict_on_batch(images))).max()
+    )
+    print(
+        f"{what}: {len(reference.weights) - len(differing)}/{len(reference.weights)} tensors equal, "
+        f"max abs feature difference {error:.3g}"
+    )
     if differing or error > 1e-5:
         raise SystemExit(f"{what}: differs from the TorchScript weights ({len(differing)} tensors: {differing[:5]}).")
     return differing, error
@@ -157,15 +161,16 @@ def check(torchscript_path, pytorch_fid_path=None):
         for container in ("zip", "legacy"):
             pth = pathlib.Path(folder) / f"{container}.pth"
             torch.save(state, pth, _use_new_zipfile_serialization=container == "zip")
-            converted = convert_fid_inception.convert_pytorch_fid(pth, pathlib.Path(folder) / f"{container}.weights.h5",
-                                                                  inception.fid_inception_backbone())
+            converted = convert_fid_inception.convert_pytorch_fid(
+                pth, pathlib.Path(folder) / f"{container}.weights.h5", inception.fid_inception_backbone()
+            )
             candidate = inception.fid_inception_backbone()
             candidate.load_weights(str(converted))
             compare_backbones(reference, candidate, f"pytorch-fid layout ({container} container)")
         if pytorch_fid_path:
-            converted = convert_fid_inception.convert_pytorch_fid(pytorch_fid_path,
-                                                                  pathlib.Path(folder) / "published.weights.h5",
-                                                                  inception.fid_inception_backbone())
+            converted = convert_fid_inception.convert_pytorch_fid(
+                pytorch_fid_path, pathlib.Path(folder) / "published.weights.h5", inception.fid_inception_backbone()
+            )
             candidate = inception.fid_inception_backbone()
             candidate.load_weights(str(converted))
             compare_backbones(reference, candidate, f"published file {pytorch_fid_path}")

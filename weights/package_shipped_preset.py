@@ -4,7 +4,8 @@ A run of `benchmarks/stacked_mnist.py --output DIR` writes its preset to `DIR/<c
 
     python weights/package_shipped_preset.py DIR/rpgan_r1_r2/preset --name stacked_mnist_small [--package-copy]
 
-copies it into the package data folder (or `--weights-root`, and with `--package-copy` the package too) without the optimizer
+copies it into the package data folder (or `--weights-root`, and with `--package-copy` the package too) without the
+optimizer
 state, checks that its metadata carries the training command and the measured metrics and holds no absolute paths,
 adds the weights' sha256, and prints the line that registers the name in `SHIPPED_PRESETS`
 (`keras_gans/models/r3gan/r3gan_presets.py`). `keras_gans.models.r3gan.r3gan_shipped` finds the result.
@@ -35,8 +36,6 @@ REQUIRED_METADATA = (
 _PRESET_FILES = (preset_utils.CONFIG_FILE, preset_utils.METADATA_FILE, preset_utils.WEIGHTS_FILE)
 
 
-
-
 def _lookup(metadata, dotted):
     value = metadata
     for key in dotted.split("."):
@@ -52,8 +51,7 @@ def absolute_paths(value, where="metadata"):
         return [p for k, v in value.items() for p in absolute_paths(v, f"{where}.{k}")]
     if isinstance(value, (list, tuple)):
         return [p for i, v in enumerate(value) for p in absolute_paths(v, f"{where}[{i}]")]
-    if isinstance(value, str) and any(token.startswith(("/", "~")) or token[1:3] == ":\\"
-                                      for token in value.split()):
+    if isinstance(value, str) and any(token.startswith(("/", "~")) or token[1:3] == ":\\" for token in value.split()):
         return [f"{where}: {value!r}"]
     return []
 
@@ -62,15 +60,16 @@ def check_shipped_metadata(metadata, owner="check_shipped_metadata"):
     """Raises `ValueError` when `metadata` lacks a `REQUIRED_METADATA` entry or contains an absolute path."""
     missing = [key for key in REQUIRED_METADATA if _lookup(metadata, key) is None]
     if missing:
-        raise ValueError(f"{owner}: the preset metadata lacks {missing} (expected the keys {list(REQUIRED_METADATA)};"
-                         " train with benchmarks/stacked_mnist.py --output, which writes them).")
+        raise ValueError(
+            f"{owner}: the preset metadata lacks {missing} (expected the keys {list(REQUIRED_METADATA)};"
+            " train with benchmarks/stacked_mnist.py --output, which writes them)."
+        )
     paths = absolute_paths(metadata)
     if paths:
         raise ValueError(f"{owner}: the preset metadata contains absolute paths: {paths}.")
 
 
-def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, allow_smoke=False,
-                   extra_metadata=None):
+def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, allow_smoke=False, extra_metadata=None):
     """Copies a trained preset directory into `weights_root/<name>/` as a shipped preset.
 
     Args:
@@ -100,8 +99,11 @@ def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, 
     check_shipped_metadata(metadata, owner)
     network_config = preset_utils.load_preset_config(source).get("config", {}).get("generator", {}).get("config", {})
     expected = R3GAN_PRESETS[name]["generator"]
-    differs = {k: (network_config.get(k), v) for k, v in expected.items()
-               if k in network_config and _normalize(network_config.get(k)) != _normalize(v)}
+    differs = {
+        k: (network_config.get(k), v)
+        for k, v in expected.items()
+        if k in network_config and _normalize(network_config.get(k)) != _normalize(v)
+    }
     if differs:
         raise ValueError(f"{owner}: the run's generator differs from the preset '{name}' ((run, preset): {differs}).")
     metadata["preset_name"] = name
@@ -143,15 +145,21 @@ def main(argv=None):
     parser.add_argument("run_preset_dir", help="the run's preset directory (e.g. OUTPUT/rpgan_r1_r2/preset)")
     parser.add_argument("--name", default="stacked_mnist_small")
     parser.add_argument("--weights-root", default=None, help="destination root (default: the repository's weights/)")
-    parser.add_argument("--package-copy", action="store_true",
-                        help="also copy into keras_gans/models/r3gan/weights/ (package data for wheels)")
+    parser.add_argument(
+        "--package-copy",
+        action="store_true",
+        help="also copy into keras_gans/models/r3gan/weights/ (package data for wheels)",
+    )
     args = parser.parse_args(argv)
     written = package_preset(args.run_preset_dir, args.name, args.weights_root, args.package_copy)
     metadata = json.loads((written[0] / preset_utils.METADATA_FILE).read_text())
     print(json.dumps({"written": [str(w) for w in written], "metrics": metadata["metrics"]}, indent=2))
     if args.name not in SHIPPED_PRESETS:
-        print(f"Now register it: in keras_gans/models/r3gan/r3gan_presets.py set "
-              f"SHIPPED_PRESETS = {tuple(sorted(set(SHIPPED_PRESETS) | {args.name}))!r}", file=sys.stderr)
+        print(
+            f"Now register it: in keras_gans/models/r3gan/r3gan_presets.py set "
+            f"SHIPPED_PRESETS = {tuple(sorted(set(SHIPPED_PRESETS) | {args.name}))!r}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -74,9 +74,7 @@ def main(argv=None):
     inference_model = mnist_classifier.build_mnist_classifier()
     inference_model.set_weights(model.get_weights())
     inference_model.save_weights(str(output))
-    command = "python weights/train_mnist_classifier.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    command = "python weights/train_mnist_classifier.py " + " ".join(sys.argv[1:] if argv is None else argv)
     sidecar = {
         "weights_file": output.name,
         "sha256": mnist_classifier.sha256_of(output),

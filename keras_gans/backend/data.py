@@ -34,8 +34,7 @@ def _split_element(element):
     """(images, labels) from one batch element: a tensor, or a tuple/list `(x, y[, sample_weight])`."""
     if isinstance(element, dict):
         raise ValueError(
-            "GAN.fit: batches must be `images` or `(images, labels)`; received a dict with keys "
-            f"{sorted(element)}."
+            f"GAN.fit: batches must be `images` or `(images, labels)`; received a dict with keys {sorted(element)}."
         )
     if isinstance(element, (tuple, list)):
         if len(element) == 0:

@@ -136,7 +136,7 @@ def _torch_all_reduce_mean(tensors):
     flat = flat / world
     out, start = [], 0
     for t in tensors:
-        out.append(flat[start:start + t.numel()].reshape(t.shape).to(t.dtype))
+        out.append(flat[start : start + t.numel()].reshape(t.shape).to(t.dtype))
         start += t.numel()
     return out
 
@@ -252,8 +252,9 @@ def jax_distribution(devices=None, model_axis_size=1, layout_map=None, initializ
         distribution = _large_weights_model_parallel(layout_map, min_size)
     keras.distribution.set_distribution(distribution)
     batch_replicas = len(devices) // model_axis_size
-    return EngineSetup(distribution, batch_replicas, jax.process_count(), jax.process_index(), "process",
-                       distribution.scope)
+    return EngineSetup(
+        distribution, batch_replicas, jax.process_count(), jax.process_index(), "process", distribution.scope
+    )
 
 
 def tf_strategy(devices=None):
@@ -288,8 +289,9 @@ def torch_process_group(backend=None):
     return EngineSetup(torch_dist, world, world, rank, "replica", None)
 
 
-def data_parallel_setup(devices=None, model_axis_size=1, layout_map=None, initialize=None, process_group=None,
-                        min_size=None):
+def data_parallel_setup(
+    devices=None, model_axis_size=1, layout_map=None, initialize=None, process_group=None, min_size=None
+):
     """The backend's data-parallel engine as an `EngineSetup` (see `keras_gans.distribution.data_parallel`)."""
     if _BACKEND == "jax":
         return jax_distribution(devices, model_axis_size, layout_map, initialize, min_size)

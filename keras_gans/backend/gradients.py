@@ -111,7 +111,8 @@ def value_and_grad(fn, has_aux=False):
 def value_and_input_gradient(fn, x, has_aux=False):
     """Evaluates `fn(x)` and the gradient of `sum(fn(x))` with respect to `x`, keeping it differentiable.
 
-    The sum runs over every element of the (first) output, in float32 (float64 stays float64). Because the gradient is recorded
+    The sum runs over every element of the (first) output, in float32 (float64 stays float64). Because the gradient
+    is recorded
     (TensorFlow: inside the caller's tape; JAX: traced; PyTorch: `create_graph=True`), a loss built from it can be
     differentiated again with respect to parameters that `fn` closes over. This is what R1, R2 and WGAN-GP need.
 

@@ -42,8 +42,12 @@ def _computes_grad(ctx, index):
 def _empty_like_layout(shape, like):
     """An uninitialised tensor of `shape` in `like`'s dtype, device and (channels-last or not) memory format."""
     channels_last = like.dim() == 4 and like.is_contiguous(memory_format=torch.channels_last)
-    return torch.empty(shape, dtype=like.dtype, device=like.device,
-                       memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    return torch.empty(
+        shape,
+        dtype=like.dtype,
+        device=like.device,
+        memory_format=torch.channels_last if channels_last else torch.contiguous_format,
+    )
 
 
 def _product(kind, a, b, spec):
@@ -83,7 +87,8 @@ class _ConvolutionProduct(torch.autograd.Function):
         operands = {"g": g, "a": a, "b": b}
         grads = [
             _ConvolutionProduct.apply(operands[first], operands[second], kind, ctx.spec)
-            if _computes_grad(ctx, index) else None
+            if _computes_grad(ctx, index)
+            else None
             for index, (kind, first, second) in enumerate(_GRADIENTS[ctx.kind])
         ]
         return grads[0], grads[1], None, None

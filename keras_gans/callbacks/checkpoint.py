@@ -15,9 +15,9 @@ import numpy as np
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
 from keras_gans.callbacks.nonfinite import training_is_finite
-from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.utils.durable import fsync_directory
 from keras_gans.utils.durable import fsync_tree
+from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.utils.weights_io import WeightsFileError
 from keras_gans.utils.weights_io import check_weights_file
 from keras_gans.utils.weights_io import load_weights_file
@@ -203,8 +203,10 @@ def checkpoint_problem(path, num_rng_states=None):
     except Exception as e:  # zipfile, numpy and OS errors
         return f"{os.path.join(path, RNG_FILE)} is not a readable .npz archive ({e})"
     if num_rng_states is not None and count != num_rng_states:
-        return (f"the checkpoint has {count} random-generator states, the model {num_rng_states}; the model was "
-                "built differently")
+        return (
+            f"the checkpoint has {count} random-generator states, the model {num_rng_states}; the model was "
+            "built differently"
+        )
     return None
 
 
@@ -265,8 +267,10 @@ def restore_checkpoint(model, path):
                 stacklevel=2,
             )
         return metadata
-    raise ValueError(f"restore_checkpoint: none of the {len(candidates)} checkpoints in {path} can be restored: "
-                     + "; ".join(skipped))
+    raise ValueError(
+        f"restore_checkpoint: none of the {len(candidates)} checkpoints in {path} can be restored: "
+        + "; ".join(skipped)
+    )
 
 
 class GANCheckpoint(EveryNImages):

@@ -57,12 +57,27 @@ class GANEvaluation(EveryNImages):
     ```
     """
 
-    def __init__(self, metrics=("fid",), real=None, every_n_images=500_000, num_images=10_000, batch_size=64,
-                 seed=0, use_ema=True, labels=None, log_file=None, on_train_begin=False, on_train_end=True,
-                 prefix="", verbose=0, **evaluator_kwargs):
+    def __init__(
+        self,
+        metrics=("fid",),
+        real=None,
+        every_n_images=500_000,
+        num_images=10_000,
+        batch_size=64,
+        seed=0,
+        use_ema=True,
+        labels=None,
+        log_file=None,
+        on_train_begin=False,
+        on_train_end=True,
+        prefix="",
+        verbose=0,
+        **evaluator_kwargs,
+    ):
         super().__init__(every_n_images, "GANEvaluation")
-        self.evaluator = GeneratorEvaluator(metrics, real, num_images=num_images, batch_size=batch_size, seed=seed,
-                                            **evaluator_kwargs)
+        self.evaluator = GeneratorEvaluator(
+            metrics, real, num_images=num_images, batch_size=batch_size, seed=seed, **evaluator_kwargs
+        )
         self.use_ema = use_ema
         self.labels = labels
         self.log_file = None if log_file is None else os.fspath(log_file)

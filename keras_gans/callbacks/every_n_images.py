@@ -49,8 +49,11 @@ class EveryNImages(keras.callbacks.Callback):
 
     def __init__(self, every_n_images, owner):
         super().__init__()
-        whole = not isinstance(every_n_images, bool) and isinstance(every_n_images, (int, float, np.number)) and (
-            float(every_n_images).is_integer())
+        whole = (
+            not isinstance(every_n_images, bool)
+            and isinstance(every_n_images, (int, float, np.number))
+            and (float(every_n_images).is_integer())
+        )
         if not whole or every_n_images <= 0:
             raise ValueError(f"{owner}: `every_n_images` must be a positive whole number, got {every_n_images!r}.")
         self.every_n_images = int(every_n_images)

@@ -7,8 +7,8 @@ import numpy as np
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
-from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.callbacks.tensorboard_images import TensorBoardImageWriter
+from keras_gans.utils.images_seen import read_images_seen
 
 
 def image_grid(images, rows, cols):
@@ -72,8 +72,19 @@ class SampleGrid(EveryNImages):
     ```
     """
 
-    def __init__(self, directory, every_n_images, rows=4, cols=4, seed=0, use_ema=True, on_train_begin=True,
-                 filename="samples-{images_seen:09d}.png", tensorboard_dir=None, tensorboard_tag="samples"):
+    def __init__(
+        self,
+        directory,
+        every_n_images,
+        rows=4,
+        cols=4,
+        seed=0,
+        use_ema=True,
+        on_train_begin=True,
+        filename="samples-{images_seen:09d}.png",
+        tensorboard_dir=None,
+        tensorboard_tag="samples",
+    ):
         super().__init__(every_n_images, "SampleGrid")
         self.directory = os.fspath(directory)
         self.rows, self.cols = int(rows), int(cols)

@@ -21,8 +21,9 @@ def _tensorboard_modules():
         from tensorboard.compat.proto import summary_pb2
         from tensorboard.summary.writer.record_writer import RecordWriter
     except ImportError as error:
-        raise ImportError("Writing to TensorBoard needs the tensorboard package: "
-                          "pip install \"keras-gans[tensorboard]\".") from error
+        raise ImportError(
+            'Writing to TensorBoard needs the tensorboard package: pip install "keras-gans[tensorboard]".'
+        ) from error
     return event_pb2, summary_pb2, RecordWriter
 
 
@@ -46,8 +47,9 @@ class TensorBoardImageWriter:
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
         # TensorBoard reads every file whose name contains "tfevents"; the suffix keeps writers apart.
-        name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}."
-                f"{uuid.uuid4().hex[:8]}")
+        name = (
+            f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        )
         self.path = os.path.join(self.logdir, name)
         self._records = record_writer(open(self.path, "wb"))
         self._write(self._event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
@@ -62,14 +64,25 @@ class TensorBoardImageWriter:
 
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] not in (1, 3):
-            raise ValueError(f"TensorBoardImageWriter.add_image: expected a uint8 (H, W, 1 or 3) image; got dtype "
-                             f"{image.dtype}, shape {image.shape}.")
+            raise ValueError(
+                f"TensorBoardImageWriter.add_image: expected a uint8 (H, W, 1 or 3) image; got dtype "
+                f"{image.dtype}, shape {image.shape}."
+            )
         buffer = io.BytesIO()
         Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(buffer, format="PNG")
-        summary = self._summary_pb2.Summary(value=[self._summary_pb2.Summary.Value(
-            tag=tag, image=self._summary_pb2.Summary.Image(
-                height=image.shape[0], width=image.shape[1], colorspace=image.shape[-1],
-                encoded_image_string=buffer.getvalue()))])
+        summary = self._summary_pb2.Summary(
+            value=[
+                self._summary_pb2.Summary.Value(
+                    tag=tag,
+                    image=self._summary_pb2.Summary.Image(
+                        height=image.shape[0],
+                        width=image.shape[1],
+                        colorspace=image.shape[-1],
+                        encoded_image_string=buffer.getvalue(),
+                    ),
+                )
+            ]
+        )
         self._write(self._event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
 
     def close(self):

@@ -16,8 +16,18 @@ import pathlib
 import subprocess
 import sys
 
-SUBCOMMANDS = ("train", "generate", "evaluate", "convert", "export", "compare", "interpolate", "project", "demo",
-               "check-official-progan")
+SUBCOMMANDS = (
+    "train",
+    "generate",
+    "evaluate",
+    "convert",
+    "export",
+    "compare",
+    "interpolate",
+    "project",
+    "demo",
+    "check-official-progan",
+)
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 
@@ -53,8 +63,9 @@ def _restart_on_backend(backend, argv):
     Setting `KERAS_BACKEND` in the environment instead avoids the restart.
     """
     if os.environ.get(_RESTARTED) == backend:
-        raise SystemExit(f"keras-gans: could not start Keras with the {backend} backend (KERAS_BACKEND={backend} "
-                         "was ignored).")
+        raise SystemExit(
+            f"keras-gans: could not start Keras with the {backend} backend (KERAS_BACKEND={backend} was ignored)."
+        )
     package_root = str(pathlib.Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=path, **{_RESTARTED: backend})

@@ -18,12 +18,16 @@ def _fail(message):
 
 def register(commands):
     """Adds the `check-official-progan` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("check-official-progan", help="compare a converted official ProGAN with the "
-                                 "authors' reference images", description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "check-official-progan",
+        help="compare a converted official ProGAN with the authors' reference images",
+        description=__doc__.split("\n\n")[0],
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--pkl", help="an official ProGAN TensorFlow pickle (karras2018iclr-*.pkl)")
-    source.add_argument("--preset", help="a registered official preset (e.g. celebahq_1024_official) or a "
-                        "converted preset directory")
+    source.add_argument(
+        "--preset", help="a registered official preset (e.g. celebahq_1024_official) or a converted preset directory"
+    )
     parser.add_argument("--reference-dir", required=True, help="the folder with img0.png ... img9.png")
     parser.add_argument("--max-diff", type=int, default=1, help="largest per-pixel difference that passes")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
@@ -35,8 +39,8 @@ def check_command(args):
     """Runs the check; prints one line per image and a JSON summary; exits 1 on a mismatch."""
     import pathlib
 
-    from keras_gans.models.progan import ProGAN
     from keras_gans.converters.progan_official_reference import compare_with_reference_images
+    from keras_gans.models.progan import ProGAN
 
     source = args.pkl or args.preset
     if args.pkl and not pathlib.Path(args.pkl).is_file():
@@ -47,8 +51,10 @@ def check_command(args):
     except (ValueError, OSError) as e:
         _fail(f"{source}: {e}")
     for image in report["images"]:
-        print(f"{image['file']}: max |difference| {image['max_abs_diff']}, "
-              f"{100 * image['differing_fraction']:.3f}% of the values differ")
+        print(
+            f"{image['file']}: max |difference| {image['max_abs_diff']}, "
+            f"{100 * image['differing_fraction']:.3f}% of the values differ"
+        )
     print(json.dumps({"passed": report["passed"], "max_abs_diff": report["max_abs_diff"]}))
     if not report["passed"]:
         raise SystemExit(1)

@@ -17,15 +17,24 @@ METRIC_NAMES = ("fid", "kid")
 
 def register(commands):
     """Adds the `compare` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("compare", help="FID/KID between two folders of images",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "compare", help="FID/KID between two folders of images", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("images_a", help="a folder of images or an .npz of InceptionStatistics")
     parser.add_argument("images_b", help="a folder of images or an .npz of InceptionStatistics")
     parser.add_argument("--metrics", default="fid", help=f"comma-separated, from: {', '.join(METRIC_NAMES)}")
-    parser.add_argument("--resolution", type=int, default=None,
-                        help="read folder images at this size (default: the first image's shorter side)")
-    parser.add_argument("--resize", choices=("legacy_tf", "clean"), default="legacy_tf",
-                        help="Inception input resize: legacy_tf (published FIDs) or clean (clean-fid)")
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        default=None,
+        help="read folder images at this size (default: the first image's shorter side)",
+    )
+    parser.add_argument(
+        "--resize",
+        choices=("legacy_tf", "clean"),
+        default="legacy_tf",
+        help="Inception input resize: legacy_tf (published FIDs) or clean (clean-fid)",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--kid-subsets", type=int, default=100)
     parser.add_argument("--kid-subset-size", type=int, default=1000)
@@ -62,8 +71,10 @@ def compare_command(args):
     inception = _inception(args.resize)
     max_features = 10_000 if "kid" in metrics else 0
     try:
-        stats = [image_set_statistics(side, inception, args.batch_size, max_features, args.resolution,
-                                      "keras-gans compare") for side in (args.images_a, args.images_b)]
+        stats = [
+            image_set_statistics(side, inception, args.batch_size, max_features, args.resolution, "keras-gans compare")
+            for side in (args.images_a, args.images_b)
+        ]
         results = {}
         if "fid" in metrics:
             results["fid"] = fid_from_statistics(*stats)
@@ -72,8 +83,13 @@ def compare_command(args):
             results.update(kid=mean, kid_std=std)
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))
-    report = {"images_a": str(args.images_a), "images_b": str(args.images_b), "resize": args.resize,
-              "num_images": [s.num_images for s in stats], "metrics": results}
+    report = {
+        "images_a": str(args.images_a),
+        "images_b": str(args.images_b),
+        "resize": args.resize,
+        "num_images": [s.num_images for s in stats],
+        "metrics": results,
+    }
     for name, value in results.items():
         print(f"{name:>8}: {value:.6g}")
     if args.output:

@@ -34,16 +34,24 @@ def _fail(message):
 
 def register(commands):
     """Adds the `convert` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("convert", help="convert an official R3GAN / ProGAN or a pytorch_GAN_zoo checkpoint "
-                                 "to a Keras preset directory", description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="the checkpoint file (.pkl: official R3GAN or ProGAN TF, .pth: "
-                        "pytorch_GAN_zoo PGAN)")
+    parser = commands.add_parser(
+        "convert",
+        help="convert an official R3GAN / ProGAN or a pytorch_GAN_zoo checkpoint to a Keras preset directory",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument(
+        "source", help="the checkpoint file (.pkl: official R3GAN or ProGAN TF, .pth: pytorch_GAN_zoo PGAN)"
+    )
     parser.add_argument("output", help="the preset directory to write")
     parser.add_argument("--format", choices=sorted(FORMATS), default=None, help="default: from the file name")
-    parser.add_argument("--recipe", default=None,
-                        help="R3GAN: the preset whose training recipe the model gets (e.g. cifar10, ffhq256)")
-    parser.add_argument("--schedule", default=None,
-                        help="progan-tf: the growing schedule to continue with (a ProGAN preset or schedule name)")
+    parser.add_argument(
+        "--recipe", default=None, help="R3GAN: the preset whose training recipe the model gets (e.g. cifar10, ffhq256)"
+    )
+    parser.add_argument(
+        "--schedule",
+        default=None,
+        help="progan-tf: the growing schedule to continue with (a ProGAN preset or schedule name)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing preset directory")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     parser.set_defaults(func=convert_command)
@@ -113,10 +121,15 @@ def convert_command(args):
 
             path = convert_pgz_checkpoint(ProGAN, source, output)
     except (ValueError, OSError) as e:  # includes the readers' CheckpointFormatError / UnsafeCheckpointError
-        what = {"r3gan": "an official R3GAN snapshot", "pgz": "a pytorch_GAN_zoo PGAN checkpoint",
-                "progan-tf": "an official ProGAN TensorFlow pickle"}[kind]
+        what = {
+            "r3gan": "an official R3GAN snapshot",
+            "pgz": "a pytorch_GAN_zoo PGAN checkpoint",
+            "progan-tf": "an official ProGAN TensorFlow pickle",
+        }[kind]
         _fail(f"{source} could not be converted as {what}: {e}")
     model = "R3GAN" if kind == "r3gan" else "ProGAN"
-    print(f"Wrote the {model} preset {path}. Load it with keras_gans.{model}.from_preset({str(path)!r}), or run "
-          f"keras-gans generate --preset {path} --seeds 0-15 --grid")
+    print(
+        f"Wrote the {model} preset {path}. Load it with keras_gans.{model}.from_preset({str(path)!r}), or run "
+        f"keras-gans generate --preset {path} --seeds 0-15 --grid"
+    )
     return path

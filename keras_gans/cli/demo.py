@@ -15,8 +15,9 @@ def _fail(message):
 
 def register(commands):
     """Adds the `demo` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("demo", help="serve a local web page to explore a model (Gradio)",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "demo", help="serve a local web page to explore a model (Gradio)", description=__doc__.split("\n\n")[0]
+    )
     add_model_arguments(parser)
     parser.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1")
     parser.set_defaults(func=demo_command)

@@ -24,16 +24,22 @@ RUN_FILE = "run.json"  # written by `keras-gans train` in its checkpoint directo
 
 def register(commands):
     """Adds the `evaluate` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("evaluate", help="compute FID/KID/SWD/MS-SSIM/precision-recall of a model",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "evaluate", help="compute FID/KID/SWD/MS-SSIM/precision-recall of a model", description=__doc__.split("\n\n")[0]
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
-    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or a ckpt-* folder, or "
-                                              "the run's --output folder)")
-    parser.add_argument("--dataset", default=None,
-                        help="real images: a dataset spec for keras_gans.datasets.load_dataset ('embedded', "
-                             "'mnist', 'stacked_mnist', 'tfds:<name>', a folder, an .npz); default for "
-                             "--checkpoint: the training dataset")
+    source.add_argument(
+        "--checkpoint",
+        help="checkpoint directory of `keras-gans train` (or a ckpt-* folder, or the run's --output folder)",
+    )
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        help="real images: a dataset spec for keras_gans.datasets.load_dataset ('embedded', "
+        "'mnist', 'stacked_mnist', 'tfds:<name>', a folder, an .npz); default for "
+        "--checkpoint: the training dataset",
+    )
     parser.add_argument("--split", default="train", help="dataset split of the real images")
     parser.add_argument("--metrics", default="fid", help=f"comma-separated, from: {', '.join(METRIC_NAMES)}")
     parser.add_argument("--num-images", type=int, default=10_000, help="generated images")
@@ -41,9 +47,13 @@ def register(commands):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0, help="seed of the latents and the metrics' random draws")
     parser.add_argument("--no-ema", action="store_true", help="use the trained generator instead of the EMA one")
-    parser.add_argument("--metric-option", action="append", default=[], metavar="METRIC.KEY=VALUE",
-                        help="a metric option (JSON value), e.g. kid.subset_size=500 or swd.num_patches=64; "
-                             "repeatable")
+    parser.add_argument(
+        "--metric-option",
+        action="append",
+        default=[],
+        metavar="METRIC.KEY=VALUE",
+        help="a metric option (JSON value), e.g. kid.subset_size=500 or swd.num_patches=64; repeatable",
+    )
     parser.add_argument("--cache-dir", default=None, help="where real-image statistics are cached")
     parser.add_argument("--output", default="evaluation.json", help="JSON file for the results")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
@@ -111,9 +121,9 @@ def evaluate_command(args):
         _fail(f"argument --output: {problem}")
     import keras
 
-    from keras_gans.utils.images_seen import read_images_seen
     from keras_gans.metrics.evaluation import evaluate_generator
     from keras_gans.utils import durable
+    from keras_gans.utils.images_seen import read_images_seen
 
     needs_reals = [name for name in metrics if name in ("fid", "kid", "swd", "precision_recall")]
     if needs_reals and not (args.dataset or args.checkpoint):
@@ -125,9 +135,17 @@ def evaluate_command(args):
     dataset_options = {"split": args.split} if args.split != "train" else None
     try:
         results = evaluate_generator(
-            model, metrics, real=dataset if needs_reals else None, num_images=args.num_images,
-            num_real_images=args.num_real_images, batch_size=args.batch_size, use_ema=not args.no_ema,
-            seed=args.seed, cache_dir=args.cache_dir, dataset_options=dataset_options, metric_options=options,
+            model,
+            metrics,
+            real=dataset if needs_reals else None,
+            num_images=args.num_images,
+            num_real_images=args.num_real_images,
+            batch_size=args.batch_size,
+            use_ema=not args.no_ema,
+            seed=args.seed,
+            cache_dir=args.cache_dir,
+            dataset_options=dataset_options,
+            metric_options=options,
         )
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))

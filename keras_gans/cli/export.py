@@ -19,19 +19,29 @@ FORMATS = ("tf_saved_model", "onnx", "litert")  # keras_gans.export.FORMATS (ker
 
 def register(commands):
     """Adds the `export` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("export", help="export a generator to TF SavedModel, ONNX or LiteRT",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "export", help="export a generator to TF SavedModel, ONNX or LiteRT", description=__doc__.split("\n\n")[0]
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
     source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
     parser.add_argument("--format", default="tf_saved_model", choices=FORMATS + ("tflite",))
-    parser.add_argument("--output", required=True,
-                        help="a directory (tf_saved_model), a .onnx file (onnx) or a .tflite file (litert)")
-    parser.add_argument("--image-dtype", choices=("uint8", "float"), default="uint8",
-                        help="uint8 pixels (default) or the raw float output in [-1, 1]")
+    parser.add_argument(
+        "--output", required=True, help="a directory (tf_saved_model), a .onnx file (onnx) or a .tflite file (litert)"
+    )
+    parser.add_argument(
+        "--image-dtype",
+        choices=("uint8", "float"),
+        default="uint8",
+        help="uint8 pixels (default) or the raw float output in [-1, 1]",
+    )
     parser.add_argument("--no-ema", action="store_true", help="export the trained generator, not the EMA one")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="fix the batch size of the inputs (default: any; LiteRT from JAX needs one)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="fix the batch size of the inputs (default: any; LiteRT from JAX needs one)",
+    )
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     parser.set_defaults(func=export_command)
     return parser
@@ -42,13 +52,22 @@ def export_command(args):
     try:
         model = load_gan(preset=args.preset, checkpoint=args.checkpoint)
     except (ValueError, OSError) as error:
-        raise SystemExit(f"keras-gans export: {'--preset' if args.preset else '--checkpoint'} "
-                         f"{args.preset or args.checkpoint}: {error}")
+        raise SystemExit(
+            f"keras-gans export: {'--preset' if args.preset else '--checkpoint'} "
+            f"{args.preset or args.checkpoint}: {error}"
+        )
     try:
-        path = model.export_generator(args.output, format=args.format, output=args.image_dtype,
-                                      use_ema=not args.no_ema, batch_size=args.batch_size)
+        path = model.export_generator(
+            args.output,
+            format=args.format,
+            output=args.image_dtype,
+            use_ema=not args.no_ema,
+            batch_size=args.batch_size,
+        )
     except (ValueError, ImportError) as error:
         raise SystemExit(f"keras-gans export: {error}")
-    print(f"Exported the {'trained' if args.no_ema else 'EMA'} generator ({args.format}, {args.image_dtype} "
-          f"images): {path}")
+    print(
+        f"Exported the {'trained' if args.no_ema else 'EMA'} generator ({args.format}, {args.image_dtype} "
+        f"images): {path}"
+    )
     return path

@@ -32,14 +32,24 @@ def _fail(message):
 
 def register(commands):
     """Adds the `generate` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("generate", help="write PNG images from a preset or a training checkpoint",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "generate", help="write PNG images from a preset or a training checkpoint", description=__doc__.split("\n\n")[0]
+    )
     add_model_arguments(parser)
     parser.add_argument("--seeds", default="0-15", help="seeds: '0-15', '1,5,9' or a mix such as '0-3,10'")
-    parser.add_argument("--class", dest="class_id", type=int, default=None,
-                        help="class id for a conditional model (default: cycle through the classes)")
-    parser.add_argument("--truncation-psi", type=float, default=1.0,
-                        help="scale latents toward the mean latent 0 (1 = none, 0 = the mean); see GAN.generate")
+    parser.add_argument(
+        "--class",
+        dest="class_id",
+        type=int,
+        default=None,
+        help="class id for a conditional model (default: cycle through the classes)",
+    )
+    parser.add_argument(
+        "--truncation-psi",
+        type=float,
+        default=1.0,
+        help="scale latents toward the mean latent 0 (1 = none, 0 = the mean); see GAN.generate",
+    )
     parser.add_argument("--grid", action="store_true", help="write one grid.png instead of one PNG per seed")
     parser.add_argument("--cols", type=int, default=None, help="grid columns (default: about sqrt(#seeds))")
     parser.add_argument("--output", default="generated", help="output folder")
@@ -100,8 +110,11 @@ def _checkpoint_paths(path):
             problem = checkpoint_problem(candidate)
             if problem is None:
                 if skipped:
-                    warnings.warn(f"Using {candidate}; skipped newer checkpoints that cannot be read: "
-                                  f"{'; '.join(skipped)}.", RuntimeWarning, stacklevel=2)
+                    warnings.warn(
+                        f"Using {candidate}; skipped newer checkpoints that cannot be read: {'; '.join(skipped)}.",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
                 return pathlib.Path(candidate), path / CHECKPOINT_MODEL_FILE
             skipped.append(f"{pathlib.Path(candidate).name}: {problem}")
         raise ValueError(f"none of the checkpoints in {path} can be read: {'; '.join(skipped)}")
@@ -116,8 +129,10 @@ def _from_checkpoint(path):
 
     found = _checkpoint_paths(path)
     if found is None:
-        raise ValueError(f"{path} is not a checkpoint directory of `keras-gans train` (it has no "
-                         f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders).")
+        raise ValueError(
+            f"{path} is not a checkpoint directory of `keras-gans train` (it has no "
+            f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders)."
+        )
     folder, config = found
     model = keras.saving.deserialize_keras_object(json.loads(config.read_text()))
     load_weights_file(model, folder / WEIGHTS_FILE, "checkpoint weights")
@@ -139,8 +154,10 @@ def _from_preset(spec):
     if "://" in spec or pathlib.Path(spec).expanduser().exists():
         return GAN.from_preset(spec)  # a preset directory or handle, of any GAN
     known = ", ".join(sorted(set(R3GAN.presets) | set(ProGAN.presets)))
-    raise ValueError(f"'{spec}' is neither a file or folder nor a preset name. Known presets: {known}; or give "
-                     "a preset directory, hf://owner/repo or kaggle://owner/model/keras/variant.")
+    raise ValueError(
+        f"'{spec}' is neither a file or folder nor a preset name. Known presets: {known}; or give "
+        "a preset directory, hf://owner/repo or kaggle://owner/model/keras/variant."
+    )
 
 
 def load_gan(preset=None, checkpoint=None):
@@ -196,8 +213,9 @@ def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32, tr
     labels = None
     if model.num_classes:
         labels = np.arange(len(seeds)) % model.num_classes if class_id is None else np.full(len(seeds), class_id)
-    return model.generate(z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size,
-                          truncation_psi=truncation_psi)
+    return model.generate(
+        z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size, truncation_psi=truncation_psi
+    )
 
 
 def generate_command(args):

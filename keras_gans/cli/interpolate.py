@@ -20,19 +20,35 @@ def _fail(message):
 
 def register(commands):
     """Adds the `interpolate` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("interpolate", help="write a GIF/MP4 of a latent (and class) interpolation",
-                                 description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "interpolate",
+        help="write a GIF/MP4 of a latent (and class) interpolation",
+        description=__doc__.split("\n\n")[0],
+    )
     add_model_arguments(parser)
     parser.add_argument("--start-seed", type=int, default=0, help="seed of the first frame's latent")
     parser.add_argument("--end-seed", type=int, default=1, help="seed of the last frame's latent")
     parser.add_argument("--steps", type=int, default=24, help="frames, both endpoints included (>= 2)")
-    parser.add_argument("--method", choices=["slerp", "lerp"], default="slerp",
-                        help="latent path: spherical (default, for Gaussian latents) or linear")
-    parser.add_argument("--class", dest="class_id", type=int, default=None,
-                        help="class of the first frame (conditional models; default 0)")
+    parser.add_argument(
+        "--method",
+        choices=["slerp", "lerp"],
+        default="slerp",
+        help="latent path: spherical (default, for Gaussian latents) or linear",
+    )
+    parser.add_argument(
+        "--class",
+        dest="class_id",
+        type=int,
+        default=None,
+        help="class of the first frame (conditional models; default 0)",
+    )
     parser.add_argument("--end-class", type=int, default=None, help="class of the last frame (default: --class)")
-    parser.add_argument("--truncation-psi", type=float, default=1.0,
-                        help="scale latents toward the mean latent 0 (1 = none, 0 = the mean)")
+    parser.add_argument(
+        "--truncation-psi",
+        type=float,
+        default=1.0,
+        help="scale latents toward the mean latent 0 (1 = none, 0 = the mean)",
+    )
     parser.add_argument("--fps", type=float, default=12.0, help="frames per second")
     parser.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscaling of the frames")
     parser.add_argument("--output", default="interpolation.gif", help="output file, .gif or .mp4")
@@ -50,9 +66,18 @@ def interpolate_command(args):
         _fail(f"--steps must be >= 2, got {args.steps}.")
     model = load_model_or_exit(args, _fail)
     try:
-        frames = interpolation_frames(model, args.start_seed, args.end_seed, args.steps, args.method, args.class_id,
-                                      args.end_class, args.truncation_psi, use_ema=not args.no_ema,
-                                      batch_size=args.batch_size)
+        frames = interpolation_frames(
+            model,
+            args.start_seed,
+            args.end_seed,
+            args.steps,
+            args.method,
+            args.class_id,
+            args.end_class,
+            args.truncation_psi,
+            use_ema=not args.no_ema,
+            batch_size=args.batch_size,
+        )
         path = write_animation(upscale(frames, args.scale), args.output, fps=args.fps)
     except (ValueError, ImportError, OSError) as e:
         _fail(str(e))

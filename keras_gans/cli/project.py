@@ -21,17 +21,29 @@ def _fail(message):
 
 def register(commands):
     """Adds the `project` subcommand to the `keras-gans` argument parser."""
-    parser = commands.add_parser("project", help="find latents that reproduce images; write them and the "
-                                 "reconstructions", description=__doc__.split("\n\n")[0])
+    parser = commands.add_parser(
+        "project",
+        help="find latents that reproduce images; write them and the reconstructions",
+        description=__doc__.split("\n\n")[0],
+    )
     add_model_arguments(parser)
     parser.add_argument("--images", nargs="+", required=True, help="image files (PNG, JPEG, ...)")
-    parser.add_argument("--class", dest="class_id", type=int, default=None,
-                        help="class of every image (conditional models; default: optimise soft labels)")
+    parser.add_argument(
+        "--class",
+        dest="class_id",
+        type=int,
+        default=None,
+        help="class of every image (conditional models; default: optimise soft labels)",
+    )
     parser.add_argument("--steps", type=int, default=200, help="optimisation steps")
     parser.add_argument("--learning-rate", type=float, default=0.1, help="Adam's initial learning rate")
     parser.add_argument("--feature-weight", type=float, default=0.1, help="weight of the perceptual distance")
-    parser.add_argument("--feature-extractor", choices=["discriminator", "inception", "none"],
-                        default="discriminator", help="features of the perceptual distance")
+    parser.add_argument(
+        "--feature-extractor",
+        choices=["discriminator", "inception", "none"],
+        default="discriminator",
+        help="features of the perceptual distance",
+    )
     parser.add_argument("--candidates", type=int, default=8, help="random starting latents tried per image")
     parser.add_argument("--seed", type=int, default=0, help="seed of the starting latents")
     parser.add_argument("--output", default="projected", help="output folder")
@@ -77,9 +89,18 @@ def project_command(args):
     model = load_model_or_exit(args, _fail)
     try:
         images = read_images(args.images, model.image_shape)
-        result = project(model, images, steps=args.steps, labels=args.class_id, learning_rate=args.learning_rate,
-                         feature_weight=args.feature_weight, feature_extractor=args.feature_extractor,
-                         num_candidates=args.candidates, seed=args.seed, use_ema=not args.no_ema)
+        result = project(
+            model,
+            images,
+            steps=args.steps,
+            labels=args.class_id,
+            learning_rate=args.learning_rate,
+            feature_weight=args.feature_weight,
+            feature_extractor=args.feature_extractor,
+            num_candidates=args.candidates,
+            seed=args.seed,
+            use_ema=not args.no_ema,
+        )
     except (ValueError, OSError) as e:
         _fail(str(e))
     output = pathlib.Path(args.output)

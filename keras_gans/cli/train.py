@@ -71,17 +71,30 @@ def _fail(message):
 
 def register(commands):
     """Adds the `train` subcommand to the `keras-gans` argument parser."""
-    train = commands.add_parser("train", help="train an R3GAN or a ProGAN on a dataset",
-                                description=__doc__.split("\n\n")[0])
+    train = commands.add_parser(
+        "train", help="train an R3GAN or a ProGAN on a dataset", description=__doc__.split("\n\n")[0]
+    )
     train.add_argument("--model", choices=MODELS, default="r3gan")
-    train.add_argument("--preset", "--architecture", dest="preset", default="tiny32",
-                       help="'tiny32' (alias 'tiny') or a preset name of the model (R3GAN_PRESETS / PROGAN_PRESETS)")
-    train.add_argument("--paper-recipe", action="store_true",
-                       help="R3GAN: train with the preset's published recipe (schedules, augmentation)")
-    train.add_argument("--dataset", default="embedded",
-                       help="'embedded', 'mnist', 'stacked_mnist', 'tfds:<name>', an image folder or an .npz file")
-    train.add_argument("--resolution", type=int, default=None,
-                       help="image size (default: the preset's, 32 for the tiny models)")
+    train.add_argument(
+        "--preset",
+        "--architecture",
+        dest="preset",
+        default="tiny32",
+        help="'tiny32' (alias 'tiny') or a preset name of the model (R3GAN_PRESETS / PROGAN_PRESETS)",
+    )
+    train.add_argument(
+        "--paper-recipe",
+        action="store_true",
+        help="R3GAN: train with the preset's published recipe (schedules, augmentation)",
+    )
+    train.add_argument(
+        "--dataset",
+        default="embedded",
+        help="'embedded', 'mnist', 'stacked_mnist', 'tfds:<name>', an image folder or an .npz file",
+    )
+    train.add_argument(
+        "--resolution", type=int, default=None, help="image size (default: the preset's, 32 for the tiny models)"
+    )
     train.add_argument("--mirror", action="store_true", help="add x-flipped copies of the images")
     train.add_argument("--conditional", action="store_true", help="train with the dataset's class labels")
     train.add_argument("--batch-size", type=int, default=32, help="real images per D step (and per G step)")
@@ -89,10 +102,18 @@ def register(commands):
     length.add_argument("--steps", type=int, default=None, help="training iterations (default 300)")
     length.add_argument("--kimg", type=float, default=None, help="thousands of real images to train on")
     train.add_argument("--gamma", type=float, default=None, help="R3GAN: R1 and R2 weight (default 0.05)")
-    train.add_argument("--learning-rate", type=float, default=None,
-                       help="default: 2e-4 (R3GAN), the schedule's per-resolution rate (ProGAN)")
-    train.add_argument("--ema-half-life-images", type=float, default=None,
-                       help="default: 2000 (R3GAN), EMA beta 0.999 per step (ProGAN)")
+    train.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="default: 2e-4 (R3GAN), the schedule's per-resolution rate (ProGAN)",
+    )
+    train.add_argument(
+        "--ema-half-life-images",
+        type=float,
+        default=None,
+        help="default: 2000 (R3GAN), EMA beta 0.999 per step (ProGAN)",
+    )
     train.add_argument("--lod-training-kimg", type=float, default=None, help="ProGAN: kimg per stabilisation phase")
     train.add_argument("--lod-transition-kimg", type=float, default=None, help="ProGAN: kimg per fade-in")
     train.add_argument("--output", default="runs/train")
@@ -100,12 +121,18 @@ def register(commands):
     train.add_argument("--checkpoint-dir", default=None, help="default: <output>/checkpoint")
     train.add_argument("--checkpoint-every", type=int, default=None, help="images between checkpoints")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
-    train.add_argument("--overwrite", action="store_true",
-                       help="delete the checkpoints already in --checkpoint-dir and start a new run")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the checkpoints already in --checkpoint-dir and start a new run",
+    )
     train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--distribute", action="store_true",
-                       help="data-parallel over all devices / processes (see keras_gans.distribution)")
+    train.add_argument(
+        "--distribute",
+        action="store_true",
+        help="data-parallel over all devices / processes (see keras_gans.distribution)",
+    )
     train.set_defaults(func=train_command)
     return train
 
@@ -142,8 +169,10 @@ def _resolve_arguments(args):
         names = ", ".join(list(TINY_NAMES) + sorted(table))
         _fail(f"unknown --preset '{args.preset}' for --model {args.model}. Known: {names}.")
     if args.paper_recipe and (args.model != "r3gan" or tiny):
-        _fail("--paper-recipe needs an R3GAN preset with a published recipe (e.g. --preset cifar10); ProGAN "
-              "presets always train with their own recipe.")
+        _fail(
+            "--paper-recipe needs an R3GAN preset with a published recipe (e.g. --preset cifar10); ProGAN "
+            "presets always train with their own recipe."
+        )
     if args.model == "r3gan" and (args.lod_training_kimg is not None or args.lod_transition_kimg is not None):
         _fail("--lod-training-kimg / --lod-transition-kimg are ProGAN options.")
     if args.model == "progan" and args.gamma is not None:
@@ -160,10 +189,17 @@ def _resolve_arguments(args):
             preset_resolution = network["resolution"]
         resolution = preset_resolution if args.resolution is None else args.resolution
         if resolution != preset_resolution:
-            _fail(f"the preset '{args.preset}' is {preset_resolution}x{preset_resolution}; got --resolution "
-                  f"{args.resolution}.")
-    return {"model": args.model, "preset": "tiny32" if tiny else args.preset, "resolution": resolution,
-            "conditional": bool(args.conditional), "paper_recipe": bool(args.paper_recipe)}
+            _fail(
+                f"the preset '{args.preset}' is {preset_resolution}x{preset_resolution}; got --resolution "
+                f"{args.resolution}."
+            )
+    return {
+        "model": args.model,
+        "preset": "tiny32" if tiny else args.preset,
+        "resolution": resolution,
+        "conditional": bool(args.conditional),
+        "paper_recipe": bool(args.paper_recipe),
+    }
 
 
 def _target_steps(args):
@@ -178,8 +214,9 @@ def _tiny_progan_schedule(levels, total_images):
 
     resolution = 4 * 2 ** (levels - 1)
     phase = max(math.ceil(total_images / (2 * levels - 1)), 1)
-    return ProGANSchedule(resolution, lod_training_kimg=phase / 1000, lod_transition_kimg=phase / 1000,
-                          total_kimg=total_images / 1000)
+    return ProGANSchedule(
+        resolution, lod_training_kimg=phase / 1000, lod_transition_kimg=phase / 1000, total_kimg=total_images / 1000
+    )
 
 
 def _build_model(run, args, num_classes, total_images):
@@ -197,19 +234,25 @@ def _build_model(run, args, num_classes, total_images):
         classes = {"num_classes": num_classes, **({} if num_classes else {"embedding_dim": None})}
         if run["paper_recipe"]:
             return keras_gans.R3GAN.from_preset(run["preset"], load_weights=False, seed=args.seed, **classes)
-        return keras_gans.R3GAN.from_preset(run["preset"], load_weights=False, seed=args.seed, recipe=None,
-                                            augment=False, **classes)
+        return keras_gans.R3GAN.from_preset(
+            run["preset"], load_weights=False, seed=args.seed, recipe=None, augment=False, **classes
+        )
     from keras_gans.models.progan import ProGAN
     from keras_gans.models.progan import ProGANSchedule
 
-    overrides = {k: v for k, v in (("lod_training_kimg", args.lod_training_kimg),
-                                   ("lod_transition_kimg", args.lod_transition_kimg)) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (("lod_training_kimg", args.lod_training_kimg), ("lod_transition_kimg", args.lod_transition_kimg))
+        if v is not None
+    }
     if run["preset"] == "tiny32":
         channels = [TINY_PROGAN_CHANNELS] * levels
-        generator = keras_gans.ProGANGenerator(resolution=resolution, channels=channels, latent_dim=64,
-                                               num_classes=num_classes)
-        discriminator = keras_gans.ProGANDiscriminator(resolution=resolution, channels=channels,
-                                                       num_classes=num_classes)
+        generator = keras_gans.ProGANGenerator(
+            resolution=resolution, channels=channels, latent_dim=64, num_classes=num_classes
+        )
+        discriminator = keras_gans.ProGANDiscriminator(
+            resolution=resolution, channels=channels, num_classes=num_classes
+        )
         schedule = _tiny_progan_schedule(levels, total_images)
         if overrides:
             schedule = ProGANSchedule.from_config({**schedule.get_config(), **overrides})
@@ -228,8 +271,11 @@ def _compile(model, run, args):
         model.compile(**extra)
         return
     if run["paper_recipe"]:
-        given = {"gamma": args.gamma, "learning_rate": args.learning_rate,
-                 "ema_half_life_images": args.ema_half_life_images}
+        given = {
+            "gamma": args.gamma,
+            "learning_rate": args.learning_rate,
+            "ema_half_life_images": args.ema_half_life_images,
+        }
         model.compile(**{k: v for k, v in given.items() if v is not None})
         return
     model.compile(
@@ -254,15 +300,22 @@ def _resume_model(checkpoint_dir, run):
     import keras
 
     saved = _read_json(checkpoint_dir / RUN_FILE) if (checkpoint_dir / RUN_FILE).is_file() else {}
-    differ = [f"{key}: checkpoint {saved[key]!r}, now {run[key]!r}" for key in _RUN_KEYS
-              if key in saved and saved[key] != run[key]]
+    differ = [
+        f"{key}: checkpoint {saved[key]!r}, now {run[key]!r}"
+        for key in _RUN_KEYS
+        if key in saved and saved[key] != run[key]
+    ]
     if differ:
-        _fail(f"--resume: {checkpoint_dir} holds a run with other model arguments ({'; '.join(differ)}). Pass the "
-              "original arguments, or another --checkpoint-dir for a new run.")
+        _fail(
+            f"--resume: {checkpoint_dir} holds a run with other model arguments ({'; '.join(differ)}). Pass the "
+            "original arguments, or another --checkpoint-dir for a new run."
+        )
     config_path = checkpoint_dir / MODEL_CONFIG_FILE
     if not config_path.is_file():
-        _fail(f"--resume: {checkpoint_dir} has checkpoints but no {MODEL_CONFIG_FILE}; it was not written by "
-              "`keras-gans train`.")
+        _fail(
+            f"--resume: {checkpoint_dir} has checkpoints but no {MODEL_CONFIG_FILE}; it was not written by "
+            "`keras-gans train`."
+        )
     return keras.saving.deserialize_keras_object(_read_json(config_path))
 
 
@@ -287,8 +340,13 @@ def _load_data(args, run, fit_batch):
         options["as_rgb"] = True
     try:
         return keras_gans.datasets.load_dataset(
-            spec, resolution=run["resolution"], batch_size=fit_batch, labels=run["conditional"],
-            mirror=args.mirror, seed=args.seed, **options,
+            spec,
+            resolution=run["resolution"],
+            batch_size=fit_batch,
+            labels=run["conditional"],
+            mirror=args.mirror,
+            seed=args.seed,
+            **options,
         )
     except (ValueError, FileNotFoundError, ImportError) as e:
         _fail(f"--dataset {spec!r}: {e}")
@@ -346,20 +404,19 @@ def _plot_losses(history, path):
 def train_command(args):
     """Runs `keras-gans train` with parsed arguments; returns the metrics dict."""
     run = _resolve_arguments(args)  # before any data is loaded
+    import contextlib
+
     import keras
 
+    import keras_gans
     from keras_gans.callbacks import GANCheckpoint
     from keras_gans.callbacks import SampleGrid
-    from keras_gans.utils.images_seen import read_images_seen
     from keras_gans.callbacks import latest_checkpoint
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
     from keras_gans.models.progan import ProgressiveGrowing
-
-    import contextlib
-
-    import keras_gans
     from keras_gans.utils import durable
+    from keras_gans.utils.images_seen import read_images_seen
 
     setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
@@ -383,8 +440,10 @@ def train_command(args):
         print(f"No checkpoint in {checkpoint_dir}: starting a new run.")
     if not args.resume and _has_checkpoint(checkpoint_dir):
         if not args.overwrite:
-            _fail(f"{checkpoint_dir} already holds checkpoints; pass --resume to continue that run, --overwrite to "
-                  "delete them, or another --checkpoint-dir.")
+            _fail(
+                f"{checkpoint_dir} already holds checkpoints; pass --resume to continue that run, --overwrite to "
+                "delete them, or another --checkpoint-dir."
+            )
         _delete_checkpoints(checkpoint_dir)
     if resuming:
         model = _resume_model(checkpoint_dir, run)
@@ -439,8 +498,7 @@ def train_command(args):
         "dataset_images": info.num_images,
         "resolution": run["resolution"],
         "num_classes": num_classes,
-        "architecture": {"generator": model.generator.get_config(),
-                         "discriminator": model.discriminator.get_config()},
+        "architecture": {"generator": model.generator.get_config(), "discriminator": model.discriminator.get_config()},
         "steps": steps_total,
         "steps_this_run": steps,
         "batch_size": args.batch_size,
@@ -455,8 +513,11 @@ def train_command(args):
         "diverged": bool(getattr(model, "diverged", None)),
     }
     if metrics["diverged"]:
-        metrics["diverged_at"] = {**model.diverged, "step": steps_done + model.diverged["step"],
-                                  "step_this_run": model.diverged["step"]}
+        metrics["diverged_at"] = {
+            **model.diverged,
+            "step": steps_done + model.diverged["step"],
+            "step_this_run": model.diverged["step"],
+        }
         metrics["last_checkpoint"] = latest_checkpoint(str(checkpoint_dir))
     if growing is not None:
         metrics["progan"] = {
@@ -472,9 +533,12 @@ def train_command(args):
     if metrics["diverged"]:
         at, last = metrics["diverged_at"], metrics["last_checkpoint"]
         where = f"the newest good checkpoint is {last}" if last else "no checkpoint was written before it"
-        print(f"keras-gans train: training diverged (non-finite {', '.join(at['keys'])}) at step {at['step']} "
-              f"({at['images_seen']} images seen); {where}. Lower the learning rate (or raise gamma) and start "
-              "again, or --resume from the checkpoint.", file=sys.stderr)
+        print(
+            f"keras-gans train: training diverged (non-finite {', '.join(at['keys'])}) at step {at['step']} "
+            f"({at['images_seen']} images seen); {where}. Lower the learning rate (or raise gamma) and start "
+            "again, or --resume from the checkpoint.",
+            file=sys.stderr,
+        )
         raise SystemExit(EXIT_DIVERGED)
     return metrics
 

@@ -33,13 +33,34 @@ from keras_gans.utils.download import sha256_file
 
 # The keyword arguments of the official `G_paper` / `D_paper` with their defaults (networks.py).
 G_PAPER_DEFAULTS = {
-    "num_channels": 1, "resolution": 32, "label_size": 0, "fmap_base": 8192, "fmap_decay": 1.0, "fmap_max": 512,
-    "latent_size": None, "normalize_latents": True, "use_wscale": True, "use_pixelnorm": True,
-    "pixelnorm_epsilon": 1e-8, "use_leakyrelu": True, "dtype": "float32", "fused_scale": True, "structure": None,
+    "num_channels": 1,
+    "resolution": 32,
+    "label_size": 0,
+    "fmap_base": 8192,
+    "fmap_decay": 1.0,
+    "fmap_max": 512,
+    "latent_size": None,
+    "normalize_latents": True,
+    "use_wscale": True,
+    "use_pixelnorm": True,
+    "pixelnorm_epsilon": 1e-8,
+    "use_leakyrelu": True,
+    "dtype": "float32",
+    "fused_scale": True,
+    "structure": None,
 }
 D_PAPER_DEFAULTS = {
-    "num_channels": 1, "resolution": 32, "label_size": 0, "fmap_base": 8192, "fmap_decay": 1.0, "fmap_max": 512,
-    "use_wscale": True, "mbstd_group_size": 4, "dtype": "float32", "fused_scale": True, "structure": None,
+    "num_channels": 1,
+    "resolution": 32,
+    "label_size": 0,
+    "fmap_base": 8192,
+    "fmap_decay": 1.0,
+    "fmap_max": 512,
+    "use_wscale": True,
+    "mbstd_group_size": 4,
+    "dtype": "float32",
+    "fused_scale": True,
+    "structure": None,
 }
 
 
@@ -72,22 +93,37 @@ def progan_tf_network_arguments(nets, source="ProGAN TF pickle"):
         if g[key] != d[key]:
             raise ValueError(f"{source}: G has {key}={g[key]} but D has {key}={d[key]}.")
     generator = dict(
-        resolution=int(g["resolution"]), num_channels=int(g["num_channels"]), num_classes=int(g["label_size"]),
+        resolution=int(g["resolution"]),
+        num_channels=int(g["num_channels"]),
+        num_classes=int(g["label_size"]),
         latent_dim=None if g["latent_size"] is None else int(g["latent_size"]),
-        fmap_base=g["fmap_base"], fmap_decay=float(g["fmap_decay"]), fmap_max=g["fmap_max"],
-        normalize_latents=bool(g["normalize_latents"]), use_pixelnorm=bool(g["use_pixelnorm"]),
-        pixelnorm_epsilon=float(g["pixelnorm_epsilon"]), use_wscale=bool(g["use_wscale"]),
-        leaky_relu_slope=0.2 if g["use_leakyrelu"] else 0.0, fused_resample=bool(g["fused_scale"]),
-        dense_bias="per_channel", wscale_convention="official",
+        fmap_base=g["fmap_base"],
+        fmap_decay=float(g["fmap_decay"]),
+        fmap_max=g["fmap_max"],
+        normalize_latents=bool(g["normalize_latents"]),
+        use_pixelnorm=bool(g["use_pixelnorm"]),
+        pixelnorm_epsilon=float(g["pixelnorm_epsilon"]),
+        use_wscale=bool(g["use_wscale"]),
+        leaky_relu_slope=0.2 if g["use_leakyrelu"] else 0.0,
+        fused_resample=bool(g["fused_scale"]),
+        dense_bias="per_channel",
+        wscale_convention="official",
     )
     fused = bool(d["fused_scale"])
     group = int(d["mbstd_group_size"])
     discriminator = dict(
-        resolution=int(d["resolution"]), num_channels=int(d["num_channels"]), num_classes=int(d["label_size"]),
-        fmap_base=d["fmap_base"], fmap_decay=float(d["fmap_decay"]), fmap_max=d["fmap_max"],
+        resolution=int(d["resolution"]),
+        num_channels=int(d["num_channels"]),
+        num_classes=int(d["label_size"]),
+        fmap_base=d["fmap_base"],
+        fmap_decay=float(d["fmap_decay"]),
+        fmap_max=d["fmap_max"],
         mbstd_group_size=group if group > 1 else 0,  # networks.py adds the layer only for groups > 1
-        mbstd_mode="official", use_wscale=bool(d["use_wscale"]), fused_resample=fused,
-        downsample_order="conv_pool_bias_act" if fused else "conv_bias_act_pool", wscale_convention="official",
+        mbstd_mode="official",
+        use_wscale=bool(d["use_wscale"]),
+        fused_resample=fused,
+        downsample_order="conv_pool_bias_act" if fused else "conv_bias_act_pool",
+        wscale_convention="official",
     )
     return {"generator": generator, "discriminator": discriminator}
 
@@ -254,8 +290,9 @@ def convert_progan_tf_pickle(model_cls, path, schedule="tf_default", recipe=None
     return model
 
 
-def convert_progan_tf_pickle_to_preset(model_cls, path, output_dir, preset=None, schedule="tf_default", recipe=None,
-                                       metadata=None):
+def convert_progan_tf_pickle_to_preset(
+    model_cls, path, output_dir, preset=None, schedule="tf_default", recipe=None, metadata=None
+):
     """Converts an official ProGAN TF pickle into a preset directory for `ProGAN.from_preset`.
 
     Args:
@@ -270,11 +307,16 @@ def convert_progan_tf_pickle_to_preset(model_cls, path, output_dir, preset=None,
         The preset directory (a `pathlib.Path`).
     """
     path = pathlib.Path(path)
-    model = convert_progan_tf_pickle(model_cls, path, schedule=schedule, recipe=recipe,
-                                     name=f"progan_{preset}" if preset else "progan_tf")
-    meta = {"preset": preset, "source_file": path.name, "source_sha256": sha256_file(path),
-            "source_format": "tkarras/progressive_growing_of_gans TF pickle (G, D, Gs)",
-            "lod": float(keras.ops.convert_to_numpy(model.ema_generator.lod))}
+    model = convert_progan_tf_pickle(
+        model_cls, path, schedule=schedule, recipe=recipe, name=f"progan_{preset}" if preset else "progan_tf"
+    )
+    meta = {
+        "preset": preset,
+        "source_file": path.name,
+        "source_sha256": sha256_file(path),
+        "source_format": "tkarras/progressive_growing_of_gans TF pickle (G, D, Gs)",
+        "lod": float(keras.ops.convert_to_numpy(model.ema_generator.lod)),
+    }
     meta.update(metadata or {})
     return model.save_to_preset(output_dir, metadata=meta)
 

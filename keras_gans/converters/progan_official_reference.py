@@ -28,8 +28,9 @@ def _read_png(path):
         return np.asarray(image)
 
 
-def compare_with_reference_images(model, reference_dir, latents=None, labels=None, file_pattern="img{}.png",
-                                  max_diff=1):
+def compare_with_reference_images(
+    model, reference_dir, latents=None, labels=None, file_pattern="img{}.png", max_diff=1
+):
     """Generates the reference latents' images with `model`'s EMA generator (the official `Gs`) and compares them
     with the reference PNGs.
 
@@ -65,7 +66,8 @@ def compare_with_reference_images(model, reference_dir, latents=None, labels=Non
         if reference.shape != image.shape:
             raise ValueError(f"{file}: a {reference.shape} image, but the model generates {image.shape}.")
         diff = np.abs(reference.astype(np.int16) - image.astype(np.int16))
-        report.append({"file": file.name, "max_abs_diff": int(diff.max()),
-                       "differing_fraction": float(np.mean(diff > 0))})
+        report.append(
+            {"file": file.name, "max_abs_diff": int(diff.max()), "differing_fraction": float(np.mean(diff > 0))}
+        )
     worst = max(r["max_abs_diff"] for r in report)
     return {"passed": worst <= max_diff, "max_abs_diff": worst, "images": report}

@@ -37,9 +37,36 @@ OFFICIAL_FOLDER_URL = "https://drive.google.com/open?id=15hvzxt_XxuokSmj0uO4xxMT
 DRIVE_DOWNLOAD_URL = "https://drive.google.com/uc?export=download&id={id}"
 
 LSUN_CATEGORIES = (
-    "airplane", "bedroom", "bicycle", "bird", "boat", "bottle", "bridge", "bus", "car", "cat", "chair",
-    "churchoutdoor", "classroom", "conferenceroom", "cow", "dining_room", "diningtable", "dog", "horse", "kitchen",
-    "livingroom", "motorbike", "person", "pottedplant", "restaurant", "sheep", "sofa", "tower", "train", "tvmonitor",
+    "airplane",
+    "bedroom",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bridge",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "churchoutdoor",
+    "classroom",
+    "conferenceroom",
+    "cow",
+    "dining_room",
+    "diningtable",
+    "dog",
+    "horse",
+    "kitchen",
+    "livingroom",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "restaurant",
+    "sheep",
+    "sofa",
+    "tower",
+    "train",
+    "tvmonitor",
 )
 
 
@@ -109,8 +136,10 @@ def download_from_drive(file_id, destination):
         url = drive_confirmation_url(page, file_id)
         if url is None:
             break
-    raise OSError(f"Google Drive answered with a web page instead of the file (id {file_id}); the download quota "
-                  "may be exceeded or the file moved.")
+    raise OSError(
+        f"Google Drive answered with a web page instead of the file (id {file_id}); the download quota "
+        "may be exceeded or the file moved."
+    )
 
 
 def checkpoint_path(name):
@@ -155,8 +184,10 @@ def verify_checkpoint(name, path):
 
 def _manual_instructions(name, path):
     entry = PROGAN_TF_CHECKPOINTS[name]
-    return (f"Download {entry['file']} by hand from the authors' folder networks/tensorflow-version "
-            f"({OFFICIAL_FOLDER_URL}) and put it at {path}.")
+    return (
+        f"Download {entry['file']} by hand from the authors' folder networks/tensorflow-version "
+        f"({OFFICIAL_FOLDER_URL}) and put it at {path}."
+    )
 
 
 def fetch_progan_tf_checkpoint(name):
@@ -194,7 +225,12 @@ def progan_tf_preset_dir(model_cls, name):
     entry = PROGAN_TF_CHECKPOINTS[name]
     path = fetch_progan_tf_checkpoint(name)
     directory = convert_progan_tf_pickle_to_preset(
-        model_cls, path, target, preset=name, schedule=entry["schedule"], recipe=preset_recipe(entry["architecture"]),
+        model_cls,
+        path,
+        target,
+        preset=name,
+        schedule=entry["schedule"],
+        recipe=preset_recipe(entry["architecture"]),
         metadata={"source_folder": OFFICIAL_FOLDER_URL, "description": entry["description"]},
     )
     resolution = preset_utils.load_preset_config(directory)["config"]["generator"]["config"]["resolution"]

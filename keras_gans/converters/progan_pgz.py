@@ -135,22 +135,30 @@ def convert_pgz_checkpoint(model_cls, path, output_dir, preset=None, metadata=No
     config = checkpoint["config"]
     g_kwargs, d_kwargs = pgz_config_arguments(config)
     generator, discriminator = progan_from_pgz(
-        checkpoint["netG"], checkpoint["netD"],
+        checkpoint["netG"],
+        checkpoint["netD"],
         generator_kwargs={**g_kwargs, "name": "generator"},
         discriminator_kwargs={**d_kwargs, "name": "discriminator"},
     )
     ema_state = checkpoint.get("avgG") or checkpoint["netG"]
     resolution = generator.resolution
     schedule = {
-        **PROGAN_SCHEDULES["tf_default"], "resolution": resolution, "lod_initial_resolution": resolution,
-        "lod_training_kimg": 0, "lod_transition_kimg": 0, "lr_base": float(config.get("learningRate", 0.001)),
+        **PROGAN_SCHEDULES["tf_default"],
+        "resolution": resolution,
+        "lod_initial_resolution": resolution,
+        "lod_training_kimg": 0,
+        "lod_transition_kimg": 0,
+        "lr_base": float(config.get("learningRate", 0.001)),
     }
     recipe = {
-        "gp_weight": float(config.get("lambdaGP", 10.0)), "drift_weight": float(config.get("epsilonD", 0.001)),
-        "acgan_weight": float(config.get("weightConditionD") or 1.0), "mirror": False,
+        "gp_weight": float(config.get("lambdaGP", 10.0)),
+        "drift_weight": float(config.get("epsilonD", 0.001)),
+        "acgan_weight": float(config.get("weightConditionD") or 1.0),
+        "mirror": False,
     }
-    model = model_cls(generator, discriminator, schedule=schedule, recipe=recipe,
-                   name=f"progan_{preset}" if preset else "progan_pgz")
+    model = model_cls(
+        generator, discriminator, schedule=schedule, recipe=recipe, name=f"progan_{preset}" if preset else "progan_pgz"
+    )
     # The EMA generator starts as a copy of the generator: load pytorch_GAN_zoo's average into it.
     load_pgz_generator_weights(model.ema_generator, ema_state)
     alpha = float(config.get("alpha", 0.0) or 0.0)  # weight of the old path = lod within the last level

@@ -61,8 +61,7 @@ def _weight(state_dict, name, part="weight"):
     if key not in state_dict:
         keys = sorted(state_dict)
         shown = ", ".join(keys[:12]) + (f", ... ({len(keys)} keys)" if len(keys) > 12 else "")
-        raise ValueError(f"pgz weights: the state dict has no {key!r} ({_PGZ_LAYERS}); its keys are "
-                         f"[{shown}].")
+        raise ValueError(f"pgz weights: the state dict has no {key!r} ({_PGZ_LAYERS}); its keys are [{shown}].")
     return np.asarray(state_dict[key], np.float32)
 
 

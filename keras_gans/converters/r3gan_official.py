@@ -67,8 +67,15 @@ def convert_official_snapshot(model_cls, pkl_path, output_dir, preset=None, meta
     ema_generator = r3gan_from_official(snapshot.G_ema, bfloat16_stages=stages["G_ema"], name="ema_generator")
     recipe = preset_recipe(preset) if preset in R3GAN_PRESETS else None
     augment = DifferentiableAugment() if recipe and recipe.get("augment") else None
-    model = model_cls(generator, discriminator, augment_pipeline=augment, ema_generator=ema_generator, recipe=recipe,
-                  preset=preset, name=f"r3gan_{preset}" if preset else "r3gan")
+    model = model_cls(
+        generator,
+        discriminator,
+        augment_pipeline=augment,
+        ema_generator=ema_generator,
+        recipe=recipe,
+        preset=preset,
+        name=f"r3gan_{preset}" if preset else "r3gan",
+    )
     # GAN copies the generator into the EMA generator on construction: restore the snapshot's G_ema.
     load_official_weights(model.ema_generator, snapshot.G_ema)
     cur_nimg = snapshot.cur_nimg
@@ -93,6 +100,7 @@ def official_preset_dir(model_cls, name):
         return target
     repo_id = OFFICIAL_CHECKPOINTS[name]
     pkl_path = preset_utils.hf_download(repo_id, patterns=("*.pkl",), local_name=f"{name}.pkl")
-    convert_official_snapshot(model_cls, pkl_path, target, preset=name,
-                              metadata={"source_repo": f"https://huggingface.co/{repo_id}"})
+    convert_official_snapshot(
+        model_cls, pkl_path, target, preset=name, metadata={"source_repo": f"https://huggingface.co/{repo_id}"}
+    )
     return target

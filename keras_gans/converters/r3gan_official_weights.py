@@ -18,10 +18,10 @@ from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 
 # Official layout <-> Keras layout, per kind of tensor: (to_keras, to_official).
 _LAYOUTS = {
-    "conv1x1": (lambda w: w[:, :, 0, 0].T, lambda w: w.T[:, :, None, None]),   # [O, I, 1, 1] <-> (I, O)
+    "conv1x1": (lambda w: w[:, :, 0, 0].T, lambda w: w.T[:, :, None, None]),  # [O, I, 1, 1] <-> (I, O)
     "conv": (lambda w: w.transpose(2, 3, 1, 0), lambda w: w.transpose(3, 2, 0, 1)),  # OIHW <-> HWIO
-    "linear": (lambda w: w.T, lambda w: w.T),                                    # [out, in] <-> (in, out)
-    "basis": (lambda w: w.transpose(1, 2, 0), lambda w: w.transpose(2, 0, 1)),   # [C, 4, 4] <-> (4, 4, C)
+    "linear": (lambda w: w.T, lambda w: w.T),  # [out, in] <-> (in, out)
+    "basis": (lambda w: w.transpose(1, 2, 0), lambda w: w.transpose(2, 0, 1)),  # [C, 4, 4] <-> (4, 4, C)
     "depthwise": (lambda w: w.transpose(2, 3, 0, 1), lambda w: w.transpose(2, 3, 0, 1)),  # [C,1,4,4] <-> (4,4,C,1)
     "bias": (lambda w: w, lambda w: w),
 }
@@ -37,8 +37,9 @@ _NAME = re.compile(r"^MainLayers\.(\d+)\.Layers\.(\d+)\.(.+)$")
 
 
 def _block_entries(prefix, block):
-    return [(prefix + suffix, getattr(getattr(block, layer), attr), kind) for suffix, layer, attr, kind in
-            _BLOCK_TENSORS]
+    return [
+        (prefix + suffix, getattr(getattr(block, layer), attr), kind) for suffix, layer, attr, kind in _BLOCK_TENSORS
+    ]
 
 
 def _official_entries(model):
@@ -49,8 +50,10 @@ def _official_entries(model):
             first, blocks = stage[0], stage[1:]
             head = f"MainLayers.{s}.Layers.0."
             if s == 0:
-                entries += [(head + "Basis", first.basis, "basis"), (head + "LinearLayer.weight",
-                                                                      first.linear.kernel, "linear")]
+                entries += [
+                    (head + "Basis", first.basis, "basis"),
+                    (head + "LinearLayer.weight", first.linear.kernel, "linear"),
+                ]
             else:
                 entries.append((head + "Resampler.Kernel", None, "buffer"))
                 if first.linear is not None:
@@ -72,8 +75,10 @@ def _official_entries(model):
                 if last.linear is not None:
                     entries.append((head + "LinearLayer.Layer.weight", last.linear.kernel, "conv1x1"))
             else:
-                entries += [(head + "Basis.weight", last.depthwise_kernel, "depthwise"),
-                            (head + "LinearLayer.weight", last.linear.kernel, "linear")]
+                entries += [
+                    (head + "Basis.weight", last.depthwise_kernel, "depthwise"),
+                    (head + "LinearLayer.weight", last.linear.kernel, "linear"),
+                ]
         if model.projection is not None:
             entries.append(("EmbeddingLayer.weight", model.projection.embedding.kernel, "linear"))
     else:
@@ -111,20 +116,29 @@ def load_official_weights(model, state_dict, prefix="Model."):
         problems.append(f"missing {len(missing)}: {_list(missing)}")
     if unexpected:
         problems.append(f"unexpected {len(unexpected)}: {_list(unexpected)}")
-    shapes = [f"{name} {tuple(given[name].shape)} (expected {_official_shape(*expected[name])})"
-              for name in sorted(set(expected) & set(given))
-              if tuple(given[name].shape) != tuple(_official_shape(*expected[name]))]
+    shapes = [
+        f"{name} {tuple(given[name].shape)} (expected {_official_shape(*expected[name])})"
+        for name in sorted(set(expected) & set(given))
+        if tuple(given[name].shape) != tuple(_official_shape(*expected[name]))
+    ]
     if shapes:
         problems.append(f"mis-shaped {len(shapes)}: " + "; ".join(shapes[:20]))
-    kernels = [name for name, (variable, _) in expected.items() if variable is None and name in given
-               and given[name].shape == _RESAMPLING_KERNEL.shape
-               and not np.array_equal(given[name].astype(np.float32), _RESAMPLING_KERNEL)]
+    kernels = [
+        name
+        for name, (variable, _) in expected.items()
+        if variable is None
+        and name in given
+        and given[name].shape == _RESAMPLING_KERNEL.shape
+        and not np.array_equal(given[name].astype(np.float32), _RESAMPLING_KERNEL)
+    ]
     if kernels:
         problems.append(f"resampling kernels other than [1,3,3,1]^T[1,3,3,1]/64 (unsupported): {_list(kernels)}")
     if problems:
-        raise ValueError(f"Cannot load the official state dict into {type(model).__name__} '{model.name}' "
-                         f"(widths {model.widths}, cardinalities {model.cardinalities}, blocks "
-                         f"{model.blocks_per_stage}, num_classes {model.num_classes}): " + " | ".join(problems))
+        raise ValueError(
+            f"Cannot load the official state dict into {type(model).__name__} '{model.name}' "
+            f"(widths {model.widths}, cardinalities {model.cardinalities}, blocks "
+            f"{model.blocks_per_stage}, num_classes {model.num_classes}): " + " | ".join(problems)
+        )
     for name, (variable, kind) in expected.items():
         if variable is not None:
             variable.assign(np.ascontiguousarray(_LAYOUTS[kind][0](given[name].astype(np.float32))))
@@ -148,13 +162,15 @@ def _stage_tensors(state_dict, prefix):
     """`{stage: {layer index: {suffix: shape}}}` from the `MainLayers` names."""
     stages = {}
     for name, value in state_dict.items():
-        match = _NAME.match(name[len(prefix):]) if name.startswith(prefix) else None
+        match = _NAME.match(name[len(prefix) :]) if name.startswith(prefix) else None
         if match:
             s, j, suffix = int(match.group(1)), int(match.group(2)), match.group(3)
             stages.setdefault(s, {}).setdefault(j, {})[suffix] = tuple(np.shape(value))
     if not stages or sorted(stages) != list(range(len(stages))):
-        raise ValueError(f"Official state dict: expected `{prefix}MainLayers.<stage>.Layers.<i>...` names for "
-                         f"stages 0..S-1, found stages {sorted(stages)}.")
+        raise ValueError(
+            f"Official state dict: expected `{prefix}MainLayers.<stage>.Layers.<i>...` names for "
+            f"stages 0..S-1, found stages {sorted(stages)}."
+        )
     return [stages[s] for s in range(len(stages))]
 
 
@@ -168,8 +184,10 @@ def _blocks_of(stage, first_index, s):
     """`(blocks, cardinality, expansion, kernel size)` of one stage; blocks are numbered from `first_index`."""
     indices = sorted(j for j, tensors in stage.items() if "LinearLayer1.Layer.weight" in tensors)
     if indices != list(range(first_index, first_index + len(indices))):
-        raise ValueError(f"Official state dict: stage {s} has residual blocks at layer indices {indices}; expected "
-                         f"consecutive indices from {first_index}.")
+        raise ValueError(
+            f"Official state dict: stage {s} has residual blocks at layer indices {indices}; expected "
+            f"consecutive indices from {first_index}."
+        )
     blocks = [stage[j] for j in indices]
     for block in blocks:
         if not {suffix for suffix, _, _, _ in _BLOCK_TENSORS} <= set(block):
@@ -185,11 +203,16 @@ def _assemble(owner, stages_info):
     expansions = {e for _, _, e, _ in stages_info if e is not None}
     kernel_sizes = {k for _, _, _, k in stages_info if k is not None}
     if len(expansions) != 1 or len(kernel_sizes) != 1:
-        raise ValueError(f"Official state dict ({owner}): expected one expansion factor and kernel size over all "
-                         f"blocks, found {sorted(expansions)} and {sorted(kernel_sizes)}.")
-    return {"blocks_per_stage": [b for b, _, _, _ in stages_info],
-            "cardinalities": [c for _, c, _, _ in stages_info],
-            "expansion_factor": expansions.pop(), "kernel_size": kernel_sizes.pop()}
+        raise ValueError(
+            f"Official state dict ({owner}): expected one expansion factor and kernel size over all "
+            f"blocks, found {sorted(expansions)} and {sorted(kernel_sizes)}."
+        )
+    return {
+        "blocks_per_stage": [b for b, _, _, _ in stages_info],
+        "cardinalities": [c for _, c, _, _ in stages_info],
+        "expansion_factor": expansions.pop(),
+        "kernel_size": kernel_sizes.pop(),
+    }
 
 
 def infer_official_arguments(state_dict, prefix="Model."):
@@ -206,12 +229,14 @@ def infer_official_arguments(state_dict, prefix="Model."):
         for stage in stages[1:]:
             widths.append(stage.get(0, {}).get("LinearLayer.Layer.weight", (widths[-1],))[0])
         info = [_blocks_of(stage, 1, s) for s, stage in enumerate(stages)]
-        args = {"widths": widths, **_assemble("generator", info),
-                "image_channels": _require(state_dict, prefix + "AggregationLayer.Layer.weight")[0]}
+        args = {
+            "widths": widths,
+            **_assemble("generator", info),
+            "image_channels": _require(state_dict, prefix + "AggregationLayer.Layer.weight")[0],
+        }
         embedding = state_dict.get(prefix + "EmbeddingLayer.weight")
         embedding_dim, num_classes = np.shape(embedding) if embedding is not None else (0, 0)
-        args.update(latent_dim=linear[1] - embedding_dim, num_classes=num_classes,
-                    embedding_dim=embedding_dim or None)
+        args.update(latent_dim=linear[1] - embedding_dim, num_classes=num_classes, embedding_dim=embedding_dim or None)
         return "generator", args
     if prefix + "ExtractionLayer.Layer.weight" in state_dict:
         stages = _stage_tensors(state_dict, prefix)
@@ -227,16 +252,26 @@ def infer_official_arguments(state_dict, prefix="Model."):
         embedding = state_dict.get(prefix + "EmbeddingLayer.weight")
         embedding_dim, num_classes = np.shape(embedding) if embedding is not None else (0, 0)
         if embedding is not None and embedding_dim != output_dim:
-            raise ValueError(f"Official state dict (discriminator): head size {output_dim} differs from the class "
-                             f"embedding size {embedding_dim}.")
+            raise ValueError(
+                f"Official state dict (discriminator): head size {output_dim} differs from the class "
+                f"embedding size {embedding_dim}."
+            )
         args = _assemble("discriminator", info)
-        args = {"widths": widths[::-1], "cardinalities": args["cardinalities"][::-1],
-                "blocks_per_stage": args["blocks_per_stage"][::-1], "expansion_factor": args["expansion_factor"],
-                "kernel_size": args["kernel_size"], "image_channels": extraction[1], "num_classes": num_classes,
-                "embedding_dim": embedding_dim or None}
+        args = {
+            "widths": widths[::-1],
+            "cardinalities": args["cardinalities"][::-1],
+            "blocks_per_stage": args["blocks_per_stage"][::-1],
+            "expansion_factor": args["expansion_factor"],
+            "kernel_size": args["kernel_size"],
+            "image_channels": extraction[1],
+            "num_classes": num_classes,
+            "embedding_dim": embedding_dim or None,
+        }
         return "discriminator", args
-    raise ValueError(f"Official state dict: found neither `{prefix}AggregationLayer.Layer.weight` (generator) nor "
-                     f"`{prefix}ExtractionLayer.Layer.weight` (discriminator).")
+    raise ValueError(
+        f"Official state dict: found neither `{prefix}AggregationLayer.Layer.weight` (generator) nor "
+        f"`{prefix}ExtractionLayer.Layer.weight` (discriminator)."
+    )
 
 
 def r3gan_from_official(state_dict, prefix="Model.", **kwargs):

@@ -1,7 +1,5 @@
 """Dataset builders (numpy, deterministic, backend-independent)."""
 
-from keras_gans.datasets.stacked_mnist import load_stacked_mnist
-from keras_gans.datasets.stacked_mnist import stack_digits
 from keras_gans.datasets.batches import ArrayBatches
 from keras_gans.datasets.dataset_info import DatasetInfo
 from keras_gans.datasets.dispatch import load_dataset
@@ -11,4 +9,6 @@ from keras_gans.datasets.mnist import load_embedded_digits
 from keras_gans.datasets.mnist import load_mnist
 from keras_gans.datasets.npz import load_npz
 from keras_gans.datasets.resize import center_crop_and_resize
+from keras_gans.datasets.stacked_mnist import load_stacked_mnist
+from keras_gans.datasets.stacked_mnist import stack_digits
 from keras_gans.datasets.tfds_loader import load_tfds

@@ -37,8 +37,20 @@ class ShuffledBatches(keras.utils.PyDataset):
         owner: name used in error messages.
     """
 
-    def __init__(self, num_source, labels=None, batch_size=32, shuffle=True, seed=0, mirror=False,
-                 drop_remainder=True, workers=1, use_multiprocessing=False, max_queue_size=10, owner=None):
+    def __init__(
+        self,
+        num_source,
+        labels=None,
+        batch_size=32,
+        shuffle=True,
+        seed=0,
+        mirror=False,
+        drop_remainder=True,
+        workers=1,
+        use_multiprocessing=False,
+        max_queue_size=10,
+        owner=None,
+    ):
         super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         owner = owner or type(self).__name__
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -121,15 +133,36 @@ class ArrayBatches(ShuffledBatches):
     ```
     """
 
-    def __init__(self, images, labels=None, batch_size=32, shuffle=True, seed=0, mirror=False,
-                 drop_remainder=True, workers=1, use_multiprocessing=False, max_queue_size=10):
+    def __init__(
+        self,
+        images,
+        labels=None,
+        batch_size=32,
+        shuffle=True,
+        seed=0,
+        mirror=False,
+        drop_remainder=True,
+        workers=1,
+        use_multiprocessing=False,
+        max_queue_size=10,
+    ):
         images = np.asarray(images)
         if images.ndim != 4:
             raise ValueError(f"ArrayBatches: expected NHWC images of rank 4; got shape {images.shape}.")
         self.images = images
-        super().__init__(len(images), labels, batch_size=batch_size, shuffle=shuffle, seed=seed, mirror=mirror,
-                         drop_remainder=drop_remainder, workers=workers, use_multiprocessing=use_multiprocessing,
-                         max_queue_size=max_queue_size, owner="ArrayBatches")
+        super().__init__(
+            len(images),
+            labels,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            mirror=mirror,
+            drop_remainder=drop_remainder,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            owner="ArrayBatches",
+        )
 
     def load_images(self, indices):
         return self.images[indices]

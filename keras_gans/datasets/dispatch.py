@@ -20,7 +20,7 @@ from keras_gans.utils.data import mirror_images
 ACCEPTED_SPECS = (
     'Accepted dataset specs: "embedded" (10,000 real MNIST digits shipped with the package, no download), '
     '"mnist", "stacked_mnist", "tfds:<name>" (a TensorFlow Datasets name, e.g. "tfds:cifar10"), '
-    'the path of a folder of images, or the path of an .npz file.'
+    "the path of a folder of images, or the path of an .npz file."
 )
 # Extra keyword options each kind of source takes (beyond load_dataset's own arguments).
 _OPTIONS = {
@@ -74,9 +74,22 @@ def _arrays_source(spec, split, resolution, labels, seed, options):
     return images, ids, num_classes_of(ids), None
 
 
-def load_dataset(spec, resolution=None, batch_size=32, labels=False, mirror=False, shuffle=True, seed=0,
-                 split="train", as_numpy=False, drop_remainder=True, workers=1, use_multiprocessing=False,
-                 max_queue_size=10, **options):
+def load_dataset(
+    spec,
+    resolution=None,
+    batch_size=32,
+    labels=False,
+    mirror=False,
+    shuffle=True,
+    seed=0,
+    split="train",
+    as_numpy=False,
+    drop_remainder=True,
+    workers=1,
+    use_multiprocessing=False,
+    max_queue_size=10,
+    **options,
+):
     """Loads the training data named by `spec` in a form `fit()` accepts on every backend, with its metadata.
 
     Specs:
@@ -125,21 +138,32 @@ def load_dataset(spec, resolution=None, batch_size=32, labels=False, mirror=Fals
     ```
     """
     if not isinstance(spec, (str, os.PathLike)):
-        raise ValueError(f"load_dataset: expected a dataset spec string or path; got {type(spec).__name__}. "
-                         f"{ACCEPTED_SPECS}")
+        raise ValueError(
+            f"load_dataset: expected a dataset spec string or path; got {type(spec).__name__}. {ACCEPTED_SPECS}"
+        )
     resolution = check_resolution(resolution, "load_dataset", allow_none=True)
     text = os.fspath(spec)
     if text.startswith("tfds:"):
         _check_options("tfds", options)
         if as_numpy:
             raise ValueError("load_dataset: as_numpy=True is not available for TFDS specs; iterate the dataset.")
-        name = text[len("tfds:"):]
+        name = text[len("tfds:") :]
         if not name:
             raise ValueError(f"load_dataset: 'tfds:' needs a dataset name, e.g. 'tfds:cifar10'. {ACCEPTED_SPECS}")
         if not labels:
             options["label_key"] = None
-        data, info = load_tfds(name, split=split, resolution=resolution, batch_size=batch_size, shuffle=shuffle,
-                               seed=seed, mirror=mirror, drop_remainder=drop_remainder, with_info=True, **options)
+        data, info = load_tfds(
+            name,
+            split=split,
+            resolution=resolution,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            mirror=mirror,
+            drop_remainder=drop_remainder,
+            with_info=True,
+            **options,
+        )
         if labels and info.num_classes == 0:
             raise ValueError(f"load_dataset: {text} has no class labels; use labels=False.")
         return data, info
@@ -151,16 +175,31 @@ def load_dataset(spec, resolution=None, batch_size=32, labels=False, mirror=Fals
         images, ids, num_classes, class_names = _arrays_source(text, split, resolution, labels, seed, options)
         if not labels:
             ids, num_classes, class_names = None, 0, None
-        info = DatasetInfo(name=text, num_images=len(images) * (2 if mirror else 1), resolution=images.shape[1],
-                           channels=images.shape[3], num_classes=num_classes, class_names=class_names,
-                           mirrored=bool(mirror))
+        info = DatasetInfo(
+            name=text,
+            num_images=len(images) * (2 if mirror else 1),
+            resolution=images.shape[1],
+            channels=images.shape[3],
+            num_classes=num_classes,
+            class_names=class_names,
+            mirrored=bool(mirror),
+        )
         if as_numpy:
             if mirror:
                 return (mirror_images(images, ids) if ids is not None else (mirror_images(images), None)), info
             return (images, ids), info
-        data = ArrayBatches(images, ids, batch_size=batch_size, shuffle=shuffle, seed=seed, mirror=mirror,
-                            drop_remainder=drop_remainder, workers=workers, use_multiprocessing=use_multiprocessing,
-                            max_queue_size=max_queue_size)
+        data = ArrayBatches(
+            images,
+            ids,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            mirror=mirror,
+            drop_remainder=drop_remainder,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
         return data, info
 
     if os.path.isdir(text):
@@ -171,12 +210,29 @@ def load_dataset(spec, resolution=None, batch_size=32, labels=False, mirror=Fals
             text, "inferred" if labels else None, options.pop("class_names", None), owner="load_dataset"
         )
         data = ImageFolderDataset(
-            paths, resolution, ids, class_names, batch_size=batch_size, shuffle=shuffle, seed=seed,
-            mirror=mirror, drop_remainder=drop_remainder and not as_numpy, workers=workers,
-            use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size, **options,
+            paths,
+            resolution,
+            ids,
+            class_names,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            mirror=mirror,
+            drop_remainder=drop_remainder and not as_numpy,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            **options,
         )
-        info = DatasetInfo(name=text, num_images=data.num_images, resolution=resolution, channels=data.channels,
-                           num_classes=data.num_classes, class_names=class_names, mirrored=bool(mirror))
+        info = DatasetInfo(
+            name=text,
+            num_images=data.num_images,
+            resolution=resolution,
+            channels=data.channels,
+            num_classes=data.num_classes,
+            class_names=class_names,
+            mirrored=bool(mirror),
+        )
         return (data.to_numpy() if as_numpy else data), info
     if text.lower().endswith(".npz"):
         raise FileNotFoundError(f"load_dataset: no such .npz file: {text}.")

@@ -48,10 +48,7 @@ def _image_files(folder):
     found = []
     for root, dirs, files in os.walk(folder, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-        found.extend(
-            os.path.join(root, f) for f in files
-            if not _is_hidden(f) and f.lower().endswith(IMAGE_EXTENSIONS)
-        )
+        found.extend(os.path.join(root, f) for f in files if not _is_hidden(f) and f.lower().endswith(IMAGE_EXTENSIONS))
     return sorted(found)
 
 
@@ -206,9 +203,24 @@ class ImageFolderDataset(ShuffledBatches):
     ```
     """
 
-    def __init__(self, paths, resolution, labels=None, class_names=None, color_mode="rgb",
-                 interpolation="lanczos", batch_size=32, shuffle=True, seed=0, mirror=False, drop_remainder=True,
-                 workers=1, use_multiprocessing=False, max_queue_size=10, verify_files=True):
+    def __init__(
+        self,
+        paths,
+        resolution,
+        labels=None,
+        class_names=None,
+        color_mode="rgb",
+        interpolation="lanczos",
+        batch_size=32,
+        shuffle=True,
+        seed=0,
+        mirror=False,
+        drop_remainder=True,
+        workers=1,
+        use_multiprocessing=False,
+        max_queue_size=10,
+        verify_files=True,
+    ):
         resampling_filter(interpolation, "ImageFolderDataset")
         if color_mode not in COLOR_MODES:
             raise ValueError(
@@ -221,10 +233,19 @@ class ImageFolderDataset(ShuffledBatches):
         self.resolution = check_resolution(resolution, "ImageFolderDataset")
         self.color_mode = color_mode
         self.interpolation = interpolation
-        super().__init__(len(self.file_paths), labels, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                         mirror=mirror, drop_remainder=drop_remainder, workers=workers,
-                         use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
-                         owner="ImageFolderDataset")
+        super().__init__(
+            len(self.file_paths),
+            labels,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            mirror=mirror,
+            drop_remainder=drop_remainder,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            owner="ImageFolderDataset",
+        )
 
     @property
     def num_classes(self):
@@ -235,8 +256,9 @@ class ImageFolderDataset(ShuffledBatches):
         return 3 if self.color_mode == "rgb" else 1
 
     def read(self, index):
-        return read_image(self.file_paths[index], self.resolution, self.color_mode, self.interpolation,
-                          owner="ImageFolderDataset")
+        return read_image(
+            self.file_paths[index], self.resolution, self.color_mode, self.interpolation, owner="ImageFolderDataset"
+        )
 
     def load_images(self, indices):
         return np.stack([self.read(i) for i in indices])
@@ -251,9 +273,24 @@ class ImageFolderDataset(ShuffledBatches):
         return mirror_images(images, self.labels)
 
 
-def load_image_folder(directory, resolution, labels="inferred", mirror=False, batch_size=32, shuffle=True,
-                      seed=0, as_numpy=False, color_mode="rgb", interpolation="lanczos", class_names=None,
-                      drop_remainder=True, workers=1, use_multiprocessing=False, max_queue_size=10, verify_files=True):
+def load_image_folder(
+    directory,
+    resolution,
+    labels="inferred",
+    mirror=False,
+    batch_size=32,
+    shuffle=True,
+    seed=0,
+    as_numpy=False,
+    color_mode="rgb",
+    interpolation="lanczos",
+    class_names=None,
+    drop_remainder=True,
+    workers=1,
+    use_multiprocessing=False,
+    max_queue_size=10,
+    verify_files=True,
+):
     """Loads a folder of PNG/JPEG/... images for GAN training, on any Keras backend.
 
     See the module docstring for the folder layout and the image conversions (RGB, centre crop, LANCZOS resize).
@@ -295,9 +332,20 @@ def load_image_folder(directory, resolution, labels="inferred", mirror=False, ba
     resampling_filter(interpolation, "load_image_folder")
     paths, label_ids, class_names = index_image_folder(directory, labels, class_names, owner="load_image_folder")
     dataset = ImageFolderDataset(
-        paths, resolution, label_ids, class_names, color_mode=color_mode, interpolation=interpolation,
-        batch_size=batch_size, shuffle=shuffle, seed=seed, mirror=mirror,
-        drop_remainder=drop_remainder and not as_numpy, workers=workers, use_multiprocessing=use_multiprocessing,
-        max_queue_size=max_queue_size, verify_files=verify_files,
+        paths,
+        resolution,
+        label_ids,
+        class_names,
+        color_mode=color_mode,
+        interpolation=interpolation,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        mirror=mirror,
+        drop_remainder=drop_remainder and not as_numpy,
+        workers=workers,
+        use_multiprocessing=use_multiprocessing,
+        max_queue_size=max_queue_size,
+        verify_files=verify_files,
     )
     return dataset.to_numpy() if as_numpy else dataset

@@ -78,9 +78,7 @@ def _standardize_dtype(images, owner):
     low, high = float(images.min()), float(images.max())
     if low < -1.0 - FLOAT_TOLERANCE or high > 1.0 + FLOAT_TOLERANCE:
         hint = " They look like [0, 255] values: store them as uint8." if high > 2.0 else ""
-        raise ValueError(
-            f"{owner}: float images must lie in [-1, 1]; got values in [{low:.4g}, {high:.4g}].{hint}"
-        )
+        raise ValueError(f"{owner}: float images must lie in [-1, 1]; got values in [{low:.4g}, {high:.4g}].{hint}")
     message = unit_range_warning(images, f"{owner}: the float images")
     if message:
         warnings.warn(message, stacklevel=3)
@@ -94,8 +92,7 @@ def standardize_labels(labels, num_images, owner="standardize_labels"):
         labels = labels[:, 0]
     if labels.ndim not in (1, 2) or labels.shape[0] != num_images:
         raise ValueError(
-            f"{owner}: expected {num_images} labels as class ids (N,) or one-hot rows (N, K); got shape "
-            f"{labels.shape}."
+            f"{owner}: expected {num_images} labels as class ids (N,) or one-hot rows (N, K); got shape {labels.shape}."
         )
     if labels.ndim == 1:
         if labels.dtype.kind not in "iu":
@@ -103,8 +100,10 @@ def standardize_labels(labels, num_images, owner="standardize_labels"):
         if labels.min() < 0:
             raise ValueError(f"{owner}: class ids must be >= 0; got minimum {labels.min()}.")
         return labels.astype(np.int32)
-    if labels.dtype.kind not in "iuf" or not np.all((labels == 0) | (labels == 1)) or not np.all(
-        labels.sum(axis=1) == 1
+    if (
+        labels.dtype.kind not in "iuf"
+        or not np.all((labels == 0) | (labels == 1))
+        or not np.all(labels.sum(axis=1) == 1)
     ):
         raise ValueError(f"{owner}: one-hot labels must have exactly one 1 per row and 0 elsewhere.")
     return labels.astype(np.float32)

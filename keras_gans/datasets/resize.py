@@ -85,9 +85,7 @@ def center_crop_and_resize(images, resolution, interpolation="lanczos"):
     channels = images.shape[-1]
     if images.dtype == np.uint8:
         if channels not in (1, 3):
-            raise ValueError(
-                f"center_crop_and_resize: uint8 images need 1 or 3 channels; got {channels}."
-            )
+            raise ValueError(f"center_crop_and_resize: uint8 images need 1 or 3 channels; got {channels}.")
         out = np.empty((len(images), resolution, resolution, channels), np.uint8)
         for i, image in enumerate(images):
             pil = Image.fromarray(image[..., 0] if channels == 1 else image, "L" if channels == 1 else "RGB")

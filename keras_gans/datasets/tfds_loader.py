@@ -26,8 +26,7 @@ def import_tfds(owner):
             import tensorflow_datasets as tfds
     except ImportError as e:
         raise ImportError(
-            f"{owner} needs tensorflow-datasets and TensorFlow. Install them with "
-            "`pip install \"keras-gans[datasets]\"`."
+            f'{owner} needs tensorflow-datasets and TensorFlow. Install them with `pip install "keras-gans[datasets]"`.'
         ) from e
     return tfds, tf
 
@@ -40,9 +39,24 @@ def _num_examples(info, split, dataset):
         return cardinality if cardinality >= 0 else None
 
 
-def load_tfds(name, split="train", resolution=None, batch_size=None, shuffle=True, seed=0, mirror=False,
-              download=True, data_dir=None, image_key="image", label_key=DEFAULT_LABEL_KEY, as_rgb=False,
-              interpolation="lanczos", shuffle_buffer=10_000, drop_remainder=True, with_info=False):
+def load_tfds(
+    name,
+    split="train",
+    resolution=None,
+    batch_size=None,
+    shuffle=True,
+    seed=0,
+    mirror=False,
+    download=True,
+    data_dir=None,
+    image_key="image",
+    label_key=DEFAULT_LABEL_KEY,
+    as_rgb=False,
+    interpolation="lanczos",
+    shuffle_buffer=10_000,
+    drop_remainder=True,
+    with_info=False,
+):
     """Loads a TFDS image dataset as `(uint8 image, int32 label)` elements (or images only).
 
     Args:
@@ -83,7 +97,12 @@ def load_tfds(name, split="train", resolution=None, batch_size=None, shuffle=Tru
 
     try:
         dataset, info = tfds.load(
-            name, split=split, data_dir=data_dir, download=download, with_info=True, shuffle_files=shuffle,
+            name,
+            split=split,
+            data_dir=data_dir,
+            download=download,
+            with_info=True,
+            shuffle_files=shuffle,
             read_config=tfds.ReadConfig(shuffle_seed=seed),
         )
     except tfds.core.registered.DatasetNotFoundError as e:
@@ -100,9 +119,7 @@ def load_tfds(name, split="train", resolution=None, batch_size=None, shuffle=Tru
         raise ValueError(f"load_tfds: {name!r} has no feature {image_key!r}; its features are {list(features)}.")
     if label_key is not None and label_key not in features:
         if label_key != DEFAULT_LABEL_KEY:
-            raise ValueError(
-                f"load_tfds: {name!r} has no feature {label_key!r}; its features are {list(features)}."
-            )
+            raise ValueError(f"load_tfds: {name!r} has no feature {label_key!r}; its features are {list(features)}.")
         label_key = None
     image_feature = features[image_key]
     image_dtype = np.dtype(image_feature.np_dtype)
@@ -155,7 +172,12 @@ def load_tfds(name, split="train", resolution=None, batch_size=None, shuffle=Tru
     if not with_info:
         return dataset
     info_record = DatasetInfo(
-        name=f"tfds:{name}", num_images=num_images, resolution=int(out_resolution), channels=out_channels,
-        num_classes=num_classes, class_names=class_names, mirrored=bool(mirror),
+        name=f"tfds:{name}",
+        num_images=num_images,
+        resolution=int(out_resolution),
+        channels=out_channels,
+        num_classes=num_classes,
+        class_names=class_names,
+        mirrored=bool(mirror),
     )
     return dataset, info_record

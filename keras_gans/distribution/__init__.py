@@ -84,8 +84,7 @@ def data_parallel(devices=None, initialize=None, process_group=None):
     return DataParallelSetup(*data_parallel_setup(devices=devices, initialize=initialize, process_group=process_group))
 
 
-def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2**16, devices=None,
-                   initialize=None):
+def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2**16, devices=None, initialize=None):
     """JAX only: `keras.distribution.ModelParallel` on a `("batch", "model")` mesh; weights split over "model".
 
     Batches are split over the `len(devices) / model_axis_size` rows of the mesh. Weights named in `layout_map`
@@ -100,12 +99,23 @@ def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2
     gan = keras_gans.R3GAN.from_preset("ffhq_256")                       # created after the distribution is set
     ```
     """
-    return DataParallelSetup(*data_parallel_setup(
-        devices=devices, model_axis_size=int(model_axis_size), layout_map=layout_map, initialize=initialize,
-        min_size=shard_weights_larger_than,
-    ))
+    return DataParallelSetup(
+        *data_parallel_setup(
+            devices=devices,
+            model_axis_size=int(model_axis_size),
+            layout_map=layout_map,
+            initialize=initialize,
+            min_size=shard_weights_larger_than,
+        )
+    )
 
 
 __all__ = [
-    "DataParallelSetup", "batch_order", "data_parallel", "fit_inputs", "is_chief", "model_parallel", "process_batch",
+    "DataParallelSetup",
+    "batch_order",
+    "data_parallel",
+    "fit_inputs",
+    "is_chief",
+    "model_parallel",
+    "process_batch",
 ]

@@ -47,5 +47,7 @@ class DataParallelSetup:
         return sharding.process_batch(batch, self, halves)
 
     def __repr__(self):
-        return (f"DataParallelSetup(backend={keras.backend.backend()!r}, replicas={self.num_replicas}, "
-                f"processes={self.num_processes}, process_index={self.process_index})")
+        return (
+            f"DataParallelSetup(backend={keras.backend.backend()!r}, replicas={self.num_replicas}, "
+            f"processes={self.num_processes}, process_index={self.process_index})"
+        )

@@ -53,7 +53,7 @@ def process_rows(batch_size, setup, halves=1):
     if setup.feed == "global":
         return order, batch_size
     share = batch_size // setup.num_replicas
-    return order[setup.process_index * share:(setup.process_index + 1) * share], share
+    return order[setup.process_index * share : (setup.process_index + 1) * share], share
 
 
 def process_batch(batch, setup, halves=1):

@@ -43,8 +43,9 @@ def interpolation_inputs(gan, start, end, num_steps=16, method="slerp", start_cl
     Returns:
         `(latents, labels)`.
     """
-    latents = interpolate_latents(_endpoint(start, gan.latent_dim, "start"), _endpoint(end, gan.latent_dim, "end"),
-                                  num_steps, method).astype("float32")
+    latents = interpolate_latents(
+        _endpoint(start, gan.latent_dim, "start"), _endpoint(end, gan.latent_dim, "end"), num_steps, method
+    ).astype("float32")
     if not gan.num_classes:
         if start_class is not None or end_class is not None:
             raise ValueError("the model is unconditional; do not give classes.")
@@ -54,8 +55,19 @@ def interpolation_inputs(gan, start, end, num_steps=16, method="slerp", start_cl
     return latents, interpolate_classes(start_class, end_class, num_steps, gan.num_classes)
 
 
-def interpolation_frames(gan, start, end, num_steps=16, method="slerp", start_class=None, end_class=None,
-                         truncation_psi=1.0, use_ema=True, output="uint8", batch_size=64):
+def interpolation_frames(
+    gan,
+    start,
+    end,
+    num_steps=16,
+    method="slerp",
+    start_class=None,
+    end_class=None,
+    truncation_psi=1.0,
+    use_ema=True,
+    output="uint8",
+    batch_size=64,
+):
     """Images along a latent path from `start` to `end`, optionally blending two classes.
 
     Frame `i` is `gan.generate(latents[i:i+1], labels=labels[i:i+1], truncation_psi=...)` for the latents and
@@ -86,8 +98,9 @@ def interpolation_frames(gan, start, end, num_steps=16, method="slerp", start_cl
     ```
     """
     latents, labels = interpolation_inputs(gan, start, end, num_steps, method, start_class, end_class)
-    return gan.generate(latents, labels=labels, use_ema=use_ema, output=output, batch_size=batch_size,
-                        truncation_psi=truncation_psi)
+    return gan.generate(
+        latents, labels=labels, use_ema=use_ema, output=output, batch_size=batch_size, truncation_psi=truncation_psi
+    )
 
 
 def upscale(frames, scale):
@@ -117,8 +130,9 @@ def write_animation(frames, path, fps=12, loop=True):
         raise ValueError(f"{path}: the animation format is chosen by the suffix, one of {ANIMATION_FORMATS}.")
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] not in (1, 3) or frames.dtype != np.uint8 or len(frames) < 1:
-        raise ValueError(f"write_animation: frames must be uint8 (T, H, W, 1 or 3) with T >= 1; got {frames.dtype} "
-                         f"{frames.shape}.")
+        raise ValueError(
+            f"write_animation: frames must be uint8 (T, H, W, 1 or 3) with T >= 1; got {frames.dtype} {frames.shape}."
+        )
     if not fps > 0:
         raise ValueError(f"`fps` must be > 0, got {fps!r}.")
     if frames.shape[-1] == 1:
@@ -132,20 +146,23 @@ def write_animation(frames, path, fps=12, loop=True):
             images[0].save(tmp, save_all=True, append_images=images[1:], duration=round(1000 / fps), **options)
         return path
     if frames.shape[1] % 2 or frames.shape[2] % 2:
-        raise ValueError(f"{path}: MP4 (libx264) needs even frame sizes; got {frames.shape[1]}x{frames.shape[2]} "
-                         "(use an even `scale`).")
+        raise ValueError(
+            f"{path}: MP4 (libx264) needs even frame sizes; got {frames.shape[1]}x{frames.shape[2]} "
+            "(use an even `scale`)."
+        )
     try:
         import imageio.v2 as imageio
     except ImportError as error:
-        raise ImportError(f"{path}: writing MP4 needs imageio with ffmpeg: pip install \"keras-gans[video]\".") \
-            from error
+        raise ImportError(f'{path}: writing MP4 needs imageio with ffmpeg: pip install "keras-gans[video]".') from error
     with atomic_output(path) as tmp:
         try:
-            writer = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
-                                        pixelformat="yuv420p", macro_block_size=2)
+            writer = imageio.get_writer(
+                tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=2
+            )
         except (ImportError, ValueError, RuntimeError) as error:
-            raise ImportError(f"{path}: writing MP4 needs the ffmpeg plugin of imageio: "
-                              f"pip install \"keras-gans[video]\" ({error}).") from error
+            raise ImportError(
+                f'{path}: writing MP4 needs the ffmpeg plugin of imageio: pip install "keras-gans[video]" ({error}).'
+            ) from error
         with writer:
             for frame in frames:
                 writer.append_data(frame)

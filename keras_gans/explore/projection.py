@@ -72,16 +72,19 @@ def perceptual_distance(features_a, features_b):
     channels, averaged over positions, then averaged over the maps. Returns a float32 tensor `(N,)`.
     """
     if len(features_a) != len(features_b) or not features_a:
-        raise ValueError(f"perceptual_distance: expected two equally long, non-empty lists of feature maps; got "
-                         f"{len(features_a)} and {len(features_b)}.")
+        raise ValueError(
+            f"perceptual_distance: expected two equally long, non-empty lists of feature maps; got "
+            f"{len(features_a)} and {len(features_b)}."
+        )
     total = 0.0
     for a, b in zip(features_a, features_b):
         a, b = ops.cast(a, "float32"), ops.cast(b, "float32")
         a = a * ops.rsqrt(ops.sum(a * a, axis=-1, keepdims=True) + _NORMALIZE_EPSILON)
         b = b * ops.rsqrt(ops.sum(b * b, axis=-1, keepdims=True) + _NORMALIZE_EPSILON)
         squared = ops.sum(ops.square(a - b), axis=-1)
-        total = total + (ops.mean(squared, axis=tuple(range(1, len(squared.shape)))) if len(squared.shape) > 1
-                         else squared)
+        total = total + (
+            ops.mean(squared, axis=tuple(range(1, len(squared.shape)))) if len(squared.shape) > 1 else squared
+        )
     return total / len(features_a)
 
 
@@ -116,8 +119,10 @@ def _resolve_feature_extractor(gan, feature_extractor):
     if callable(feature_extractor):
         return feature_extractor
     if feature_extractor not in FEATURE_EXTRACTORS:
-        raise ValueError(f"project: `feature_extractor` must be one of {FEATURE_EXTRACTORS} or a function; got "
-                         f"{feature_extractor!r}.")
+        raise ValueError(
+            f"project: `feature_extractor` must be one of {FEATURE_EXTRACTORS} or a function; got "
+            f"{feature_extractor!r}."
+        )
     if feature_extractor == "discriminator":
         return discriminator_feature_extractor(gan)
     if feature_extractor == "inception":
@@ -138,8 +143,9 @@ def target_images_to_float(gan, images):
     """
     images = np.asarray(images)
     if images.ndim != 4 or tuple(images.shape[1:]) != tuple(gan.image_shape):
-        raise ValueError(f"project: images must have shape (N, {', '.join(map(str, gan.image_shape))}) (NHWC); got "
-                         f"{images.shape}.")
+        raise ValueError(
+            f"project: images must have shape (N, {', '.join(map(str, gan.image_shape))}) (NHWC); got {images.shape}."
+        )
     if images.dtype == np.uint8:
         half = 0.5 if gan.uint8_rounding == "floor" else 0.0
         low, high = (half - gan.uint8_offset) / 127.5, (255.0 + half - gan.uint8_offset) / 127.5
@@ -159,8 +165,20 @@ def _fixed_labels(gan, labels, n):
     return generation_labels(labels, n, gan.num_classes)
 
 
-def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight=1.0, feature_weight=0.1,
-            feature_extractor="discriminator", initial_latents=None, num_candidates=8, seed=0, use_ema=True):
+def project(
+    gan,
+    images,
+    steps=100,
+    labels=None,
+    learning_rate=0.1,
+    pixel_weight=1.0,
+    feature_weight=0.1,
+    feature_extractor="discriminator",
+    initial_latents=None,
+    num_candidates=8,
+    seed=0,
+    use_ema=True,
+):
     """Finds latents (and, for a conditional model without `labels`, soft class labels) that reproduce `images`.
 
     The starting latent of every image is the best, by the same loss, of `num_candidates` latents drawn from
@@ -226,8 +244,9 @@ def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight
             loss = loss + feature_weight * perceptual_distance(extractor(produced), features_batch)
         return loss
 
-    latents = _starting_latents(gan, per_image_loss, target, target_features, initial_latents, num_candidates,
-                                seed, optimise_labels)
+    latents = _starting_latents(
+        gan, per_image_loss, target, target_features, initial_latents, num_candidates, seed, optimise_labels
+    )
     variables = [keras.Variable(latents, dtype="float32", name="projection_latents")]
     if optimise_labels:
         variables.append(keras.Variable(np.zeros((n, gan.num_classes), "float32"), name="projection_label_logits"))
@@ -267,8 +286,9 @@ def project(gan, images, steps=100, labels=None, learning_rate=0.1, pixel_weight
     if optimise_labels:
         probabilities = np.asarray(ops.convert_to_numpy(ops.softmax(best[1], axis=-1)), "float32")
     reconstruction = gan.generate(latents_out, labels=probabilities, use_ema=use_ema, output="float")
-    start = gan.generate(latents, labels=_initial_labels(gan, fixed_labels, n, optimise_labels), use_ema=use_ema,
-                         output="float")
+    start = gan.generate(
+        latents, labels=_initial_labels(gan, fixed_labels, n, optimise_labels), use_ema=use_ema, output="float"
+    )
     if value_range is not None:
         reconstruction, start = np.clip(reconstruction, *value_range), np.clip(start, *value_range)
     return Projection(
@@ -288,23 +308,29 @@ def _initial_labels(gan, fixed_labels, n, optimise_labels):
     return fixed_labels
 
 
-def _starting_latents(gan, per_image_loss, target, target_features, initial_latents, num_candidates, seed,
-                      optimise_labels):
+def _starting_latents(
+    gan, per_image_loss, target, target_features, initial_latents, num_candidates, seed, optimise_labels
+):
     """The starting latent per image: `initial_latents`, or the lowest-loss of `num_candidates` random latents."""
     n = target.shape[0]
     if initial_latents is not None:
         latents = np.asarray(initial_latents, dtype="float32")
         if latents.shape != (n, gan.latent_dim):
-            raise ValueError(f"project: `initial_latents` must have shape ({n}, {gan.latent_dim}); got "
-                             f"{latents.shape}.")
+            raise ValueError(
+                f"project: `initial_latents` must have shape ({n}, {gan.latent_dim}); got {latents.shape}."
+            )
         return latents
     candidates = np.random.default_rng(seed).standard_normal((num_candidates, n, gan.latent_dim)).astype("float32")
     if num_candidates == 1:
         return candidates[0]
     logits = ops.zeros((n, gan.num_classes), "float32") if optimise_labels else None
     with no_grad():
-        losses = np.stack([
-            np.asarray(ops.convert_to_numpy(per_image_loss(ops.convert_to_tensor(c), logits, target, target_features)))
-            for c in candidates
-        ])
+        losses = np.stack(
+            [
+                np.asarray(
+                    ops.convert_to_numpy(per_image_loss(ops.convert_to_tensor(c), logits, target, target_features))
+                )
+                for c in candidates
+            ]
+        )
     return candidates[np.argmin(losses, axis=0), np.arange(n)]

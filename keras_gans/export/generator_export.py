@@ -84,8 +84,7 @@ class GeneratorServing(keras.Model):
     ```
     """
 
-    def __init__(self, network, output="uint8", uint8_offset=128.0, uint8_rounding="floor", batch_size=None,
-                 **kwargs):
+    def __init__(self, network, output="uint8", uint8_offset=128.0, uint8_rounding="floor", batch_size=None, **kwargs):
         kwargs.setdefault("name", "generator_serving")
         super().__init__(**kwargs)
         if output not in OUTPUTS:
@@ -129,8 +128,10 @@ class GeneratorServing(keras.Model):
 def _canonical_format(format):
     name = _ALIASES.get(str(format).lower(), str(format).lower())
     if name not in FORMATS:
-        raise ValueError(f"export_generator: unknown format {format!r}; choose from {', '.join(FORMATS)} "
-                         f"(aliases: {', '.join(_ALIASES)}).")
+        raise ValueError(
+            f"export_generator: unknown format {format!r}; choose from {', '.join(FORMATS)} "
+            f"(aliases: {', '.join(_ALIASES)})."
+        )
     return name
 
 
@@ -147,8 +148,10 @@ def check_export_format(format, backend=None):
         )
     missing = [package for module, package in _REQUIRED[(name, backend)] if importlib.util.find_spec(module) is None]
     if missing:
-        raise ImportError(f"export_generator: format={name!r} on the {backend} backend needs "
-                          f"{', '.join(missing)}: pip install \"keras-gans[export]\".")
+        raise ImportError(
+            f"export_generator: format={name!r} on the {backend} backend needs "
+            f'{", ".join(missing)}: pip install "keras-gans[export]".'
+        )
     return name
 
 
@@ -156,8 +159,9 @@ def _check_path(path, name):
     path = pathlib.Path(path).expanduser()
     suffix = SUFFIXES.get(name)
     if suffix and path.suffix != suffix:
-        raise ValueError(f"export_generator: a {name} export is one file whose name ends with {suffix!r}; got "
-                         f"{str(path)!r}.")
+        raise ValueError(
+            f"export_generator: a {name} export is one file whose name ends with {suffix!r}; got {str(path)!r}."
+        )
     if name == "tf_saved_model" and path.is_file():
         raise ValueError(f"export_generator: a SavedModel is a directory; {str(path)!r} is a file.")
     return path
@@ -225,12 +229,19 @@ def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"export_generator: `batch_size` must be a positive integer or None, got {batch_size!r}.")
     if name == "litert" and keras.backend.backend() == "jax" and batch_size is None:
-        raise ValueError("export_generator: format='litert' on the jax backend needs a fixed `batch_size` (the "
-                         "TFLite converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph); "
-                         "pass batch_size=N, or export under KERAS_BACKEND=tensorflow for any batch size.")
+        raise ValueError(
+            "export_generator: format='litert' on the jax backend needs a fixed `batch_size` (the "
+            "TFLite converter rejects the dynamic-shape gathers of a batch-polymorphic jax2tf graph); "
+            "pass batch_size=N, or export under KERAS_BACKEND=tensorflow for any batch size."
+        )
     network = gan.ema_generator if use_ema else gan.generator
-    serving = GeneratorServing(network, output=output, uint8_offset=getattr(gan, "uint8_offset", 128.0),
-                               uint8_rounding=getattr(gan, "uint8_rounding", "floor"), batch_size=batch_size)
+    serving = GeneratorServing(
+        network,
+        output=output,
+        uint8_offset=getattr(gan, "uint8_offset", 128.0),
+        uint8_rounding=getattr(gan, "uint8_rounding", "floor"),
+        batch_size=batch_size,
+    )
     # One call builds the wrapper (Keras refuses to export a model that was never called).
     n = batch_size or 1
     serving(ops.zeros((n, serving.latent_dim), "float32"), ops.zeros((n,), "int32") if serving.num_classes else None)

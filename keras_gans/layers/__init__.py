@@ -1,11 +1,12 @@
 """Building-block layers shared by the models (backend-agnostic, `keras.ops` only)."""
+
 from keras_gans.layers.augment import DifferentiableAugment
 from keras_gans.layers.equalized import EqualizedConv2D
 from keras_gans.layers.equalized import EqualizedDense
 from keras_gans.layers.fade_in import FadeIn
+from keras_gans.layers.grouped_conv import GroupedConv2D
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.pixel_norm import PixelNorm
-from keras_gans.layers.grouped_conv import GroupedConv2D
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.resampling import InterpolativeDownsample2D
 from keras_gans.layers.resampling import InterpolativeUpsample2D

@@ -6,9 +6,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.layers.augment_color import apply_color_matrices, apply_cutout, color_matrices
-from keras_gans.layers.augment_geometric import geometric_inverse_matrices, resample_images
-from keras_gans.layers.shape_validation import check_image_shape, describe
+from keras_gans.layers.augment_color import apply_color_matrices
+from keras_gans.layers.augment_color import apply_cutout
+from keras_gans.layers.augment_color import color_matrices
+from keras_gans.layers.augment_geometric import geometric_inverse_matrices
+from keras_gans.layers.augment_geometric import resample_images
+from keras_gans.layers.shape_validation import check_image_shape
+from keras_gans.layers.shape_validation import describe
 
 _SEED_STATE_KEY = "seed_generator_state"
 _UNIFORM_COLUMNS = 24  # 14 geometric (8 gates, 6 values), 7 colour (5 gates, 2 values), 3 cutout
@@ -16,8 +20,16 @@ _NORMAL_COLUMNS = 7  # scale, aniso, 2 xfrac, brightness, contrast, saturation
 _GEOMETRIC_OPS = ("xflip", "rotate90", "xint", "scale", "rotate", "aniso", "xfrac")
 _COLOR_OPS = ("brightness", "contrast", "lumaflip", "hue", "saturation")
 _MAGNITUDES = (
-    "xint_max", "scale_std", "rotate_max", "aniso_std", "xfrac_std",
-    "brightness_std", "contrast_std", "hue_max", "saturation_std", "cutout_size",
+    "xint_max",
+    "scale_std",
+    "rotate_max",
+    "aniso_std",
+    "xfrac_std",
+    "brightness_std",
+    "contrast_std",
+    "hue_max",
+    "saturation_std",
+    "cutout_size",
 )
 
 
@@ -92,10 +104,29 @@ class DifferentiableAugment(keras.layers.Layer):
 
     def __init__(
         self,
-        xflip=1.0, rotate90=1.0, xint=1.0, scale=1.0, rotate=1.0, aniso=1.0, xfrac=1.0,
-        brightness=0.5, contrast=0.5, lumaflip=0.5, hue=0.5, saturation=0.5, cutout=1.0,
-        xint_max=0.125, scale_std=0.2, rotate_max=1.0, aniso_std=0.2, xfrac_std=0.125,
-        brightness_std=0.2, contrast_std=0.5, hue_max=1.0, saturation_std=1.0, cutout_size=0.5,
+        xflip=1.0,
+        rotate90=1.0,
+        xint=1.0,
+        scale=1.0,
+        rotate=1.0,
+        aniso=1.0,
+        xfrac=1.0,
+        brightness=0.5,
+        contrast=0.5,
+        lumaflip=0.5,
+        hue=0.5,
+        saturation=0.5,
+        cutout=1.0,
+        xint_max=0.125,
+        scale_std=0.2,
+        rotate_max=1.0,
+        aniso_std=0.2,
+        xfrac_std=0.125,
+        brightness_std=0.2,
+        contrast_std=0.5,
+        hue_max=1.0,
+        saturation_std=1.0,
+        cutout_size=0.5,
         seed=None,
         **kwargs,
     ):
@@ -105,11 +136,29 @@ class DifferentiableAugment(keras.layers.Layer):
         # `probability` may be a plain Python number passed positionally.
         self._allow_non_tensor_positional_args = True
         values = dict(
-            xflip=xflip, rotate90=rotate90, xint=xint, scale=scale, rotate=rotate, aniso=aniso, xfrac=xfrac,
-            brightness=brightness, contrast=contrast, lumaflip=lumaflip, hue=hue, saturation=saturation,
-            cutout=cutout, xint_max=xint_max, scale_std=scale_std, rotate_max=rotate_max, aniso_std=aniso_std,
-            xfrac_std=xfrac_std, brightness_std=brightness_std, contrast_std=contrast_std, hue_max=hue_max,
-            saturation_std=saturation_std, cutout_size=cutout_size,
+            xflip=xflip,
+            rotate90=rotate90,
+            xint=xint,
+            scale=scale,
+            rotate=rotate,
+            aniso=aniso,
+            xfrac=xfrac,
+            brightness=brightness,
+            contrast=contrast,
+            lumaflip=lumaflip,
+            hue=hue,
+            saturation=saturation,
+            cutout=cutout,
+            xint_max=xint_max,
+            scale_std=scale_std,
+            rotate_max=rotate_max,
+            aniso_std=aniso_std,
+            xfrac_std=xfrac_std,
+            brightness_std=brightness_std,
+            contrast_std=contrast_std,
+            hue_max=hue_max,
+            saturation_std=saturation_std,
+            cutout_size=cutout_size,
         )
         for key, value in values.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
@@ -188,14 +237,20 @@ class DifferentiableAugment(keras.layers.Layer):
         params = dict(
             xflip=gated(self.xflip, integer(2), 0.0),
             rotate90=gated(self.rotate90, integer(4), 0.0),
-            translate_int=gated(self.xint, ops.round(ops.stack(
-                [symmetric(self.xint_max * width), symmetric(self.xint_max * height)], axis=-1)), 0.0),
+            translate_int=gated(
+                self.xint,
+                ops.round(ops.stack([symmetric(self.xint_max * width), symmetric(self.xint_max * height)], axis=-1)),
+                0.0,
+            ),
             scale=gated(self.scale, log2_normal(self.scale_std), 1.0),
             rotate_pre=gated(self.rotate, symmetric(math.pi * self.rotate_max), 0.0, rotate_prob),
             aniso=gated(self.aniso, log2_normal(self.aniso_std), 1.0),
             rotate_post=gated(self.rotate, symmetric(math.pi * self.rotate_max), 0.0, rotate_prob),
-            translate_frac=gated(self.xfrac, ops.stack(
-                [next(normal) * self.xfrac_std * width, next(normal) * self.xfrac_std * height], axis=-1), 0.0),
+            translate_frac=gated(
+                self.xfrac,
+                ops.stack([next(normal) * self.xfrac_std * width, next(normal) * self.xfrac_std * height], axis=-1),
+                0.0,
+            ),
             brightness=gated(self.brightness, next(normal) * self.brightness_std, 0.0),
             contrast=gated(self.contrast, log2_normal(self.contrast_std), 1.0),
             lumaflip=gated(self.lumaflip, integer(2), 0.0),
@@ -215,8 +270,14 @@ class DifferentiableAugment(keras.layers.Layer):
         """
         if self.use_geometric:
             matrices = geometric_inverse_matrices(
-                params["xflip"], params["rotate90"], params["translate_int"], params["scale"],
-                params["rotate_pre"], params["aniso"], params["rotate_post"], params["translate_frac"],
+                params["xflip"],
+                params["rotate90"],
+                params["translate_int"],
+                params["scale"],
+                params["rotate_pre"],
+                params["aniso"],
+                params["rotate_post"],
+                params["translate_frac"],
             )
             images = resample_images(images, matrices)
         if self.use_color:

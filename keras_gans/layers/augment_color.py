@@ -9,7 +9,8 @@ import math
 
 from keras import ops
 
-from keras_gans.layers.augment_geometric import batched_small_matmul, stack_matrices
+from keras_gans.layers.augment_geometric import batched_small_matmul
+from keras_gans.layers.augment_geometric import stack_matrices
 
 _LUMA = 1.0 / math.sqrt(3.0)  # each component of the unit luma axis
 
@@ -82,9 +83,7 @@ def apply_color_matrices(images, matrices):
     if channels == 1:
         row = ops.mean(m[..., :3, :], axis=-2)
         return images * ops.sum(row[..., :3], axis=-1, keepdims=True) + row[..., 3:4]
-    raise ValueError(
-        f"apply_color_matrices: expected images with 1 or 3 channels, got shape {tuple(images.shape)}."
-    )
+    raise ValueError(f"apply_color_matrices: expected images with 1 or 3 channels, got shape {tuple(images.shape)}.")
 
 
 def apply_cutout(images, centers, sizes):

@@ -46,9 +46,7 @@ def rotate_inverse(cos, sin):
     return stack_matrices([[cos, sin, 0.0], [-sin, cos, 0.0], [0.0, 0.0, 1.0]], cos)
 
 
-def geometric_inverse_matrices(
-    xflip, rotate90, translate_int, scale, rotate_pre, aniso, rotate_post, translate_frac
-):
+def geometric_inverse_matrices(xflip, rotate90, translate_int, scale, rotate_pre, aniso, rotate_post, translate_frac):
     """Composes the per-sample inverse matrices of the geometric ops, in StyleGAN2-ADA's order.
 
     Every argument is per sample; the value in brackets is the "op not applied" value, which gives an exact
@@ -152,4 +150,3 @@ def resample_images(images, inverse_matrices):
     top = read(rows[0], cols[0]) * (1.0 - frac_x) + read(rows[0], cols[1]) * frac_x
     bottom = read(rows[1], cols[0]) * (1.0 - frac_x) + read(rows[1], cols[1]) * frac_x
     return top * (1.0 - frac_y) + bottom * frac_y
-

@@ -121,9 +121,7 @@ class EqualizedDense(keras.layers.Layer):
         )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.bias_units or self.units,), initializer="zeros"
-            )
+            self.bias = self.add_weight(name="bias", shape=(self.bias_units or self.units,), initializer="zeros")
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: fan_in})
         self.built = True
 

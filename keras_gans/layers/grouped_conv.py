@@ -56,7 +56,7 @@ def grouped_conv_as_matmul(inputs, kernel, groups):
     x = ops.reshape(x, (-1, height + kh - 1, width + kw - 1, groups, group_in))
     x = ops.transpose(x, (3, 0, 1, 2, 4))  # (G, N, H + kh - 1, W + kw - 1, C_in / G)
     # Column (i * kw + j) * C_in / G + c holds channel c shifted by tap (i, j): the row order of the kernel below.
-    patches = ops.concatenate([x[:, :, i:i + height, j:j + width] for i in range(kh) for j in range(kw)], axis=-1)
+    patches = ops.concatenate([x[:, :, i : i + height, j : j + width] for i in range(kh) for j in range(kw)], axis=-1)
     patches = ops.reshape(patches, (groups, -1, kh * kw * group_in))
     weights = ops.transpose(ops.reshape(kernel, (kh * kw * group_in, groups, group_out)), (1, 0, 2))
     # einsum, not matmul: Keras' torch matmul computes float64 operands in float32.
@@ -115,15 +115,15 @@ class GroupedConv2D(keras.layers.Layer):
         self.filters = check_positive_int(self, "filters", filters)
         self.groups = check_positive_int(self, "groups", groups)
         sizes = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-        if len(sizes) != 2 or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0
-                                  for k in sizes):
+        if len(sizes) != 2 or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0 for k in sizes):
             raise ValueError(f"GroupedConv2D: `kernel_size` must be an odd int or two odd ints, got {kernel_size!r}.")
         self.kernel_size = sizes
         if filters % groups:
             raise ValueError(f"GroupedConv2D: `filters` ({filters}) must be a multiple of `groups` ({groups}).")
         if implementation not in IMPLEMENTATIONS:
-            raise ValueError(f"GroupedConv2D: `implementation` must be one of {IMPLEMENTATIONS}, got "
-                             f"{implementation!r}.")
+            raise ValueError(
+                f"GroupedConv2D: `implementation` must be one of {IMPLEMENTATIONS}, got {implementation!r}."
+            )
         self.implementation = implementation
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -133,11 +133,15 @@ class GroupedConv2D(keras.layers.Layer):
     def _check(self, input_shape):
         height, width, channels = check_image_shape(self, input_shape)
         if self.input_channels is not None and channels != self.input_channels:
-            raise ValueError(f"{describe(self)} was built for {self.input_channels} input channels, got {channels} "
-                             f"(shape {tuple(input_shape)}).")
+            raise ValueError(
+                f"{describe(self)} was built for {self.input_channels} input channels, got {channels} "
+                f"(shape {tuple(input_shape)})."
+            )
         if channels % self.groups:
-            raise ValueError(f"{describe(self)} expects input channels divisible by groups={self.groups}, got "
-                             f"{channels} (shape {tuple(input_shape)}).")
+            raise ValueError(
+                f"{describe(self)} expects input channels divisible by groups={self.groups}, got "
+                f"{channels} (shape {tuple(input_shape)})."
+            )
         return height, width, channels
 
     def build(self, input_shape):
@@ -148,8 +152,11 @@ class GroupedConv2D(keras.layers.Layer):
             shape=self.kernel_size + (channels // self.groups, self.filters),
             initializer=self.kernel_initializer,
         )
-        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
-                     if self.use_bias else None)
+        self.bias = (
+            self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
+            if self.use_bias
+            else None
+        )
 
     def call(self, inputs):
         self._check(inputs.shape)

@@ -118,8 +118,9 @@ class _FIRResampler(_ImageResampler):
     def __init__(self, implementation="auto", **kwargs):
         super().__init__(**kwargs)
         if implementation not in FIR_IMPLEMENTATIONS:
-            raise ValueError(f"{type(self).__name__}: `implementation` must be one of {FIR_IMPLEMENTATIONS}, got "
-                             f"{implementation!r}.")
+            raise ValueError(
+                f"{type(self).__name__}: `implementation` must be one of {FIR_IMPLEMENTATIONS}, got {implementation!r}."
+            )
         self.implementation = implementation
 
     def get_config(self):

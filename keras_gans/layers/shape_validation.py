@@ -35,17 +35,12 @@ def check_image_shape(layer, shape, channels=None, spatial=None, divisible_by=1)
         )
     _, height, width, in_channels = shape
     if height is None or width is None or in_channels is None:
-        raise ValueError(
-            f"{describe(layer)} needs static height, width and channels, got shape {shape}."
-        )
+        raise ValueError(f"{describe(layer)} needs static height, width and channels, got shape {shape}.")
     if channels is not None and in_channels != channels:
-        raise ValueError(
-            f"{describe(layer)} expects {channels} input channels, got {in_channels} (shape {shape})."
-        )
+        raise ValueError(f"{describe(layer)} expects {channels} input channels, got {in_channels} (shape {shape}).")
     if spatial is not None and (height, width) != tuple(spatial):
         raise ValueError(
-            f"{describe(layer)} expects a spatial size of {tuple(spatial)}, got {(height, width)} "
-            f"(shape {shape})."
+            f"{describe(layer)} expects a spatial size of {tuple(spatial)}, got {(height, width)} (shape {shape})."
         )
     if height % divisible_by or width % divisible_by:
         raise ValueError(
@@ -60,8 +55,7 @@ def check_vector_shape(layer, shape, features=None, what="features"):
     shape = tuple(shape)
     if len(shape) != 2 or shape[-1] is None:
         raise ValueError(
-            f"{describe(layer)} expects a rank-2 input (batch, {what}) with a static last axis, got shape "
-            f"{shape}."
+            f"{describe(layer)} expects a rank-2 input (batch, {what}) with a static last axis, got shape {shape}."
         )
     if features is not None and shape[-1] != features:
         raise ValueError(f"{describe(layer)} expects {features} {what}, got {shape[-1]} (shape {shape}).")
@@ -82,15 +76,18 @@ def check_labels(owner, num_classes, labels, batch):
     """
     if num_classes == 0:
         if labels is not None and len(labels.shape) == 2 and labels.shape[-1] not in (0, None):
-            raise ValueError(f"{owner} is unconditional (num_classes=0) but got labels of shape "
-                             f"{tuple(labels.shape)}; pass labels=None.")
+            raise ValueError(
+                f"{owner} is unconditional (num_classes=0) but got labels of shape "
+                f"{tuple(labels.shape)}; pass labels=None."
+            )
         return None
     if labels is None:
-        raise ValueError(f"{owner} is class-conditional (num_classes={num_classes}) and needs one-hot labels of "
-                         f"shape (batch, {num_classes}); got labels=None.")
+        raise ValueError(
+            f"{owner} is class-conditional (num_classes={num_classes}) and needs one-hot labels of "
+            f"shape (batch, {num_classes}); got labels=None."
+        )
     if len(labels.shape) != 2 or labels.shape[-1] != num_classes:
-        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got "
-                         f"{tuple(labels.shape)}.")
+        raise ValueError(f"{owner} expects one-hot labels of shape (batch, {num_classes}), got {tuple(labels.shape)}.")
     if labels.shape[0] is not None and batch is not None and labels.shape[0] != batch:
         raise ValueError(f"{owner}: labels batch {labels.shape[0]} does not match the input batch {batch}.")
     return labels

@@ -7,7 +7,8 @@ a batch norm `<unit>.bn.{weight, bias, running_mean, running_var}` (eps 1e-3; `n
 `fc.*` (the 1008-way classifier) is not part of the pool3 features and is skipped. The file is read as data with
 `keras_gans.utils.read_torch_checkpoint` (no torch, nothing unpickled as code).
 
-The Keras backbone (`keras_gans.metrics.inception.fid_inception_backbone`, passed in by the caller) names its units after the TensorFlow graph (`mixed_4__tower
+The Keras backbone (`keras_gans.metrics.inception.fid_inception_backbone`, passed in by the caller) names its units
+after the TensorFlow graph (`mixed_4__tower
 __conv_1`); `pytorch_fid_unit_names()` maps them to the torchvision names (`Mixed_6b.branch7x7_2`). Its batch norms
 have no scale (the TF graph has none); a unit's scale `gamma` is folded exactly into the convolution instead
 (`gamma * (conv(x, W) - mean) = conv(x, gamma * W) - gamma * mean`), which leaves unit scales (the published file's)
@@ -20,33 +21,72 @@ import tempfile
 
 import numpy as np
 
-
 # TF graph unit names (the Keras layer names) -> torchvision `Inception3` module names, per block type.
-_STEM = {"conv": "Conv2d_1a_3x3", "conv_1": "Conv2d_2a_3x3", "conv_2": "Conv2d_2b_3x3", "conv_3": "Conv2d_3b_1x1",
-         "conv_4": "Conv2d_4a_3x3"}
-_BLOCK_A = {"conv": "branch1x1", "tower__conv": "branch5x5_1", "tower__conv_1": "branch5x5_2",
-            "tower_1__conv": "branch3x3dbl_1", "tower_1__conv_1": "branch3x3dbl_2",
-            "tower_1__conv_2": "branch3x3dbl_3", "tower_2__conv": "branch_pool"}
-_BLOCK_B = {"conv": "branch3x3", "tower__conv": "branch3x3dbl_1", "tower__conv_1": "branch3x3dbl_2",
-            "tower__conv_2": "branch3x3dbl_3"}
-_BLOCK_C = {"conv": "branch1x1", "tower__conv": "branch7x7_1", "tower__conv_1": "branch7x7_2",
-            "tower__conv_2": "branch7x7_3", "tower_1__conv": "branch7x7dbl_1", "tower_1__conv_1": "branch7x7dbl_2",
-            "tower_1__conv_2": "branch7x7dbl_3", "tower_1__conv_3": "branch7x7dbl_4",
-            "tower_1__conv_4": "branch7x7dbl_5", "tower_2__conv": "branch_pool"}
-_BLOCK_D = {"tower__conv": "branch3x3_1", "tower__conv_1": "branch3x3_2", "tower_1__conv": "branch7x7x3_1",
-            "tower_1__conv_1": "branch7x7x3_2", "tower_1__conv_2": "branch7x7x3_3",
-            "tower_1__conv_3": "branch7x7x3_4"}
-_BLOCK_E = {"conv": "branch1x1", "tower_conv": "branch3x3_1", "tower_mixed_conv": "branch3x3_2a",
-            "tower_mixed_conv_1": "branch3x3_2b", "tower_1_conv": "branch3x3dbl_1",
-            "tower_1_conv_1": "branch3x3dbl_2", "tower_1_mixed_conv": "branch3x3dbl_3a",
-            "tower_1_mixed_conv_1": "branch3x3dbl_3b", "tower_2_conv": "branch_pool"}
+_STEM = {
+    "conv": "Conv2d_1a_3x3",
+    "conv_1": "Conv2d_2a_3x3",
+    "conv_2": "Conv2d_2b_3x3",
+    "conv_3": "Conv2d_3b_1x1",
+    "conv_4": "Conv2d_4a_3x3",
+}
+_BLOCK_A = {
+    "conv": "branch1x1",
+    "tower__conv": "branch5x5_1",
+    "tower__conv_1": "branch5x5_2",
+    "tower_1__conv": "branch3x3dbl_1",
+    "tower_1__conv_1": "branch3x3dbl_2",
+    "tower_1__conv_2": "branch3x3dbl_3",
+    "tower_2__conv": "branch_pool",
+}
+_BLOCK_B = {
+    "conv": "branch3x3",
+    "tower__conv": "branch3x3dbl_1",
+    "tower__conv_1": "branch3x3dbl_2",
+    "tower__conv_2": "branch3x3dbl_3",
+}
+_BLOCK_C = {
+    "conv": "branch1x1",
+    "tower__conv": "branch7x7_1",
+    "tower__conv_1": "branch7x7_2",
+    "tower__conv_2": "branch7x7_3",
+    "tower_1__conv": "branch7x7dbl_1",
+    "tower_1__conv_1": "branch7x7dbl_2",
+    "tower_1__conv_2": "branch7x7dbl_3",
+    "tower_1__conv_3": "branch7x7dbl_4",
+    "tower_1__conv_4": "branch7x7dbl_5",
+    "tower_2__conv": "branch_pool",
+}
+_BLOCK_D = {
+    "tower__conv": "branch3x3_1",
+    "tower__conv_1": "branch3x3_2",
+    "tower_1__conv": "branch7x7x3_1",
+    "tower_1__conv_1": "branch7x7x3_2",
+    "tower_1__conv_2": "branch7x7x3_3",
+    "tower_1__conv_3": "branch7x7x3_4",
+}
+_BLOCK_E = {
+    "conv": "branch1x1",
+    "tower_conv": "branch3x3_1",
+    "tower_mixed_conv": "branch3x3_2a",
+    "tower_mixed_conv_1": "branch3x3_2b",
+    "tower_1_conv": "branch3x3dbl_1",
+    "tower_1_conv_1": "branch3x3dbl_2",
+    "tower_1_mixed_conv": "branch3x3dbl_3a",
+    "tower_1_mixed_conv_1": "branch3x3dbl_3b",
+    "tower_2_conv": "branch_pool",
+}
 _BLOCKS = (
-    ("mixed", "Mixed_5b", _BLOCK_A), ("mixed_1", "Mixed_5c", _BLOCK_A), ("mixed_2", "Mixed_5d", _BLOCK_A),
+    ("mixed", "Mixed_5b", _BLOCK_A),
+    ("mixed_1", "Mixed_5c", _BLOCK_A),
+    ("mixed_2", "Mixed_5d", _BLOCK_A),
     ("mixed_3", "Mixed_6a", _BLOCK_B),
-    ("mixed_4", "Mixed_6b", _BLOCK_C), ("mixed_5", "Mixed_6c", _BLOCK_C), ("mixed_6", "Mixed_6d", _BLOCK_C),
+    ("mixed_4", "Mixed_6b", _BLOCK_C),
+    ("mixed_5", "Mixed_6c", _BLOCK_C),
+    ("mixed_6", "Mixed_6d", _BLOCK_C),
     ("mixed_7", "Mixed_6e", _BLOCK_C),
     ("mixed_8", "Mixed_7a", _BLOCK_D),
-    ("mixed_9", "Mixed_7b", _BLOCK_E), ("mixed_10", "Mixed_7c", _BLOCK_E),
+    ("mixed_9", "Mixed_7b", _BLOCK_E),
+    ("mixed_10", "Mixed_7c", _BLOCK_E),
 )
 UNIT_TENSORS = ("conv.weight", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var")
 # Present in the layout but not part of the pool3 features (or not weights).
@@ -87,8 +127,10 @@ def units_from_pytorch_fid(state_dict, what="pytorch-fid state dict"):
     units = {}
     for keras_name, unit in names.items():
         weight = np.asarray(state_dict[f"{unit}.conv.weight"], dtype=np.float32)
-        gamma, beta, mean, variance = (np.asarray(state_dict[f"{unit}.bn.{k}"], dtype=np.float32)
-                                       for k in ("weight", "bias", "running_mean", "running_var"))
+        gamma, beta, mean, variance = (
+            np.asarray(state_dict[f"{unit}.bn.{k}"], dtype=np.float32)
+            for k in ("weight", "bias", "running_mean", "running_var")
+        )
         if weight.ndim != 4 or any(v.shape != (weight.shape[0],) for v in (gamma, beta, mean, variance)):
             raise ValueError(
                 f"{what}: {unit}: conv.weight {weight.shape} and batch norm {gamma.shape}/{beta.shape}/{mean.shape}/"

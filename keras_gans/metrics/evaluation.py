@@ -90,8 +90,11 @@ class _Sampler:
         self.source, self.use_ema = source, use_ema
         self.rng = np.random.default_rng(seed)
         self.produced, self.pending = 0, None
-        self.kind = "gan" if hasattr(source, "generate") and hasattr(source, "ema_generator") else (
-            "network" if hasattr(source, "latent_dim") else "function")
+        self.kind = (
+            "gan"
+            if hasattr(source, "generate") and hasattr(source, "ema_generator")
+            else ("network" if hasattr(source, "latent_dim") else "function")
+        )
         if self.kind == "function" and not callable(source):
             raise ValueError(
                 f"{_OWNER}: expected a GAN, a generator network (with `latent_dim`) or a function n -> images; got "
@@ -106,8 +109,9 @@ class _Sampler:
         else:
             self.labels = np.asarray(labels).astype("int64")
             if self.labels.shape != (num_images,):
-                raise ValueError(f"{_OWNER}: `labels` must be one class id or {num_images} class ids; got shape "
-                                 f"{self.labels.shape}.")
+                raise ValueError(
+                    f"{_OWNER}: `labels` must be one class id or {num_images} class ids; got shape {self.labels.shape}."
+                )
         self.image_shape = tuple(getattr(source, "image_shape", ())) or None
 
     def _class_ids(self, n):
@@ -143,8 +147,9 @@ class _Sampler:
             return images
         images = self._draw(n)
         if images.ndim != 4 or images.shape[0] != n or images.shape[-1] not in (1, 3):
-            raise ValueError(f"{_OWNER}: the generator returned shape {images.shape} for {n} images; expected "
-                             f"({n}, H, W, 1 or 3).")
+            raise ValueError(
+                f"{_OWNER}: the generator returned shape {images.shape} for {n} images; expected ({n}, H, W, 1 or 3)."
+            )
         self.produced += n
         if keras.backend.standardize_dtype(images.dtype) == "uint8":
             return images
@@ -163,8 +168,16 @@ def _real_source(real, resolution, batch_size, seed, dataset_options):
         options = dict(dataset_options or {})
         if spec in ("embedded", "mnist") and resolution < 28:
             options.setdefault("pad_or_resize", "resize")  # as `keras-gans train`: 28x28 digits cannot be padded down
-        data, _ = load_dataset(spec, resolution=resolution, batch_size=batch_size, labels=False, shuffle=True,
-                               seed=seed, drop_remainder=False, **options)
+        data, _ = load_dataset(
+            spec,
+            resolution=resolution,
+            batch_size=batch_size,
+            labels=False,
+            shuffle=True,
+            seed=seed,
+            drop_remainder=False,
+            **options,
+        )
         identity = f"{os.path.abspath(spec) if os.path.exists(spec) else spec}-{resolution}px-seed{seed}"
         if options:
             identity += "-" + json.dumps({k: str(v) for k, v in options.items()}, sort_keys=True)
@@ -188,13 +201,17 @@ def _uint8_batches(batches, count, image_shape, users):
         batch = batch[0] if isinstance(batch, (tuple, list)) else batch
         batch = np.asarray(keras.ops.convert_to_numpy(batch))
         if batch.ndim != 4 or tuple(batch.shape[1:3]) != tuple(image_shape[:2]) or batch.shape[-1] not in (1, 3):
-            raise ValueError(f"{_OWNER}: real batches must be (N, {image_shape[0]}, {image_shape[1]}, 1 or 3) to "
-                             f"match the generator; got {batch.shape}.")
+            raise ValueError(
+                f"{_OWNER}: real batches must be (N, {image_shape[0]}, {image_shape[1]}, 1 or 3) to "
+                f"match the generator; got {batch.shape}."
+            )
         dtype = keras.backend.standardize_dtype(batch.dtype)
         if dtype.startswith("float"):
             if batch.size and (batch.min() < -1.01 or batch.max() > 1.01):
-                raise ValueError(f"{_OWNER}: float real images must be in [-1, 1]; got [{batch.min()}, "
-                                 f"{batch.max()}]. Pass uint8 pixels or rescale.")
+                raise ValueError(
+                    f"{_OWNER}: float real images must be in [-1, 1]; got [{batch.min()}, "
+                    f"{batch.max()}]. Pass uint8 pixels or rescale."
+                )
             batch = np.asarray(keras.ops.convert_to_numpy(images_to_uint8(batch)))
         elif dtype != "uint8":
             raise ValueError(f"{_OWNER}: real images must be uint8 or float in [-1, 1]; got dtype {dtype}.")
@@ -203,8 +220,9 @@ def _uint8_batches(batches, count, image_shape, users):
         yield batch
         if seen >= count:
             return
-    raise ValueError(f"{_OWNER}: {', '.join(users)} need {count} real images (num_real_images); the real data has "
-                     f"only {seen}.")
+    raise ValueError(
+        f"{_OWNER}: {', '.join(users)} need {count} real images (num_real_images); the real data has only {seen}."
+    )
 
 
 # ------------------------------------------------------------------------------------------------- evaluator
@@ -247,8 +265,20 @@ class GeneratorEvaluator:
     ```
     """
 
-    def __init__(self, metrics=("fid",), real=None, num_images=10_000, num_real_images=None, batch_size=64,
-                 seed=0, inception=None, real_id=None, cache_dir=None, dataset_options=None, metric_options=None):
+    def __init__(
+        self,
+        metrics=("fid",),
+        real=None,
+        num_images=10_000,
+        num_real_images=None,
+        batch_size=64,
+        seed=0,
+        inception=None,
+        real_id=None,
+        cache_dir=None,
+        dataset_options=None,
+        metric_options=None,
+    ):
         self.metrics, self.options = _check_metrics(metrics, metric_options)
         self.num_images = _positive_int(num_images, "num_images")
         self.num_real_images = _positive_int(num_real_images or num_images, "num_real_images")
@@ -259,20 +289,27 @@ class GeneratorEvaluator:
         self._inception = inception
         real_users = [m for m in self.metrics if m in _NEEDS_REALS]
         if real_users and real is None:
-            raise ValueError(f"{_OWNER}: {', '.join(real_users)} compare with real images; pass `real=` (a "
-                             "dataset spec, an array or an iterable of batches).")
+            raise ValueError(
+                f"{_OWNER}: {', '.join(real_users)} compare with real images; pass `real=` (a "
+                "dataset spec, an array or an iterable of batches)."
+            )
         for metric in self.metrics:
             needed = _minimum_images(metric, self.options[metric])
             if self.num_images < needed or (metric in real_users and self.num_real_images < needed):
-                raise ValueError(f"{_OWNER}: {metric} needs at least {needed} generated"
-                                 f"{' and real' if metric in real_users else ''} images; got num_images="
-                                 f"{self.num_images}, num_real_images={self.num_real_images}.")
+                raise ValueError(
+                    f"{_OWNER}: {metric} needs at least {needed} generated"
+                    f"{' and real' if metric in real_users else ''} images; got num_images="
+                    f"{self.num_images}, num_real_images={self.num_real_images}."
+                )
         if "ms_ssim" in self.metrics and self.num_images % 2:
-            raise ValueError(f"{_OWNER}: ms_ssim scores pairs of images; num_images must be even, got "
-                             f"{self.num_images}.")
+            raise ValueError(
+                f"{_OWNER}: ms_ssim scores pairs of images; num_images must be even, got {self.num_images}."
+            )
         if "swd" in self.metrics and self.num_real_images != self.num_images:
-            raise ValueError(f"{_OWNER}: swd compares equally many real and generated images; got num_images="
-                             f"{self.num_images}, num_real_images={self.num_real_images}.")
+            raise ValueError(
+                f"{_OWNER}: swd compares equally many real and generated images; got num_images="
+                f"{self.num_images}, num_real_images={self.num_real_images}."
+            )
         pr = self.options["precision_recall"]
         self._inception_pr = "precision_recall" in self.metrics and pr.get("feature_extractor") is None
         self._use_inception = bool({"fid", "kid"} & set(self.metrics)) or self._inception_pr
@@ -294,17 +331,23 @@ class GeneratorEvaluator:
         if "ms_ssim" in self.metrics:
             factor = 2 ** (len(self.options["ms_ssim"].get("weights", MS_SSIM_WEIGHTS)) - 1)
             if height % factor or width % factor:
-                raise ValueError(f"{_OWNER}: ms_ssim needs images whose sides are multiples of {factor}; the "
-                                 f"generator makes {height}x{width}.")
+                raise ValueError(
+                    f"{_OWNER}: ms_ssim needs images whose sides are multiples of {factor}; the "
+                    f"generator makes {height}x{width}."
+                )
         if "stacked_mnist" in self.metrics and (channels != 3 or (height, width) not in ((32, 32), (28, 28))):
-            raise ValueError(f"{_OWNER}: stacked_mnist needs 32x32x3 (or 28x28x3) images; the generator makes "
-                             f"{height}x{width}x{channels}.")
+            raise ValueError(
+                f"{_OWNER}: stacked_mnist needs 32x32x3 (or 28x28x3) images; the generator makes "
+                f"{height}x{width}x{channels}."
+            )
         if "swd" in self.metrics:
             smallest = self.options["swd"].get("min_resolution", 16)
             if height != width or height < smallest:
-                raise ValueError(f"{_OWNER}: swd needs square images of at least min_resolution={smallest} pixels "
-                                 f"(metric_options={{'swd': {{'min_resolution': ...}}}}); the generator makes "
-                                 f"{height}x{width}.")
+                raise ValueError(
+                    f"{_OWNER}: swd needs square images of at least min_resolution={smallest} pixels "
+                    f"(metric_options={{'swd': {{'min_resolution': ...}}}}); the generator makes "
+                    f"{height}x{width}."
+                )
 
     def _prepare_reals(self, image_shape):
         self._check_image_shape(image_shape)
@@ -321,8 +364,7 @@ class GeneratorEvaluator:
         if extractor is not None:
             self._real_features = []
             consumers.append(lambda batch: self._real_features.append(_features(extractor, batch)))
-        batches, dataset_id = _real_source(self.real, image_shape[0], self.batch_size, self.seed,
-                                           self.dataset_options)
+        batches, dataset_id = _real_source(self.real, image_shape[0], self.batch_size, self.seed, self.dataset_options)
         real_images = _uint8_batches(batches, self.num_real_images, image_shape, users)
         fed = []
 
@@ -337,12 +379,19 @@ class GeneratorEvaluator:
             max_features = self.num_real_images if self._keep_features else 0
             dataset_id = self.real_id or dataset_id
             if dataset_id is None:
-                self._real_stats = inception_statistics(feed_consumers(), self.inception, self.batch_size,
-                                                        self.num_real_images, max_features)
+                self._real_stats = inception_statistics(
+                    feed_consumers(), self.inception, self.batch_size, self.num_real_images, max_features
+                )
             else:  # a cache hit leaves the reals unread: the other consumers read them below
-                self._real_stats = dataset_statistics(feed_consumers(), dataset_id, self.inception,
-                                                      self.num_real_images, self.batch_size, max_features,
-                                                      self.cache_dir)
+                self._real_stats = dataset_statistics(
+                    feed_consumers(),
+                    dataset_id,
+                    self.inception,
+                    self.num_real_images,
+                    self.batch_size,
+                    max_features,
+                    self.cache_dir,
+                )
         if consumers and not fed:
             for _ in feed_consumers():
                 pass
@@ -366,8 +415,9 @@ class GeneratorEvaluator:
         if self._image_shape is None:
             self._prepare_reals(shape)
         elif shape != self._image_shape:
-            raise ValueError(f"{_OWNER}: this evaluator was set up for {self._image_shape} images; the generator "
-                             f"makes {shape}.")
+            raise ValueError(
+                f"{_OWNER}: this evaluator was set up for {self._image_shape} images; the generator makes {shape}."
+            )
         consumers, fake_features, diversity = [], [], None
         if self._swd is not None:
             self._swd.reset_fakes()
@@ -395,8 +445,9 @@ class GeneratorEvaluator:
         fake_stats = None
         if self._use_inception:
             max_features = self.num_images if self._keep_features else 0
-            fake_stats = generator_statistics(next_batch, self.num_images, self.batch_size, self.inception,
-                                              max_features)
+            fake_stats = generator_statistics(
+                next_batch, self.num_images, self.batch_size, self.inception, max_features
+            )
         else:
             while remaining[0] > 0:
                 next_batch(self.batch_size)
@@ -408,12 +459,13 @@ class GeneratorEvaluator:
             results["fid"] = fid_from_statistics(self._real_stats, fake_stats)
         if "kid" in self.metrics:
             kid = self.options["kid"]
-            mean, std = kid_from_statistics(self._real_stats, fake_stats, kid.get("num_subsets", 100),
-                                            kid.get("subset_size", 1000), self.seed)
+            mean, std = kid_from_statistics(
+                self._real_stats, fake_stats, kid.get("num_subsets", 100), kid.get("subset_size", 1000), self.seed
+            )
             results.update(kid=mean, kid_std=std)
         if "swd" in self.metrics:
             for name, value in self._swd.result().items():
-                results["swd_" + name[len("SWDx1e3_"):]] = float(value)
+                results["swd_" + name[len("SWDx1e3_") :]] = float(value)
         if "ms_ssim" in self.metrics:
             results["ms_ssim"] = float(diversity.result())
         if "precision_recall" in self.metrics:
@@ -433,13 +485,24 @@ class GeneratorEvaluator:
 def _features(extractor, images):
     features = np.asarray(keras.ops.convert_to_numpy(extractor(images)), "float32")
     if features.ndim != 2 or len(features) != len(images):
-        raise ValueError(f"{_OWNER}: the precision_recall feature_extractor must return ({len(images)}, D) "
-                         f"features; got {features.shape}.")
+        raise ValueError(
+            f"{_OWNER}: the precision_recall feature_extractor must return ({len(images)}, D) "
+            f"features; got {features.shape}."
+        )
     return features
 
 
-def evaluate_generator(model_or_generator, metrics=("fid",), real=None, num_images=10_000, batch_size=64,
-                       use_ema=True, labels=None, seed=0, **kwargs):
+def evaluate_generator(
+    model_or_generator,
+    metrics=("fid",),
+    real=None,
+    num_images=10_000,
+    batch_size=64,
+    use_ema=True,
+    labels=None,
+    seed=0,
+    **kwargs,
+):
     """Computes the chosen metrics of a GAN or generator in one call; returns a dict of Python floats.
 
     Args:

@@ -103,8 +103,13 @@ class InceptionStatistics:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(
-            tmp, num_images=self.num_images, sum=self._sum, outer=self._outer, features=self._sample,
-            max_features=self.max_features, metadata=json.dumps(self.metadata, sort_keys=True),
+            tmp,
+            num_images=self.num_images,
+            sum=self._sum,
+            outer=self._outer,
+            features=self._sample,
+            max_features=self.max_features,
+            metadata=json.dumps(self.metadata, sort_keys=True),
         )
         tmp.replace(path)
 
@@ -155,8 +160,9 @@ def inception_statistics(images, inception=None, batch_size=32, num_images=None,
     return stats
 
 
-def dataset_statistics(images, dataset_id, inception=None, num_images=None, batch_size=32, max_features=10000,
-                       cache_dir=None):
+def dataset_statistics(
+    images, dataset_id, inception=None, num_images=None, batch_size=32, max_features=10000, cache_dir=None
+):
     """Reference statistics of a dataset, computed once and cached in an `.npz` keyed by the dataset's identity.
 
     Args:
@@ -170,8 +176,13 @@ def dataset_statistics(images, dataset_id, inception=None, num_images=None, batc
         `InceptionStatistics`.
     """
     inception = inception if inception is not None else FIDInceptionV3()
-    key = {"dataset": dataset_id, "num_images": num_images, "max_features": max_features,
-           "resize": inception.resize, "version": STATISTICS_VERSION}
+    key = {
+        "dataset": dataset_id,
+        "num_images": num_images,
+        "max_features": max_features,
+        "resize": inception.resize,
+        "version": STATISTICS_VERSION,
+    }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset_id)[:64]
     path = pathlib.Path(cache_dir or cache_root() / "fid_statistics") / f"{slug}-{digest}.npz"

@@ -18,10 +18,10 @@ metrics of this package; convert generator output in [-1, 1] with `images_to_uin
 
 import numpy as np
 
-from keras_gans.metrics.image_inputs import check_uint8_images
-from keras_gans.metrics.inception import FIDInceptionV3
 from keras_gans.metrics.feature_statistics import InceptionStatistics
 from keras_gans.metrics.feature_statistics import generator_statistics
+from keras_gans.metrics.image_inputs import check_uint8_images
+from keras_gans.metrics.inception import FIDInceptionV3
 
 
 def _drop_round_off(eigenvalues):
@@ -58,9 +58,7 @@ def kid_subset_values(real_features, fake_features, num_subsets=100, subset_size
     """Unbiased MMD^2 (cubic polynomial kernel) of `num_subsets` random subsets; returns a float64 array."""
     real, fake = np.asarray(real_features, np.float64), np.asarray(fake_features, np.float64)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
-        raise ValueError(
-            f"kernel_inception_distance: expected (n, d) features, got {real.shape} and {fake.shape}."
-        )
+        raise ValueError(f"kernel_inception_distance: expected (n, d) features, got {real.shape} and {fake.shape}.")
     size = min(subset_size, len(real), len(fake))
     if size < 2:
         raise ValueError(
@@ -118,8 +116,9 @@ def compute_fid(generator_fn, real_statistics, num_images, batch_size=32, incept
     return fid_from_statistics(real_statistics, fake)
 
 
-def compute_kid(generator_fn, real_statistics, num_images, batch_size=32, inception=None, num_subsets=100,
-                subset_size=1000, seed=0):
+def compute_kid(
+    generator_fn, real_statistics, num_images, batch_size=32, inception=None, num_subsets=100, subset_size=1000, seed=0
+):
     """KID `(mean, std)` of `num_images` generated images against reference `InceptionStatistics`."""
     fake = generator_statistics(generator_fn, num_images, batch_size, inception, max_features=num_images)
     return kid_from_statistics(real_statistics, fake, num_subsets, subset_size, seed)
@@ -210,8 +209,16 @@ class KernelInceptionDistance(_InceptionMetric):
     ```
     """
 
-    def __init__(self, inception=None, real_statistics=None, batch_size=32, num_subsets=100, subset_size=1000,
-                 max_features=10000, seed=0):
+    def __init__(
+        self,
+        inception=None,
+        real_statistics=None,
+        batch_size=32,
+        num_subsets=100,
+        subset_size=1000,
+        max_features=10000,
+        seed=0,
+    ):
         super().__init__(inception, real_statistics, batch_size, max_features)
         self.num_subsets, self.subset_size, self.seed = num_subsets, subset_size, seed
 

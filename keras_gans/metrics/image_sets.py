@@ -49,14 +49,17 @@ def _uint8(batch, owner):
     if dtype.startswith("float"):
         array = np.asarray(keras.ops.convert_to_numpy(batch))
         if array.size and (array.min() < -1.01 or array.max() > 1.01):
-            raise ValueError(f"{owner}: float images must be in [-1, 1]; got values in [{array.min()}, "
-                             f"{array.max()}]. Pass uint8 pixels or rescale.")
+            raise ValueError(
+                f"{owner}: float images must be in [-1, 1]; got values in [{array.min()}, "
+                f"{array.max()}]. Pass uint8 pixels or rescale."
+            )
         return np.asarray(keras.ops.convert_to_numpy(images_to_uint8(array)))
     return batch
 
 
-def image_set_statistics(images, inception=None, batch_size=32, max_features=10000, resolution=None,
-                         owner="image_set_statistics"):
+def image_set_statistics(
+    images, inception=None, batch_size=32, max_features=10000, resolution=None, owner="image_set_statistics"
+):
     """`InceptionStatistics` of one image set (any form listed in the module docstring).
 
     Args:
@@ -76,8 +79,9 @@ def image_set_statistics(images, inception=None, batch_size=32, max_features=100
         if path.is_file() and path.suffix == ".npz":
             return InceptionStatistics.load(path)
         if not path.exists():
-            raise FileNotFoundError(f"{owner}: {path} does not exist (expected a folder of images or an .npz of "
-                                    "InceptionStatistics).")
+            raise FileNotFoundError(
+                f"{owner}: {path} does not exist (expected a folder of images or an .npz of InceptionStatistics)."
+            )
         images = _folder_batches(path, resolution, batch_size, owner)
     elif hasattr(images, "shape") and len(images.shape) == 2:
         features = np.asarray(keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images)
@@ -86,8 +90,7 @@ def image_set_statistics(images, inception=None, batch_size=32, max_features=100
         stats.update(features)
         return stats
     elif hasattr(images, "shape") and len(images.shape) != 4:
-        raise ValueError(f"{owner}: expected images (N, H, W, C) or features (N, D); got shape "
-                         f"{tuple(images.shape)}.")
+        raise ValueError(f"{owner}: expected images (N, H, W, C) or features (N, D); got shape {tuple(images.shape)}.")
     if hasattr(images, "shape"):
         images = _uint8(images, owner)
     else:
@@ -120,8 +123,17 @@ def fid(images_a, images_b, inception=None, batch_size=32, resolution=None):
     return fid_from_statistics(*stats)
 
 
-def kid(images_a, images_b, inception=None, batch_size=32, num_subsets=100, subset_size=1000, max_features=10000,
-        seed=0, resolution=None):
+def kid(
+    images_a,
+    images_b,
+    inception=None,
+    batch_size=32,
+    num_subsets=100,
+    subset_size=1000,
+    max_features=10000,
+    seed=0,
+    resolution=None,
+):
     """KID (unbiased MMD^2, cubic kernel) between two image sets; `{"kid": mean, "kid_std": std}`.
 
     Paper: Binkowski et al., https://arxiv.org/abs/1801.01401. The subsets and the kept features are drawn as in
@@ -140,7 +152,8 @@ def kid(images_a, images_b, inception=None, batch_size=32, num_subsets=100, subs
     keras_gans.metrics.kid("data/real", "samples/", subset_size=500)["kid"]
     ```
     """
-    stats = [image_set_statistics(x, inception, batch_size, max_features, resolution, "kid")
-             for x in (images_a, images_b)]
+    stats = [
+        image_set_statistics(x, inception, batch_size, max_features, resolution, "kid") for x in (images_a, images_b)
+    ]
     mean, std = kid_from_statistics(*stats, num_subsets, subset_size, seed)
     return {"kid": mean, "kid_std": std}

@@ -36,8 +36,8 @@ from keras import layers
 from keras import ops
 
 from keras_gans.layers.shape_validation import check_image_shape
-from keras_gans.metrics import convert_fid_inception
 from keras_gans.layers.shape_validation import describe
+from keras_gans.metrics import convert_fid_inception
 from keras_gans.utils.preset_utils import cache_root
 from keras_gans.utils.weights_io import load_weights_file
 
@@ -230,8 +230,14 @@ def resize_to_inception(images, mode):
 def _conv(x, name, filters, kernel, strides=1, padding="same"):
     # Zero kernels until weights are loaded: random initializers cost minutes of eager compiles on JAX.
     x = layers.Conv2D(
-        filters, kernel, strides=strides, padding=padding, use_bias=False, kernel_initializer="zeros",
-        name=name, dtype="float32",
+        filters,
+        kernel,
+        strides=strides,
+        padding=padding,
+        use_bias=False,
+        kernel_initializer="zeros",
+        name=name,
+        dtype="float32",
     )(x)
     x = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, scale=False, name=f"{name}__bn", dtype="float32")(
         x, training=False
@@ -377,9 +383,7 @@ class FIDInceptionV3(keras.Model):
         check_image_shape(self, shape, channels=3)
         dtype = keras.backend.standardize_dtype(dtype)
         if not (dtype.startswith("float") or dtype.startswith("int") or dtype.startswith("uint")):
-            raise ValueError(
-                f"{describe(self)} expects float or integer pixel values in [0, 255], got dtype {dtype}."
-            )
+            raise ValueError(f"{describe(self)} expects float or integer pixel values in [0, 255], got dtype {dtype}.")
 
     def build(self, input_shape):
         self._check_input(input_shape, "float32")

@@ -33,7 +33,9 @@ ENV_VAR = "KERAS_GANS_MNIST_CLASSIFIER"
 # A fixed random subset of the MNIST test set, for quick accuracy checks (its accuracy is in the sidecar too).
 TEST_SUBSET_SIZE = 2000
 TEST_SUBSET_SEED = 0
-TRAIN_COMMAND = "python weights/train_mnist_classifier.py --output keras_gans/metrics/weights/mnist_classifier.weights.h5"
+TRAIN_COMMAND = (
+    "python weights/train_mnist_classifier.py --output keras_gans/metrics/weights/mnist_classifier.weights.h5"
+)
 
 
 def build_mnist_classifier(dropout=0.5, name="mnist_classifier"):

@@ -55,9 +55,7 @@ def _ssim_and_cs(x, y, max_val, filter_size, filter_sigma, k1, k2):
     # One filtering pass over the five maps stacked on the channel axis.
     channels = int(x.shape[-1])
     moments = _filter_valid(ops.concatenate([x, y, x * x, y * y, x * y], axis=-1), taps)
-    mean_x, mean_y, mean_xx, mean_yy, mean_xy = (
-        moments[..., i * channels : (i + 1) * channels] for i in range(5)
-    )
+    mean_x, mean_y, mean_xx, mean_yy, mean_xy = (moments[..., i * channels : (i + 1) * channels] for i in range(5))
     var_x = mean_xx - mean_x * mean_x
     var_y = mean_yy - mean_y * mean_y
     cov_xy = mean_xy - mean_x * mean_y
@@ -108,8 +106,7 @@ def ms_ssim(
     b = check_uint8_images(images_b, "ms_ssim", name="images_b", divisible_by=factor)
     if tuple(a.shape) != tuple(b.shape):
         raise ValueError(
-            f"ms_ssim: `images_a` and `images_b` must have the same shape, got {tuple(a.shape)} and "
-            f"{tuple(b.shape)}."
+            f"ms_ssim: `images_a` and `images_b` must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}."
         )
     x = ops.cast(a, "float32") - _PIXEL_OFFSET
     y = ops.cast(b, "float32") - _PIXEL_OFFSET

@@ -43,9 +43,7 @@ def _check_k(k, sizes, owner):
         raise ValueError(f"{owner}: expected k to be a positive int; got {k!r}.")
     for name, size in sizes.items():
         if size <= k:
-            raise ValueError(
-                f"{owner}: the k-NN radius needs more than k={k} samples per set; {name} has {size}."
-            )
+            raise ValueError(f"{owner}: the k-NN radius needs more than k={k} samples per set; {name} has {size}.")
 
 
 def _check_batch_sizes(row_batch_size, col_batch_size, owner):

@@ -32,8 +32,7 @@ def _digits_for_classifier(images, size_mode, value_range, owner):
     images = images if isinstance(images, np.ndarray) else _to_numpy(images)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(
-            f"{owner}: expected StackedMNIST images of shape (N, H, W, 3) (NHWC, 3 channels); got shape "
-            f"{images.shape}."
+            f"{owner}: expected StackedMNIST images of shape (N, H, W, 3) (NHWC, 3 channels); got shape {images.shape}."
         )
     if len(value_range) != 2 or not value_range[1] > value_range[0]:
         raise ValueError(f"{owner}: expected value_range (low, high) with high > low; got {value_range!r}.")

@@ -20,7 +20,17 @@ from keras_gans.training.state import VariableState
 from keras_gans.training.step import TrainStep
 
 _TRACKED = (
-    "d_loss", "g_loss", "d_adversarial", "r1", "r2", "gp", "drift", "d_classification", "g_classification", "real_score", "fake_score",
+    "d_loss",
+    "g_loss",
+    "d_adversarial",
+    "r1",
+    "r2",
+    "gp",
+    "drift",
+    "d_classification",
+    "g_classification",
+    "real_score",
+    "fake_score",
 )
 _HYPERPARAMETERS = ("r1_gamma", "r2_gamma", "augment_probability", "ema_half_life_images", "ema_beta")
 
@@ -102,8 +112,17 @@ class GAN(PresetMixin, keras.Model):
     ```
     """
 
-    def __init__(self, generator, discriminator, augment_pipeline=None, ema_generator=None, seed=None,
-                 uint8_offset=128.0, uint8_rounding="floor", **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        augment_pipeline=None,
+        ema_generator=None,
+        seed=None,
+        uint8_offset=128.0,
+        uint8_rounding="floor",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         for attr in ("latent_dim", "num_classes", "image_shape"):
             if not hasattr(generator, attr):
@@ -312,8 +331,16 @@ class GAN(PresetMixin, keras.Model):
         return None
 
     # ------------------------------------------------------------------ compile
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, loss="rpgan", jit_compile="auto",
-                run_eagerly=False, steps_per_execution=1, **train_options):
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss="rpgan",
+        jit_compile="auto",
+        run_eagerly=False,
+        steps_per_execution=1,
+        **train_options,
+    ):
         """Configures training: builds `train_config`, a `keras_gans.training.TrainConfig`.
 
         Args:
@@ -343,8 +370,12 @@ class GAN(PresetMixin, keras.Model):
         if unknown:
             raise TypeError(f"GAN.compile: unknown arguments {unknown} (see keras_gans.training.TrainConfig).")
         config = TrainConfig(
-            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer, loss=loss,
-            jit_compile=jit_compile, run_eagerly=run_eagerly, steps_per_execution=steps_per_execution,
+            generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer,
+            loss=loss,
+            jit_compile=jit_compile,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
             **train_options,
         )
         if isinstance(config.loss, losses_module.RelativisticPairingLoss) and not (config.use_r1 or config.use_r2):
@@ -356,9 +387,10 @@ class GAN(PresetMixin, keras.Model):
         optimizer = optimizers_module.GANOptimizer(config.generator_optimizer, config.discriminator_optimizer)
         self._check_trainable_variables()
         optimizer.assign_variables(self.generator.trainable_variables, self.discriminator.trainable_variables)
-        config.dynamic_loss_scaling = config.loss_scaling is True or (config.loss_scaling == "auto" and any(
-            net.dtype_policy.compute_dtype == "float16" for net in (self.generator, self.discriminator)
-        ))
+        config.dynamic_loss_scaling = config.loss_scaling is True or (
+            config.loss_scaling == "auto"
+            and any(net.dtype_policy.compute_dtype == "float16" for net in (self.generator, self.discriminator))
+        )
         self._train_config = config
         super().compile(
             optimizer=optimizer,
@@ -431,7 +463,9 @@ class GAN(PresetMixin, keras.Model):
         return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def test_step(self, *args):
-        raise NotImplementedError("GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...).")
+        raise NotImplementedError(
+            "GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...)."
+        )
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
         """`keras.Model.fit` after checking the first batch; adds a `TerminateOnNonFinite` callback.
@@ -455,12 +489,21 @@ class GAN(PresetMixin, keras.Model):
         self._images_seen_host = None  # callbacks or a restore may have changed images_seen
         # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
         synchronize_variables(self.variables + self.optimizer.variables)
-        return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                           **kwargs)
+        return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs)
 
     # ------------------------------------------------------------------ inference
-    def generate(self, n_or_z, labels=None, use_ema=True, seed=None, output="uint8", batch_size=64,
-                 uint8_offset=None, uint8_rounding=None, truncation_psi=1.0):
+    def generate(
+        self,
+        n_or_z,
+        labels=None,
+        use_ema=True,
+        seed=None,
+        output="uint8",
+        batch_size=64,
+        uint8_offset=None,
+        uint8_rounding=None,
+        truncation_psi=1.0,
+    ):
         """Generates images as a NumPy array `(N, H, W, C)`.
 
         Args:
@@ -499,8 +542,8 @@ class GAN(PresetMixin, keras.Model):
         network = self.ema_generator if use_ema else self.generator
         chunks = []
         for start in range(0, n, batch_size):
-            batch_labels = None if onehot is None else onehot[start:start + batch_size]
-            out = network(z[start:start + batch_size], labels=batch_labels, training=False)
+            batch_labels = None if onehot is None else onehot[start : start + batch_size]
+            out = network(z[start : start + batch_size], labels=batch_labels, training=False)
             chunks.append(np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(out, "float32"))))
         images = np.concatenate(chunks, axis=0) if chunks else np.zeros((0,) + self.image_shape, "float32")
         if output == "float":

@@ -84,10 +84,15 @@ class Adam(keras.optimizers.Optimizer):
         if fused_updates.fused_updates_available():
             indices = [self._get_variable_index(v) for v in trainable_variables]
             fused_updates.adam_update(
-                trainable_variables, grads,
-                [self._momentums[i] for i in indices], [self._velocities[i] for i in indices],
-                learning_rate=ops.convert_to_tensor(learning_rate), beta_1=self.beta_1,
-                beta_2=self._beta_2.value, epsilon=self.epsilon, step=self.iterations.value + 1,
+                trainable_variables,
+                grads,
+                [self._momentums[i] for i in indices],
+                [self._velocities[i] for i in indices],
+                learning_rate=ops.convert_to_tensor(learning_rate),
+                beta_1=self.beta_1,
+                beta_2=self._beta_2.value,
+                epsilon=self.epsilon,
+                step=self.iterations.value + 1,
             )
             return
         super()._backend_update_step(grads, trainable_variables, learning_rate)

@@ -79,8 +79,10 @@ def _unknown_name_error(owner, family, name):
     except preset_utils.PresetNotFoundError as e:
         suffixes = ", ".join(registry.checkpoint_suffixes(family))
         return preset_utils.PresetNotFoundError(
-            f"{e} A checkpoint file of the original code ({suffixes}) is converted on first use." if suffixes
-            else str(e))
+            f"{e} A checkpoint file of the original code ({suffixes}) is converted on first use."
+            if suffixes
+            else str(e)
+        )
     return None
 
 
@@ -94,7 +96,8 @@ def _resolve_path_or_handle(model_cls, name, owner):
             suffixes = ", ".join(registry.checkpoint_suffixes(family)) if family else ""
             raise preset_utils.PresetNotFoundError(
                 f"{owner}: {path} is a file, not a preset directory, and not a checkpoint this model converts"
-                + (f" (files ending in {suffixes})" if suffixes else "") + ". Convert a checkpoint of the "
+                + (f" (files ending in {suffixes})" if suffixes else "")
+                + ". Convert a checkpoint of the "
                 "original code with `keras-gans convert FILE DIR` and pass DIR."
             )
         return converted_checkpoint_dir(model_cls, path, convert)
@@ -159,16 +162,24 @@ class PresetMixin:
             return cls.from_preset_dir(source[1](cls, name), False, overrides, network_overrides)
         directory = _resolve_path_or_handle(cls, name, owner)
         if directory is None:
-            raise _unknown_name_error(owner, family, name) if family else preset_utils.PresetNotFoundError(
-                f"{owner}: '{name}' is neither a preset directory nor a handle (hf://, kaggle://).")
+            raise (
+                _unknown_name_error(owner, family, name)
+                if family
+                else preset_utils.PresetNotFoundError(
+                    f"{owner}: '{name}' is neither a preset directory nor a handle (hf://, kaggle://)."
+                )
+            )
         return cls.from_preset_dir(directory, load_weights is not False, overrides, network_overrides)
 
     @classmethod
     def converts_checkpoint(cls, path):
         """Whether `path` is a checkpoint file of the original code that `from_preset` converts for this model."""
         family = cls.preset_family
-        return bool(family) and pathlib.Path(path).expanduser().is_file() and \
-            registry.checkpoint_converter(family, path) is not None
+        return (
+            bool(family)
+            and pathlib.Path(path).expanduser().is_file()
+            and registry.checkpoint_converter(family, path) is not None
+        )
 
     @classmethod
     def from_preset_arguments(cls, name, **overrides):
@@ -249,8 +260,7 @@ class NetworkPresetMixin:
         has_weights = registry.weight_source(family, name) is not None
         if entry is not None and (load_weights is False or (load_weights is None and not has_weights)):
             return cls(**{**registry.network_arguments(family, name, cls.preset_role), **kwargs})
-        if entry is None and not has_weights and not pathlib.Path(name).expanduser().exists() \
-                and "://" not in name:
+        if entry is None and not has_weights and not pathlib.Path(name).expanduser().exists() and "://" not in name:
             registry.network_arguments(family, name, cls.preset_role)  # the family's unknown-name error
             raise _unknown_name_error(f"{cls.__name__}.from_preset", family, name)
         new_name = kwargs.pop("name", None)

@@ -131,6 +131,9 @@ def list_presets(family):
                 if describe is not None and name in names():
                     description = describe(name)
                     break
-        listing[name] = {"description": description or "", "weights": found is not None,
-                         "source": found[0] if found else None}
+        listing[name] = {
+            "description": description or "",
+            "weights": found is not None,
+            "source": found[0] if found else None,
+        }
     return listing

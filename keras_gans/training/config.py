@@ -10,7 +10,13 @@ from keras_gans import schedules
 
 # The hyperparameters that may be scheduled over `images_seen` (floats become `schedules.Constant`).
 SCHEDULED = (
-    "r1_gamma", "r2_gamma", "augment_probability", "ema_half_life_images", "ema_beta", "learning_rate", "beta_2",
+    "r1_gamma",
+    "r2_gamma",
+    "augment_probability",
+    "ema_half_life_images",
+    "ema_beta",
+    "learning_rate",
+    "beta_2",
 )
 _SERIALIZED_OBJECTS = ("generator_optimizer", "discriminator_optimizer", "loss")
 
@@ -100,9 +106,7 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.penalty_interval < 1 or int(self.penalty_interval) != self.penalty_interval:
-            raise ValueError(
-                f"GAN.compile: `penalty_interval` must be an integer >= 1, got {self.penalty_interval}."
-            )
+            raise ValueError(f"GAN.compile: `penalty_interval` must be an integer >= 1, got {self.penalty_interval}.")
         if self.ema_half_life_images is not None and self.ema_beta is not None:
             raise ValueError("GAN.compile: give `ema_half_life_images` or `ema_beta`, not both.")
         if self.ema_half_life_images is None and self.ema_beta is None:

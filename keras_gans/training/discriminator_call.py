@@ -37,7 +37,7 @@ class DiscriminatorCall:
         if self.augment_pipeline is not None:
             # GAN.compile checks that the pipeline has no trainable weights.
             size = ops.shape(images)[0] // parts
-            pieces = [images[i * size:(i + 1) * size] for i in range(parts)] if parts > 1 else [images]
+            pieces = [images[i * size : (i + 1) * size] for i in range(parts)] if parts > 1 else [images]
             augmented = []
             for piece in pieces:
                 piece, aug_nt = self.augment_pipeline.stateless_call(
@@ -66,8 +66,11 @@ class DiscriminatorCall:
         stddev, so each sample's score and input gradient do not depend on the others) and batches of one dtype
         (a bfloat16 fake batch keeps its own pass, as R3GAN computes R2 on it).
         """
-        return (self.eager and bool(getattr(self.discriminator, "batch_independent", False))
-                and keras.backend.standardize_dtype(first.dtype) == keras.backend.standardize_dtype(second.dtype))
+        return (
+            self.eager
+            and bool(getattr(self.discriminator, "batch_independent", False))
+            and keras.backend.standardize_dtype(first.dtype) == keras.backend.standardize_dtype(second.dtype)
+        )
 
     def pair(self, first, second, labels, d_state, gradient_scale=None, with_penalty=False):
         """D on `first` and `second` (equal sizes, same labels) in one call, as if called on each in turn.

@@ -70,10 +70,19 @@ def discriminator_loss(d, reals, fakes, labels, d_state, alpha, hyperparameters,
         if config.use_r2:
             out.append(mean(r2 if not lazy else losses.r2_penalty(d.fn(labels, before_fake), fakes, scale)))
         if config.use_gp:
-            out.append(mean(losses.wgan_gp_penalty(
-                d.fn(labels, d_state), reals, fakes, alpha, target=config.gp_target, weight=config.gp_weight,
-                gradient_scale=scale,
-            )))
+            out.append(
+                mean(
+                    losses.wgan_gp_penalty(
+                        d.fn(labels, d_state),
+                        reals,
+                        fakes,
+                        alpha,
+                        target=config.gp_target,
+                        weight=config.gp_weight,
+                        gradient_scale=scale,
+                    )
+                )
+            )
         return tuple(out)
 
     used = [name for name, use in (("r1", config.use_r1), ("r2", config.use_r2), ("gp", config.use_gp)) if use]
@@ -85,8 +94,11 @@ def discriminator_loss(d, reals, fakes, labels, d_state, alpha, hyperparameters,
             values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
         else:
             values = penalties()
-        weights = {"r1": hyperparameters["r1_weight"], "r2": hyperparameters["r2_weight"],
-                   "gp": hyperparameters["gp_factor"]}
+        weights = {
+            "r1": hyperparameters["r1_weight"],
+            "r2": hyperparameters["r2_weight"],
+            "gp": hyperparameters["gp_factor"],
+        }
         for name, value in zip(used, values):
             terms[name] = value
             total = total + weights[name] * value

@@ -32,8 +32,9 @@ def update(model, state, images_seen, step, d_batch):
         if schedules.get(name) is not None:
             values[name] = ops.cast(schedules[name](images_seen), "float32")
     if config.ema_mode == "half_life":
-        values["ema_beta"] = beta_from_half_life(values["ema_half_life_images"], d_batch, images_seen,
-                                                 config.ema_rampup)
+        values["ema_beta"] = beta_from_half_life(
+            values["ema_half_life_images"], d_batch, images_seen, config.ema_rampup
+        )
     state.write([variables[n] for n in names], [values[n] for n in names])
 
     optimizers = model.optimizer.optimizers

@@ -29,8 +29,7 @@ def check_image_spec(shape, dtype, image_shape, where="GAN.fit"):
     expected = (None,) + tuple(image_shape)
     if len(shape) != 4:
         raise ValueError(
-            f"{where}: images must be a rank-4 batch {_shape_str(expected)} (channels_last); got shape "
-            f"{tuple(shape)}."
+            f"{where}: images must be a rank-4 batch {_shape_str(expected)} (channels_last); got shape {tuple(shape)}."
         )
     if tuple(shape[1:]) != tuple(image_shape):
         hint = ""
@@ -42,9 +41,7 @@ def check_image_spec(shape, dtype, image_shape, where="GAN.fit"):
         )
     dtype = str(dtype)
     if dtype != "uint8" and "float" not in dtype:
-        raise ValueError(
-            f"{where}: images must be uint8 in [0, 255] or float in [-1, 1]; got dtype {dtype}."
-        )
+        raise ValueError(f"{where}: images must be uint8 in [0, 255] or float in [-1, 1]; got dtype {dtype}.")
 
 
 def check_label_spec(labels_shape, labels_dtype, num_classes, where="GAN.fit"):
@@ -69,9 +66,7 @@ def check_label_spec(labels_shape, labels_dtype, num_classes, where="GAN.fit"):
         return
     if rank == 2:
         if labels_shape[1] != num_classes:
-            raise ValueError(
-                f"{where}: one-hot labels must have shape (N, {num_classes}); got (N, {labels_shape[1]})."
-            )
+            raise ValueError(f"{where}: one-hot labels must have shape (N, {num_classes}); got (N, {labels_shape[1]}).")
         return
     raise ValueError(
         f"{where}: labels must be class ids (N,) or one-hot (N, {num_classes}); got shape {tuple(labels_shape)}."
@@ -132,8 +127,9 @@ def check_batch_values(images, labels, image_shape, num_classes, where="GAN.fit"
     check_image_spec(images.shape, images.dtype, image_shape, where)
     if labels is not None:
         labels = np.asarray(labels)
-    check_label_spec(None if labels is None else labels.shape, None if labels is None else labels.dtype,
-                     num_classes, where)
+    check_label_spec(
+        None if labels is None else labels.shape, None if labels is None else labels.dtype, num_classes, where
+    )
     if images.dtype.kind == "f":
         values = images.astype("float64")
         if not np.all(np.isfinite(values)):

@@ -32,10 +32,16 @@ class DynamicLossScale:
     @classmethod
     def create(cls, model, which):
         """Adds the two variables to `model` as `{which}_loss_scale` and `{which}_loss_scale_good_steps`."""
-        scale = model.add_weight(shape=(), dtype="float32", initializer=keras.initializers.Constant(INITIAL_SCALE),
-                                 trainable=False, name=f"{which}_loss_scale")
-        good_steps = model.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False,
-                                      name=f"{which}_loss_scale_good_steps")
+        scale = model.add_weight(
+            shape=(),
+            dtype="float32",
+            initializer=keras.initializers.Constant(INITIAL_SCALE),
+            trainable=False,
+            name=f"{which}_loss_scale",
+        )
+        good_steps = model.add_weight(
+            shape=(), dtype="int32", initializer="zeros", trainable=False, name=f"{which}_loss_scale_good_steps"
+        )
         return cls(scale, good_steps)
 
     def read(self, state):

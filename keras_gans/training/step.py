@@ -125,7 +125,8 @@ class TrainStep:
             return scale_loss(total, scale), (terms, g_nt, d_state)
 
         (_, (terms, g_nt, d_state)), grads = value_and_grad(loss_fn, has_aux=True)(
-            state.read(G.trainable_variables), state.read(G.non_trainable_variables),
+            state.read(G.trainable_variables),
+            state.read(G.non_trainable_variables),
             self.read_discriminator_state(state),
         )
         state.write(G.non_trainable_variables, g_nt)

@@ -90,8 +90,11 @@ def describe_mismatch(model, file_shapes):
     parts = []
     missing = set(expected) - set(file_shapes)
     unexpected = set(file_shapes) - set(expected)
-    differ = [f"{name}: model {expected[name]}, file {file_shapes[name]}"
-              for name in set(expected) & set(file_shapes) if expected[name] != file_shapes[name]]
+    differ = [
+        f"{name}: model {expected[name]}, file {file_shapes[name]}"
+        for name in set(expected) & set(file_shapes)
+        if expected[name] != file_shapes[name]
+    ]
     if differ:
         parts.append(f"shapes differ for {_listed(differ)}")
     if missing:

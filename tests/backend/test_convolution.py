@@ -4,9 +4,9 @@ takes its own path, `keras_gans.backend.torch_convolution`), and the strided hel
 import keras
 import numpy as np
 import pytest
+import r3gan_numpy_reference as ref
 from keras import ops
 
-import r3gan_numpy_reference as ref
 from keras_gans.backend import input_gradient
 from keras_gans.backend import value_and_grad
 from keras_gans.backend.convolution import conv2d_padded
@@ -22,11 +22,13 @@ def numpy_grouped_conv_same(x, k):
     y = np.zeros((n, h, w, out))
     per_group = out // groups
     for g in range(groups):
-        xs = padded[..., g * cg:(g + 1) * cg]
-        ks = k[..., g * per_group:(g + 1) * per_group]
+        xs = padded[..., g * cg : (g + 1) * cg]
+        ks = k[..., g * per_group : (g + 1) * per_group]
         for i in range(kh):
             for j in range(kw):
-                y[..., g * per_group:(g + 1) * per_group] += np.einsum("nhwc,co->nhwo", xs[:, i:i + h, j:j + w], ks[i, j])
+                y[..., g * per_group : (g + 1) * per_group] += np.einsum(
+                    "nhwc,co->nhwo", xs[:, i : i + h, j : j + w], ks[i, j]
+                )
     return y
 
 
@@ -37,8 +39,9 @@ def test_conv2d_same_matches_numpy(kernel_size, groups):
     k = rng.normal(size=(kernel_size, kernel_size, 8 // groups, 12)).astype("float32")
     got = ops.convert_to_numpy(conv2d_same(ops.convert_to_tensor(x), ops.convert_to_tensor(k)))
     assert got.shape == (2, 6, 5, 12)
-    np.testing.assert_allclose(got, numpy_grouped_conv_same(x.astype("float64"), k.astype("float64")),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        got, numpy_grouped_conv_same(x.astype("float64"), k.astype("float64")), rtol=1e-4, atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("kernel_size,groups", [(3, 2), (3, 1), (1, 4)])
@@ -73,8 +76,9 @@ def test_conv2d_same_second_order_gradients_match_closed_form(kernel_size, group
     A = lambda u: ref.grouped_conv_input_adjoint(2 * c64 * ref.grouped_conv(u, w64, groups), w64, groups)  # noqa: E731
     W = lambda u, m: ref.grouped_conv_weight_gradient(u, m, w64.shape, groups)  # noqa: E731
     expected_g = A(x64)
-    expected_dkernel = (2 * W(x64, 2 * c64 * ref.grouped_conv(expected_g, w64, groups))
-                        + 2 * W(expected_g, 2 * c64 * ref.grouped_conv(x64, w64, groups)))
+    expected_dkernel = 2 * W(x64, 2 * c64 * ref.grouped_conv(expected_g, w64, groups)) + 2 * W(
+        expected_g, 2 * c64 * ref.grouped_conv(x64, w64, groups)
+    )
     as64 = lambda t: np.asarray(ops.convert_to_numpy(t), "float64")  # noqa: E731
     np.testing.assert_allclose(as64(g), expected_g, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(as64(value), np.sum(expected_g**2), rtol=1e-4)

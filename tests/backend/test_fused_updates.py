@@ -30,17 +30,22 @@ def test_adam_update_matches_formula_or_declines():
     p_vars, m_vars, v_vars = _variables(params), _variables(m0), _variables(v0)
     lr, beta_1, beta_2, eps, step = 2e-4, 0.5, 0.99, 1e-8, 3
     done = fused_updates.adam_update(
-        p_vars, [ops.convert_to_tensor(g) for g in grads], m_vars, v_vars,
-        learning_rate=ops.convert_to_tensor(lr), beta_1=beta_1, beta_2=ops.convert_to_tensor(beta_2),
-        epsilon=eps, step=ops.convert_to_tensor(step),
+        p_vars,
+        [ops.convert_to_tensor(g) for g in grads],
+        m_vars,
+        v_vars,
+        learning_rate=ops.convert_to_tensor(lr),
+        beta_1=beta_1,
+        beta_2=ops.convert_to_tensor(beta_2),
+        epsilon=eps,
+        step=ops.convert_to_tensor(step),
     )
     assert done == fused_updates.fused_updates_available() == (keras.backend.backend() == "torch")
     if not done:
         for got, want in zip(_numpy(p_vars) + _numpy(m_vars) + _numpy(v_vars), params + m0 + v0):
             np.testing.assert_array_equal(got, want)
         return
-    for p, g, m, v, p_new, m_new, v_new in zip(params, grads, m0, v0, _numpy(p_vars), _numpy(m_vars),
-                                               _numpy(v_vars)):
+    for p, g, m, v, p_new, m_new, v_new in zip(params, grads, m0, v0, _numpy(p_vars), _numpy(m_vars), _numpy(v_vars)):
         p, g, m, v = (x.astype("float64") for x in (p, g, m, v))
         m = m + (g - m) * (1 - beta_1)
         v = v * beta_2 + (1 - beta_2) * g * g

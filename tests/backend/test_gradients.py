@@ -24,8 +24,9 @@ def test_value_and_grad_matches_closed_form_and_zero_for_unused_params():
         p, q, _ = params
         return ops.sum(p**2 * q) * scale
 
-    loss, grads = value_and_grad(f)([ops.convert_to_tensor(a), ops.convert_to_tensor(b), ops.convert_to_tensor(unused)],
-                                    3.0)
+    loss, grads = value_and_grad(f)(
+        [ops.convert_to_tensor(a), ops.convert_to_tensor(b), ops.convert_to_tensor(unused)], 3.0
+    )
     np.testing.assert_allclose(float(_np(loss)), 3.0 * np.sum(a**2 * b), rtol=1e-6)
     np.testing.assert_allclose(_np(grads[0]), 3.0 * 2 * a * b[0], rtol=1e-6)
     np.testing.assert_allclose(_np(grads[1]), 3.0 * a[None] ** 2, rtol=1e-6)

@@ -30,13 +30,21 @@ class _CountConvolutions(TorchDispatchMode):
 
 
 # (groups, kernel size, stride, padding, transposed, channels-last input)
-CASES = [(1, 3, 1, 1, False, False), (3, 3, 1, 1, False, False), (2, 1, 1, 0, False, False),
-         (2, 5, 1, 2, False, True), (1, 4, 2, 1, False, False), (1, 4, 2, 1, True, True), (2, 3, 2, 0, True, False)]
+CASES = [
+    (1, 3, 1, 1, False, False),
+    (3, 3, 1, 1, False, False),
+    (2, 1, 1, 0, False, False),
+    (2, 5, 1, 2, False, True),
+    (1, 4, 2, 1, False, False),
+    (1, 4, 2, 1, True, True),
+    (2, 3, 2, 0, True, False),
+]
 
 
 @pytest.mark.parametrize("groups,kernel_size,stride,padding,transposed,channels_last", CASES)
-def test_forward_equals_pytorch_and_gradients_pass_gradcheck_to_third_order(groups, kernel_size, stride, padding,
-                                                                            transposed, channels_last):
+def test_forward_equals_pytorch_and_gradients_pass_gradcheck_to_third_order(
+    groups, kernel_size, stride, padding, transposed, channels_last
+):
     generator = torch.Generator().manual_seed(groups * 10 + kernel_size)
     x = torch.randn(2, 4 * groups, 5, 6, dtype=torch.float64, generator=generator)
     if channels_last:
@@ -47,8 +55,7 @@ def test_forward_equals_pytorch_and_gradients_pass_gradcheck_to_third_order(grou
     x, w = x.requires_grad_(), w.requires_grad_()
 
     def conv(x, w):
-        return convolution_nchw(x, w, stride=stride, padding=(padding, padding), transposed=transposed,
-                                groups=groups)
+        return convolution_nchw(x, w, stride=stride, padding=(padding, padding), transposed=transposed, groups=groups)
 
     reference = (F.conv_transpose2d if transposed else F.conv2d)(x, w, stride=stride, padding=padding, groups=groups)
     torch.testing.assert_close(conv(x, w), reference, rtol=1e-12, atol=1e-12)
@@ -82,8 +89,9 @@ def test_r1_double_backprop_uses_one_kernel_per_product_whatever_the_groups():
         # follows the edge).
         assert second.counts == {"aten.convolution.default": 1, "aten.convolution_backward.default": 2}
         with _CountConvolutions() as native:
-            (g,) = torch.autograd.grad((c * F.leaky_relu(F.conv2d(x, w, padding=1, groups=groups), 0.2)).sum(),
-                                       x, create_graph=True)
+            (g,) = torch.autograd.grad(
+                (c * F.leaky_relu(F.conv2d(x, w, padding=1, groups=groups), 0.2)).sum(), x, create_graph=True
+            )
             torch.autograd.grad((g * g).sum(), w)
         if groups > 1:
             assert native.counts["aten.convolution.default"] >= groups  # PyTorch's per-group loop

@@ -40,24 +40,49 @@ def test_steps_follow_kimg_and_whole_executions(stacked_mnist_benchmark):
 
 def test_training_command_reproduces_the_run_without_paths(stacked_mnist_benchmark, packaging_tool):
     bench = stacked_mnist_benchmark
-    args = bench.parse_args(["--kimg", "50", "--batch-size", "64", "--gamma", "0.5", "--seed", "3",
-                             "--output", "/some/where/runs"])
+    args = bench.parse_args(
+        ["--kimg", "50", "--batch-size", "64", "--gamma", "0.5", "--seed", "3", "--output", "/some/where/runs"]
+    )
     command = bench.training_command(args, "gan_r1")
     assert command.startswith(f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/stacked_mnist.py ")
     assert packaging_tool.absolute_paths(command) == [] and command.endswith("--output runs")
     again = bench.parse_args(command.split()[3:])
     assert (again.configs, again.steps, again.batch_size, again.gamma, again.seed, again.num_samples) == (
-        ["gan_r1"], args.steps, 64, 0.5, 3, 26_000)
-    assert bench._public_argv(["--output", "/a/b/c", "--output=/d/e", "--smoke"]) == ["--output", "c",
-                                                                                      "--output=e", "--smoke"]
+        ["gan_r1"],
+        args.steps,
+        64,
+        0.5,
+        3,
+        26_000,
+    )
+    assert bench._public_argv(["--output", "/a/b/c", "--output=/d/e", "--smoke"]) == [
+        "--output",
+        "c",
+        "--output=e",
+        "--smoke",
+    ]
 
 
 def test_markdown_table_lists_every_objective_and_the_real_data(stacked_mnist_benchmark):
-    run = {"objective": "GAN + R1", "modes": 412, "kl": 1.23456, "images_seen": 1_000_000, "train_seconds": 180.4,
-           "images_per_second": 5543.2}
-    report = {"steps": 3907, "batch_size": 256, "kimg": 1000.192, "num_samples": 26_000, "backend": "jax",
-              "device": "H100", "command": "python benchmarks/stacked_mnist.py", "configs": {"gan_r1": run},
-              "real_data": {"modes": 1000, "kl": 0.0262}}
+    run = {
+        "objective": "GAN + R1",
+        "modes": 412,
+        "kl": 1.23456,
+        "images_seen": 1_000_000,
+        "train_seconds": 180.4,
+        "images_per_second": 5543.2,
+    }
+    report = {
+        "steps": 3907,
+        "batch_size": 256,
+        "kimg": 1000.192,
+        "num_samples": 26_000,
+        "backend": "jax",
+        "device": "H100",
+        "command": "python benchmarks/stacked_mnist.py",
+        "configs": {"gan_r1": run},
+        "real_data": {"modes": 1000, "kl": 0.0262},
+    }
     table = stacked_mnist_benchmark.markdown_table(report)
     assert "| GAN + R1 | 412 | 1.2346 | 1,000,000 | 180 | 5,543 |" in table
     assert "| real data (test digits) | 1000 | 0.0262 |" in table
@@ -66,8 +91,18 @@ def test_markdown_table_lists_every_objective_and_the_real_data(stacked_mnist_be
 
 def test_merge_reports_joins_objectives_run_separately(stacked_mnist_benchmark, tmp_path):
     def report(config, command, steps=100):
-        return {"steps": steps, "batch_size": 256, "gamma": 1.0, "seed": 0, "num_samples": 26_000, "backend": "jax",
-                "device": "H100", "smoke": False, "command": command, "configs": {config: {"modes": 1}}}
+        return {
+            "steps": steps,
+            "batch_size": 256,
+            "gamma": 1.0,
+            "seed": 0,
+            "num_samples": 26_000,
+            "backend": "jax",
+            "device": "H100",
+            "smoke": False,
+            "command": command,
+            "configs": {config: {"modes": 1}},
+        }
 
     merged = stacked_mnist_benchmark.merge_reports([report("gan_r1", "b"), report("rpgan_r1_r2", "a")])
     assert list(merged["configs"]) == ["rpgan_r1_r2", "gan_r1"] and merged["command"] == "b ; a"
@@ -78,7 +113,9 @@ def test_merge_reports_joins_objectives_run_separately(stacked_mnist_benchmark, 
         paths.append(tmp_path / f"{i}.json")
         paths[-1].write_text(json.dumps(report(config, "x")))
     assert list(stacked_mnist_benchmark.main(["--merge"] + [str(p) for p in paths])["configs"]) == [
-        "rpgan_r1_r2", "gan_r1_r2"]
+        "rpgan_r1_r2",
+        "gan_r1_r2",
+    ]
 
 
 def test_smoke_run_report(stacked_mnist_smoke_run, stacked_mnist_benchmark):
@@ -114,7 +151,8 @@ def test_smoke_run_preset_metadata_and_recipe(stacked_mnist_smoke_run, stacked_m
     assert metadata["smoke"] is True and metadata["objective"] == "RpGAN + R1 + R2"
     assert metadata["images_seen"] == run["images_seen"]
     assert {k: metadata["metrics"][k] for k in ("modes", "kl", "num_samples")} == {
-        k: run[k] for k in ("modes", "kl", "num_samples")}
+        k: run[k] for k in ("modes", "kl", "num_samples")
+    }
     assert "--configs rpgan_r1_r2 --steps 2 --batch-size 4" in metadata["training_command"]
     assert packaging_tool.absolute_paths(metadata) == []
     config = preset_utils.load_preset_config(preset_dir)["config"]
@@ -123,7 +161,8 @@ def test_smoke_run_preset_metadata_and_recipe(stacked_mnist_smoke_run, stacked_m
     # The preset's schedules are stretched over the run: decay = run length, EMA half-life scaled with it.
     assert recipe["decay_nimg"] == run_images
     assert recipe["ema_half_life_nimg_final"] == pytest.approx(
-        base["ema_half_life_nimg_final"] * run_images / base["decay_nimg"])
+        base["ema_half_life_nimg_final"] * run_images / base["decay_nimg"]
+    )
     assert recipe["gamma_final"] / recipe["gamma_base"] == pytest.approx(base["gamma_final"] / base["gamma_base"])
     assert config["augment_pipeline"] is None
     assert config["generator"]["config"]["widths"] == stacked_mnist_benchmark.SMOKE_NETWORKS["widths"]

@@ -52,20 +52,24 @@ def _weights_equal(a, b):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(x), keras.ops.convert_to_numpy(y))
 
 
-def test_packaged_smoke_run_loads_offline_by_name(stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool,
-                                                  tmp_path, monkeypatch):
+def test_packaged_smoke_run_loads_offline_by_name(
+    stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool, tmp_path, monkeypatch
+):
     _, output = stacked_mnist_smoke_run
     run_preset = output / "rpgan_r1_r2" / "preset"
     _register_smoke_architecture(monkeypatch, stacked_mnist_benchmark)
     _use_weights_dirs(monkeypatch, tmp_path)
     written = packaging_tool.package_preset(run_preset, SMOKE_NAME, allow_smoke=True)
     assert written == [tmp_path / "package" / SMOKE_NAME]  # by default, one copy: the package data
-    elsewhere = packaging_tool.package_preset(run_preset, SMOKE_NAME, tmp_path / "repo", allow_smoke=True,
-                                              package_copy=True)
+    elsewhere = packaging_tool.package_preset(
+        run_preset, SMOKE_NAME, tmp_path / "repo", allow_smoke=True, package_copy=True
+    )
     assert elsewhere == [tmp_path / "repo" / SMOKE_NAME, tmp_path / "package" / SMOKE_NAME]
     target = written[0]
-    with h5py.File(target / preset_utils.WEIGHTS_FILE, "r") as packaged, \
-            h5py.File(run_preset / preset_utils.WEIGHTS_FILE, "r") as source:
+    with (
+        h5py.File(target / preset_utils.WEIGHTS_FILE, "r") as packaged,
+        h5py.File(run_preset / preset_utils.WEIGHTS_FILE, "r") as source,
+    ):
         assert "optimizer" in source and "optimizer" not in packaged
         assert sorted(packaged) == sorted(k for k in source if k != "optimizer")
     metadata = preset_utils.load_preset_metadata(target)
@@ -81,8 +85,9 @@ def test_packaged_smoke_run_loads_offline_by_name(stacked_mnist_smoke_run, stack
     generator = R3GANGenerator.from_preset(SMOKE_NAME)
     assert generator.trainable
     z = np.random.default_rng(0).standard_normal((3, generator.latent_dim)).astype("float32")
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(generator(z)),
-                                  keras.ops.convert_to_numpy(model.ema_generator(z)))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(generator(z)), keras.ops.convert_to_numpy(model.ema_generator(z))
+    )
     images = model.generate(4, seed=0)
     assert images.shape == (4, 32, 32, 3) and images.dtype == np.uint8
     fresh = keras_gans.R3GAN.from_preset(SMOKE_NAME, load_weights=False)
@@ -100,8 +105,9 @@ def test_a_registered_preset_without_files_fails(tmp_path, monkeypatch):
     assert R3GANGenerator.from_preset("stacked_mnist_small", load_weights=False).widths == [128] * 4
 
 
-def test_packaging_refuses_what_should_not_ship(stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool,
-                                                tmp_path, monkeypatch):
+def test_packaging_refuses_what_should_not_ship(
+    stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool, tmp_path, monkeypatch
+):
     _, output = stacked_mnist_smoke_run
     run_preset = output / "rpgan_r1_r2" / "preset"
     _register_smoke_architecture(monkeypatch, stacked_mnist_benchmark)
@@ -109,11 +115,13 @@ def test_packaging_refuses_what_should_not_ship(stacked_mnist_smoke_run, stacked
     with pytest.raises(ValueError, match="--smoke run"):
         packaging_tool.package_preset(run_preset, SMOKE_NAME, root)
     with pytest.raises(ValueError, match="absolute paths"):
-        packaging_tool.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
-                                      extra_metadata={"note": "trained in /home/someone/runs"})
+        packaging_tool.package_preset(
+            run_preset, SMOKE_NAME, root, allow_smoke=True, extra_metadata={"note": "trained in /home/someone/runs"}
+        )
     with pytest.raises(ValueError, match=r"lacks \['metrics.modes'"):
-        packaging_tool.package_preset(run_preset, SMOKE_NAME, root, allow_smoke=True,
-                                      extra_metadata={"metrics": {"kl": 0.1}})
+        packaging_tool.package_preset(
+            run_preset, SMOKE_NAME, root, allow_smoke=True, extra_metadata={"metrics": {"kl": 0.1}}
+        )
     with pytest.raises(ValueError, match="differs from the preset 'stacked_mnist_small'"):
         packaging_tool.package_preset(run_preset, "stacked_mnist_small", root, allow_smoke=True)
     with pytest.raises(ValueError, match="no entry in R3GAN_PRESETS"):
@@ -126,10 +134,16 @@ def test_packaging_refuses_what_should_not_ship(stacked_mnist_smoke_run, stacked
 def test_shipped_presets_are_registered_and_load_offline(packaging_tool, monkeypatch):
     """Every preset directory in weights/ (or the package data) is registered, and every registered name loads
     offline with its training command and metrics. A registered name whose files are missing fails here."""
-    on_disk = {d.name for root in (r3gan_shipped.repo_weights_dir(), r3gan_shipped.package_weights_dir())
-               if root.is_dir() for d in root.iterdir() if (d / preset_utils.CONFIG_FILE).is_file()}
+    on_disk = {
+        d.name
+        for root in (r3gan_shipped.repo_weights_dir(), r3gan_shipped.package_weights_dir())
+        if root.is_dir()
+        for d in root.iterdir()
+        if (d / preset_utils.CONFIG_FILE).is_file()
+    }
     assert on_disk <= set(r3gan_presets.SHIPPED_PRESETS), (
-        f"unregistered presets in weights/: {sorted(on_disk - set(r3gan_presets.SHIPPED_PRESETS))}")
+        f"unregistered presets in weights/: {sorted(on_disk - set(r3gan_presets.SHIPPED_PRESETS))}"
+    )
     _block_network(monkeypatch)
     for name in r3gan_presets.SHIPPED_PRESETS:
         assert name in R3GAN_PRESETS
@@ -150,5 +164,6 @@ def test_shipped_presets_are_registered_and_load_offline(packaging_tool, monkeyp
         assert images.shape == (8, 32, 32, 3) and images.dtype == np.uint8 and images.std() > 0
         generator = R3GANGenerator.from_preset(name)
         z = np.random.default_rng(0).standard_normal((2, generator.latent_dim)).astype("float32")
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(generator(z)),
-                                   keras.ops.convert_to_numpy(model.ema_generator(z)), atol=1e-6)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(generator(z)), keras.ops.convert_to_numpy(model.ema_generator(z)), atol=1e-6
+        )

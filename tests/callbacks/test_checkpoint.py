@@ -97,7 +97,10 @@ def test_callback_cadence_during_fit(tmp_path):
     callback = GANCheckpoint(tmp_path, every_n_images=8, keep=None, save_on_train_end=False)
     gan.fit(uint8_images(24), batch_size=4, verbose=0, callbacks=[callback], shuffle=False)
     assert [os.path.basename(p) for p in list_checkpoints(tmp_path)] == [
-        "ckpt-000000000008", "ckpt-000000000016", "ckpt-000000000024"]
+        "ckpt-000000000008",
+        "ckpt-000000000016",
+        "ckpt-000000000024",
+    ]
     assert GANCheckpoint(tmp_path, 8).resume(gan)["images_seen"] == 24
 
 

@@ -82,8 +82,11 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(tmp_path):
     with pytest.raises(ValueError, match=r"cannot restore .*ckpt-000000000008.*SHA-256"):
         restore_checkpoint(_model(), newest)
     (tmp_path / "ckpt-000000000004" / "rng_state.npz").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"none of the 2 checkpoints.*ckpt-000000000008: .*SHA-256.*"
-                                         r"ckpt-000000000004: .*rng_state.npz"):
+    with pytest.raises(
+        ValueError,
+        match=r"none of the 2 checkpoints.*ckpt-000000000008: .*SHA-256.*"
+        r"ckpt-000000000004: .*rng_state.npz",
+    ):
         restore_checkpoint(_model(), tmp_path)
 
 
@@ -110,7 +113,7 @@ def test_checkpoint_files_and_folders_are_fsynced_before_and_after_the_rename(tm
     renames = [i for i, e in enumerate(events) if e[0] == "replace" and e[2] == os.path.basename(final)]
     assert len(renames) == 1
     before = {e[1] for e in events[: renames[0]] if e[0] == "fsync"}
-    after = {e[1] for e in events[renames[0]:] if e[0] == "fsync"}
+    after = {e[1] for e in events[renames[0] :] if e[0] == "fsync"}
     # Every file and the checkpoint folder itself reached the disk before the rename made them visible ...
     for name in ("model.weights.h5", "rng_state.npz", "metadata.json"):
         assert os.stat(os.path.join(final, name)).st_ino in before, name

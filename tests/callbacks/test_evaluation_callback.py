@@ -51,8 +51,14 @@ class Spy(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         if len(self.evaluation.history) > len(self.seen):
             model, entry = self.model, self.evaluation.history[-1]
-            self.seen.append((entry["images_seen"], entry["fid"], _fid_of(model, True, self.reals, self.extractor),
-                              _fid_of(model, False, self.reals, self.extractor)))
+            self.seen.append(
+                (
+                    entry["images_seen"],
+                    entry["fid"],
+                    _fid_of(model, True, self.reals, self.extractor),
+                    _fid_of(model, False, self.reals, self.extractor),
+                )
+            )
             assert entry["images_seen"] == int(keras.ops.convert_to_numpy(model.images_seen))
 
 
@@ -63,11 +69,20 @@ def test_evaluates_the_ema_generator_every_n_images_and_logs(tmp_path):
     gan.compile(loss="nonsaturating", ema_beta=0.9, learning_rate=0.02)
     reals = uint8_images(8, SHAPE, seed=3)
     extractor = ProjectionFeatures()
-    evaluation = GANEvaluation("fid", real=reals, every_n_images=8, num_images=8, batch_size=4, seed=0,
-                               inception=extractor, log_file=tmp_path / "eval" / "metrics.jsonl")
+    evaluation = GANEvaluation(
+        "fid",
+        real=reals,
+        every_n_images=8,
+        num_images=8,
+        batch_size=4,
+        seed=0,
+        inception=extractor,
+        log_file=tmp_path / "eval" / "metrics.jsonl",
+    )
     spy = Spy(evaluation, reals, extractor)
-    history = gan.fit(uint8_images(20, SHAPE), batch_size=4, epochs=1, shuffle=False, verbose=0,
-                      callbacks=[evaluation, spy])
+    history = gan.fit(
+        uint8_images(20, SHAPE), batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[evaluation, spy]
+    )
     # 4 images per step: evaluations at 8 and 16 (crossing multiples of 8), and at the end of training (20).
     assert [entry["images_seen"] for entry in evaluation.history] == [8, 16, 20]
     assert [seen[0] for seen in spy.seen] == [8, 16]
@@ -79,16 +94,25 @@ def test_evaluates_the_ema_generator_every_n_images_and_logs(tmp_path):
     assert history.history["fid"] == [pytest.approx(spy.seen[-1][1])]
     lines = [json.loads(line) for line in (tmp_path / "eval" / "metrics.jsonl").read_text().splitlines()]
     assert [(line["images_seen"], line["fid"]) for line in lines] == [
-        (entry["images_seen"], entry["fid"]) for entry in evaluation.history]
+        (entry["images_seen"], entry["fid"]) for entry in evaluation.history
+    ]
 
 
 def test_no_duplicate_evaluation_at_train_end_and_on_train_begin(tmp_path):
     generator, discriminator = tiny_networks(image_shape=SHAPE)
     gan = keras_gans.GAN(generator, discriminator)
     gan.compile(loss="nonsaturating")
-    evaluation = GANEvaluation(("fid", "kid"), real=uint8_images(8, SHAPE), every_n_images=8, num_images=8,
-                               batch_size=4, on_train_begin=True, prefix="val_", inception=ProjectionFeatures(),
-                               metric_options={"kid": {"num_subsets": 2}})
+    evaluation = GANEvaluation(
+        ("fid", "kid"),
+        real=uint8_images(8, SHAPE),
+        every_n_images=8,
+        num_images=8,
+        batch_size=4,
+        on_train_begin=True,
+        prefix="val_",
+        inception=ProjectionFeatures(),
+        metric_options={"kid": {"num_subsets": 2}},
+    )
     gan.fit(uint8_images(16, SHAPE), batch_size=4, epochs=1, verbose=0, callbacks=[evaluation])
     assert [entry["images_seen"] for entry in evaluation.history] == [0, 8, 16]
     assert set(evaluation.last_results) == {"val_fid", "val_kid", "val_kid_std"}

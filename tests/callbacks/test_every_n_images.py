@@ -34,8 +34,13 @@ class Recorder(EveryNImages):
 
     def on_images(self, images_seen):
         model = self.model
-        self.calls.append((images_seen, _device_images_seen(model), keras.ops.convert_to_numpy(
-            model.generator.weights[0].value).copy()))
+        self.calls.append(
+            (
+                images_seen,
+                _device_images_seen(model),
+                keras.ops.convert_to_numpy(model.generator.weights[0].value).copy(),
+            )
+        )
 
 
 class WeightsAfterEachStep(keras.callbacks.Callback):
@@ -46,8 +51,7 @@ class WeightsAfterEachStep(keras.callbacks.Callback):
         self.after = {}
 
     def on_train_batch_end(self, batch, logs=None):
-        self.after[int(logs["images_seen"])] = keras.ops.convert_to_numpy(
-            self.model.generator.weights[0].value).copy()
+        self.after[int(logs["images_seen"])] = keras.ops.convert_to_numpy(self.model.generator.weights[0].value).copy()
 
 
 def test_on_images_runs_at_each_crossing_with_the_weights_after_that_step():
@@ -119,9 +123,14 @@ def test_the_package_callbacks_leave_keras_asynchronous_log_dispatch_on(tmp_path
     on_main_thread = keras.backend.backend() == "tensorflow"
     assert probe.threads == {on_main_thread}
     assert [os.path.basename(p) for p in list_checkpoints(tmp_path / "ckpt")] == [
-        "ckpt-000000000008", "ckpt-000000000016"]
+        "ckpt-000000000008",
+        "ckpt-000000000016",
+    ]
     assert sorted(os.listdir(tmp_path / "grids")) == [
-        "samples-000000000.png", "samples-000000008.png", "samples-000000016.png"]
+        "samples-000000000.png",
+        "samples-000000008.png",
+        "samples-000000016.png",
+    ]
 
 
 def test_every_n_images_must_be_a_positive_whole_number():

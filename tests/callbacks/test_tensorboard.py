@@ -12,7 +12,6 @@ import sys
 
 import keras
 import numpy as np
-import pytest
 from gan_testing import tiny_networks
 from gan_testing import uint8_images
 from PIL import Image
@@ -24,8 +23,9 @@ from keras_gans.callbacks import SampleGrid
 
 
 def _accumulate(logdir):
-    accumulator = event_accumulator.EventAccumulator(str(logdir), size_guidance={"images": 0, "scalars": 0,
-                                                                                 "tensors": 0})
+    accumulator = event_accumulator.EventAccumulator(
+        str(logdir), size_guidance={"images": 0, "scalars": 0, "tensors": 0}
+    )
     accumulator.Reload()
     return accumulator
 
@@ -48,11 +48,18 @@ def test_image_writer_does_not_import_tensorflow(tmp_path):
     """On JAX and PyTorch, writing summaries must not pull TensorFlow into the training process (checked in a
     fresh PyTorch process from the TensorFlow backend's run, whose own process has TensorFlow anyway)."""
     backend = "torch" if keras.backend.backend() == "tensorflow" else keras.backend.backend()
-    code = ("import sys, numpy as np; from keras_gans.callbacks import TensorBoardImageWriter; "
-            f"w = TensorBoardImageWriter({str(tmp_path)!r}); w.add_image('x', np.zeros((2, 2, 3), 'uint8'), 1); "
-            "w.close(); print('tensorflow' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, KERAS_BACKEND=backend),
-                            capture_output=True, text=True, timeout=300)
+    code = (
+        "import sys, numpy as np; from keras_gans.callbacks import TensorBoardImageWriter; "
+        f"w = TensorBoardImageWriter({str(tmp_path)!r}); w.add_image('x', np.zeros((2, 2, 3), 'uint8'), 1); "
+        "w.close(); print('tensorflow' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, KERAS_BACKEND=backend),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
     assert [e.step for e in _accumulate(tmp_path).Images("x")] == [1]
@@ -62,8 +69,13 @@ def test_keras_tensorboard_callback_logs_gan_losses(tmp_path):
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d)
     gan.compile(loss="nonsaturating")
-    history = gan.fit(uint8_images(16), batch_size=4, epochs=2, verbose=0,
-                      callbacks=[keras.callbacks.TensorBoard(str(tmp_path), update_freq="epoch")])
+    history = gan.fit(
+        uint8_images(16),
+        batch_size=4,
+        epochs=2,
+        verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(str(tmp_path), update_freq="epoch")],
+    )
     accumulator = _accumulate(tmp_path / "train")
     for name in ("d_loss", "g_loss"):
         events = accumulator.Tensors(f"epoch_{name}")  # tf.summary.scalar stores scalars as tensors

@@ -23,9 +23,26 @@ def test_backend_flag_restarts_the_console_command_on_that_backend(tmp_path):
     env = dict(os.environ, KERAS_BACKEND=CURRENT)
     env.pop("KERAS_GANS_CLI_RESTARTED_BACKEND", None)
     result = subprocess.run(
-        [sys.executable, "-m", "keras_gans.cli", "train", "--backend", OTHER, "--resolution", "4", "--batch-size",
-         "2", "--steps", "0", "--output", str(out)],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "keras_gans.cli",
+            "train",
+            "--backend",
+            OTHER,
+            "--resolution",
+            "4",
+            "--batch-size",
+            "2",
+            "--steps",
+            "0",
+            "--output",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads((out / "metrics.json").read_text())["backend"] == OTHER
@@ -36,7 +53,7 @@ def test_backend_flag_from_python_waits_for_a_child_process(monkeypatch, tmp_pat
     monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 3)
     argv = ["generate", "--preset", "x", "--backend", OTHER, "--output", str(tmp_path)]
     assert cli.main(argv) == 3  # the child's exit status
-    (command, env), = calls
+    ((command, env),) = calls
     assert command == [sys.executable, "-m", "keras_gans.cli", *argv]
     assert env["KERAS_BACKEND"] == OTHER
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cli.__file__))))

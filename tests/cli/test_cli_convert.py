@@ -58,8 +58,14 @@ def _pgz_checkpoint(fixtures_dir, path):
             return collections.OrderedDict((k, torch.from_numpy(data[k] * scale)) for k in data.files)
 
     # netG differs from avgG (pytorch_GAN_zoo's moving average), which must become the EMA generator.
-    torch.save({"netG": state_dict("pgz_pgan_G_state_dict.npz", 0.5), "netD": state_dict("pgz_pgan_D_state_dict.npz"),
-                "avgG": state_dict("pgz_pgan_G_state_dict.npz")}, path)
+    torch.save(
+        {
+            "netG": state_dict("pgz_pgan_G_state_dict.npz", 0.5),
+            "netD": state_dict("pgz_pgan_D_state_dict.npz"),
+            "avgG": state_dict("pgz_pgan_G_state_dict.npz"),
+        },
+        path,
+    )
     with np.load(folder / "pgz_pgan_io.npz") as io:
         return dict(io)
 

@@ -9,7 +9,6 @@ offline, and MS-SSIM needs 16x16 images (slow to compile on JAX for an R3GAN).
 import json
 
 import keras
-
 import numpy as np
 import pytest
 from gan_testing import fixed_weights
@@ -22,7 +21,8 @@ from keras_gans.metrics import evaluate_generator
 
 SWD_OPTIONS = {"min_resolution": 8, "num_patches": 8, "num_repeats": 1, "dirs_per_repeat": 8}
 SWD_ARGS = ["--metrics", "swd", "--num-images", "8", "--batch-size", "4", "--seed", "1"] + [
-    f"--metric-option=swd.{key}={value}" for key, value in SWD_OPTIONS.items()]
+    f"--metric-option=swd.{key}={value}" for key, value in SWD_OPTIONS.items()
+]
 
 
 def _reals(tmp_path):
@@ -32,8 +32,16 @@ def _reals(tmp_path):
 
 
 def _expected(model, dataset, use_ema=True):
-    return evaluate_generator(model, "swd", real=dataset, num_images=8, batch_size=4, seed=1, use_ema=use_ema,
-                              metric_options={"swd": SWD_OPTIONS})
+    return evaluate_generator(
+        model,
+        "swd",
+        real=dataset,
+        num_images=8,
+        batch_size=4,
+        seed=1,
+        use_ema=use_ema,
+        metric_options={"swd": SWD_OPTIONS},
+    )
 
 
 def _tiny_r3gan():
@@ -71,8 +79,10 @@ def test_evaluate_a_train_checkpoint_with_and_without_ema(tmp_path, capsys):
     assert "swd_avg" in capsys.readouterr().out
     raw = tmp_path / "raw.json"
     ckpt = str(next((run / "checkpoint").glob("ckpt-*")))  # one checkpoint folder works too
-    assert cli.main(["evaluate", "--checkpoint", ckpt, "--dataset", dataset, "--no-ema", "--output", str(raw)]
-                    + SWD_ARGS) == 0
+    assert (
+        cli.main(["evaluate", "--checkpoint", ckpt, "--dataset", dataset, "--no-ema", "--output", str(raw)] + SWD_ARGS)
+        == 0
+    )
     raw_metrics = json.loads(raw.read_text())["metrics"]
     assert raw_metrics == pytest.approx(_expected(gan, dataset, use_ema=False), rel=1e-6)
     assert abs(raw_metrics["swd_avg"] - report["metrics"]["swd_avg"]) > 1e-3 * report["metrics"]["swd_avg"]
@@ -83,8 +93,12 @@ def test_evaluate_a_preset_directory(tmp_path):
     model = _tiny_r3gan()
     model.save_to_preset(tmp_path / "preset")
     out = tmp_path / "sub" / "preset.json"
-    assert cli.main(["evaluate", "--preset", str(tmp_path / "preset"), "--dataset", dataset, "--output", str(out)]
-                    + SWD_ARGS) == 0
+    assert (
+        cli.main(
+            ["evaluate", "--preset", str(tmp_path / "preset"), "--dataset", dataset, "--output", str(out)] + SWD_ARGS
+        )
+        == 0
+    )
     assert json.loads(out.read_text())["metrics"] == pytest.approx(_expected(model, dataset), rel=1e-6)
 
 

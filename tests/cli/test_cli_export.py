@@ -16,8 +16,10 @@ from keras_gans.export import BACKENDS
 @pytest.fixture(scope="module")
 def conditional_preset(tmp_path_factory):
     arch = {"widths": [8, 8], "cardinalities": [2, 2], "blocks_per_stage": 1, "expansion_factor": 2}
-    model = keras_gans.R3GAN(keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
-                             keras_gans.R3GANDiscriminator(**arch, num_classes=3))
+    model = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
+        keras_gans.R3GANDiscriminator(**arch, num_classes=3),
+    )
     for variable in model.ema_generator.weights:
         variable.assign(keras.ops.convert_to_numpy(variable.value) * 0.5)
     return model, model.save_to_preset(tmp_path_factory.mktemp("presets") / "r3gan")
@@ -28,8 +30,23 @@ def test_export_onnx_float_trained_generator(conditional_preset, tmp_path, capsy
 
     model, preset = conditional_preset
     path = tmp_path / "g.onnx"
-    assert cli.main(["export", "--preset", str(preset), "--format", "onnx", "--output", str(path),
-                     "--image-dtype", "float", "--no-ema"]) == 0
+    assert (
+        cli.main(
+            [
+                "export",
+                "--preset",
+                str(preset),
+                "--format",
+                "onnx",
+                "--output",
+                str(path),
+                "--image-dtype",
+                "float",
+                "--no-ema",
+            ]
+        )
+        == 0
+    )
     assert "Exported the trained generator" in capsys.readouterr().out
     z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
     ids = np.array([2, 0, 1, 2], "int32")

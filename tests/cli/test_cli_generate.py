@@ -34,8 +34,10 @@ def conditional_r3gan(tmp_path_factory):
 @pytest.fixture(scope="module")
 def progan(tmp_path_factory):
     """A tiny unconditional ProGAN (8x8) at its first phase (lod 1: the 4x4 blocks are active)."""
-    model = keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
-                              keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]))
+    model = keras_gans.ProGAN(
+        keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
+        keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]),
+    )
     return model, model.save_to_preset(tmp_path_factory.mktemp("presets") / "progan")
 
 
@@ -43,15 +45,47 @@ def test_generate_seeds_classes_grid_and_no_ema(conditional_r3gan, tmp_path):
     model, preset = conditional_r3gan
     out = tmp_path / "individual"
     # --batch-size 1: one generator call per seed, as generate(1, seed=s) (batches may round differently).
-    assert cli.main(["generate", "--preset", str(preset), "--seeds", "0-2,5", "--class", "2", "--batch-size", "1",
-                     "--output", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "generate",
+                "--preset",
+                str(preset),
+                "--seeds",
+                "0-2,5",
+                "--class",
+                "2",
+                "--batch-size",
+                "1",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["seed0000.png", "seed0001.png", "seed0002.png", "seed0005.png"]
     for seed in (0, 1, 2, 5):
         np.testing.assert_array_equal(_png(out / f"seed{seed:04d}.png"), model.generate(1, seed=seed, labels=2)[0])
 
     # A grid of 5 seeds in 3 columns: 2 rows, the last cell black; without --class the classes cycle 0, 1, 2, 0.
-    assert cli.main(["generate", "--preset", str(preset), "--seeds", "3-7", "--grid", "--cols", "3",
-                     "--no-ema", "--output", str(tmp_path / "grid")]) == 0
+    assert (
+        cli.main(
+            [
+                "generate",
+                "--preset",
+                str(preset),
+                "--seeds",
+                "3-7",
+                "--grid",
+                "--cols",
+                "3",
+                "--no-ema",
+                "--output",
+                str(tmp_path / "grid"),
+            ]
+        )
+        == 0
+    )
     grid = _png(tmp_path / "grid" / "grid.png")
     assert grid.shape == (2 * 8, 3 * 8, 3)
     z = np.concatenate([np.random.default_rng(seed).standard_normal((1, 8)) for seed in range(3, 8)])
@@ -59,7 +93,7 @@ def test_generate_seeds_classes_grid_and_no_ema(conditional_r3gan, tmp_path):
     expected = model.generate(z, labels=labels, use_ema=False)
     assert np.abs(expected.astype(int) - model.generate(z, labels=labels).astype(int)).max() > 8  # EMA differs
     for i in range(5):
-        tile = grid[(i // 3) * 8:(i // 3 + 1) * 8, (i % 3) * 8:(i % 3 + 1) * 8]
+        tile = grid[(i // 3) * 8 : (i // 3 + 1) * 8, (i % 3) * 8 : (i % 3 + 1) * 8]
         np.testing.assert_array_equal(tile, expected[i])
     assert not grid[8:, 16:].any()
 
@@ -90,8 +124,9 @@ def test_generate_errors_are_helpful(conditional_r3gan, progan, tmp_path):
         cli.main(["generate", "--preset", str(preset), "--seeds", "x", "--output", out])
     with pytest.raises(SystemExit, match=r"--class must be in \[0, 3\)"):
         cli.main(["generate", "--preset", str(preset), "--class", "3", "--output", out])
-    with pytest.raises(SystemExit, match="'nope' is neither a file or folder nor a preset name. Known presets: .*"
-                                         "cifar10"):
+    with pytest.raises(
+        SystemExit, match="'nope' is neither a file or folder nor a preset name. Known presets: .*cifar10"
+    ):
         cli.main(["generate", "--preset", "nope", "--output", out])
     with pytest.raises(SystemExit, match="the checkpoint .*missing does not exist"):
         cli.main(["generate", "--checkpoint", str(tmp_path / "missing"), "--output", out])

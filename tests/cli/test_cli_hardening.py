@@ -58,8 +58,12 @@ def test_resume_skips_a_damaged_newest_checkpoint(tmp_path, capsys):
     data = weights.read_bytes()
     weights.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
     with pytest.warns(RuntimeWarning, match=r"Using .*ckpt-000000000008; skipped .*ckpt-000000000010: .*corrupt"):
-        assert cli.main(["generate", "--checkpoint", str(checkpoints), "--seeds", "0", "--output",
-                         str(tmp_path / "samples")]) == 0
+        assert (
+            cli.main(
+                ["generate", "--checkpoint", str(checkpoints), "--seeds", "0", "--output", str(tmp_path / "samples")]
+            )
+            == 0
+        )
     # With every checkpoint damaged, the commands say which and why instead of a traceback.
     for folder in checkpoints.glob("ckpt-*"):
         (folder / "model.weights.h5").write_bytes(b"")
@@ -76,8 +80,10 @@ def test_convert_of_a_torch_file_without_the_pgz_networks_lists_what_it_found(tm
     weight = torch.from_numpy(np.zeros((2, 2), np.float32))
     cases = {
         "other.pth": ({"model": {"w": weight}}, r"missing \['netG', 'netD'\]; it has \['model'\]"),
-        "renamed.pth": ({"netG": {"a.module.weight": weight}, "netD": {"b.module.weight": weight}},
-                        r"no 'decisionLayer.module.weight' \(.*\); its keys are \[b.module.weight\]"),
+        "renamed.pth": (
+            {"netG": {"a.module.weight": weight}, "netD": {"b.module.weight": weight}},
+            r"no 'decisionLayer.module.weight' \(.*\); its keys are \[b.module.weight\]",
+        ),
     }
     for name, (content, message) in cases.items():
         torch.save(content, tmp_path / name)

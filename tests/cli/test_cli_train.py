@@ -26,8 +26,21 @@ def _image_folder(root, count=8, size=6):
 def test_train_on_an_image_folder_with_kimg_checkpoint_dir_and_resume(tmp_path):
     images = _image_folder(tmp_path / "images")
     out, checkpoints = tmp_path / "run", tmp_path / "checkpoints"
-    args = ["train", "--dataset", str(images), "--resolution", "4", "--batch-size", "2", "--sample-every", "4",
-            "--checkpoint-dir", str(checkpoints), "--output", str(out)]
+    args = [
+        "train",
+        "--dataset",
+        str(images),
+        "--resolution",
+        "4",
+        "--batch-size",
+        "2",
+        "--sample-every",
+        "4",
+        "--checkpoint-dir",
+        str(checkpoints),
+        "--output",
+        str(out),
+    ]
     assert cli.main(args + ["--kimg", "0.004"]) == 0  # 4 images = 2 steps of 2
     metrics = json.loads((out / "metrics.json").read_text())
     assert (metrics["images_seen"], metrics["steps"], metrics["dataset_images"]) == (4, 2, 8)
@@ -97,8 +110,11 @@ def test_presets_are_built_with_from_preset_and_the_paper_recipe_with_compile_de
     args, run = _parsed("--preset", "cifar10", "--conditional", "--gamma", "0.1", "--seed", "2")
     train._compile(train._build_model(run, args, num_classes=10, total_images=64), run, args)
     assert recorder.calls == [
-        ("from_preset", "cifar10",
-         {"load_weights": False, "seed": 2, "num_classes": 10, "recipe": None, "augment": False}),
+        (
+            "from_preset",
+            "cifar10",
+            {"load_weights": False, "seed": 2, "num_classes": 10, "recipe": None, "augment": False},
+        ),
         ("compile", {"gamma": 0.1, "learning_rate": 2e-4, "beta_2": 0.99, "ema_half_life_images": 2000.0}),
     ]
 
@@ -106,7 +122,7 @@ def test_presets_are_built_with_from_preset_and_the_paper_recipe_with_compile_de
     monkeypatch.setattr(keras_gans.models.progan.ProGAN, "from_preset", progan.from_preset)
     args, run = _parsed("--model", "progan", "--preset", "cifar10_32", "--lod-training-kimg", "2")
     train._build_model(run, args, num_classes=0, total_images=64)
-    (_, name, kwargs), = progan.calls
+    ((_, name, kwargs),) = progan.calls
     schedule = kwargs.pop("schedule")
     assert (name, kwargs) == ("cifar10_32", {"load_weights": False, "num_classes": 0})
     assert (schedule.lod_training_kimg, schedule.lod_transition_kimg, schedule.resolution) == (2.0, 400.0, 32)

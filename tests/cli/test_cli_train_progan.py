@@ -2,10 +2,12 @@
 
 The tiny ProGAN (8x8) trains 3 steps of 4 images with 4 images of 4x4 and a fade-in of 8 images: steps at 0 and
 4 images run at 4x4, the step at 8 images fades 8x8 in (lod 0.5), and after 12 images the schedule has left the
-fade-in (its next step would run at lod 0). The phase boundaries are recomputed here from the official formula (`lod_bounds_at`).
+fade-in (its next step would run at lod 0). The phase boundaries are recomputed here from the official formula
+(`lod_bounds_at`).
 """
 
 import json
+
 import keras
 import numpy as np
 from PIL import Image
@@ -33,9 +35,35 @@ def test_progan_grows_on_a_conditional_npz_and_its_checkpoint_generates(tmp_path
     npz = tmp_path / "digits.npz"
     np.savez(npz, x=rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8), y=np.arange(12) % 2)  # grey, 2 classes
     out = tmp_path / "run"
-    assert cli.main(["train", "--model", "progan", "--preset", "tiny", "--dataset", str(npz), "--conditional",
-                     "--resolution", "8", "--batch-size", "4", "--steps", "3", "--lod-training-kimg", "0.004",
-                     "--lod-transition-kimg", "0.008", "--sample-every", "100", "--output", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--model",
+                "progan",
+                "--preset",
+                "tiny",
+                "--dataset",
+                str(npz),
+                "--conditional",
+                "--resolution",
+                "8",
+                "--batch-size",
+                "4",
+                "--steps",
+                "3",
+                "--lod-training-kimg",
+                "0.004",
+                "--lod-transition-kimg",
+                "0.008",
+                "--sample-every",
+                "100",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert (metrics["model"], metrics["num_classes"], metrics["images_seen"]) == ("progan", 2, 12)
     schedule = metrics["progan"]["schedule"]
@@ -52,10 +80,25 @@ def test_progan_grows_on_a_conditional_npz_and_its_checkpoint_generates(tmp_path
     assert model.ema_generator.active_resolution == 8
     assert float(np.asarray(keras.ops.convert_to_numpy(model.ema_generator.lod.value))) == 0.5
     np.testing.assert_array_equal(image_grid(model.generate(32, seed=0), 4, 8), samples)
-    assert cli.main(["generate", "--checkpoint", str(out / "checkpoint"), "--seeds", "1", "--class", "1",
-                     "--output", str(tmp_path / "generated")]) == 0
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "generated" / "seed0001.png")),
-                                  model.generate(1, seed=1, labels=1)[0])
+    assert (
+        cli.main(
+            [
+                "generate",
+                "--checkpoint",
+                str(out / "checkpoint"),
+                "--seeds",
+                "1",
+                "--class",
+                "1",
+                "--output",
+                str(tmp_path / "generated"),
+            ]
+        )
+        == 0
+    )
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(tmp_path / "generated" / "seed0001.png")), model.generate(1, seed=1, labels=1)[0]
+    )
 
 
 def test_tiny_progan_schedule_spends_equal_images_per_phase():

@@ -19,10 +19,28 @@ from backend_runner import assert_backends_agree
 from backend_runner import run_on_backends
 
 CONFIGS = {
-    "r3gan": dict(num_classes=0, ac_gan=False, loss="rpgan", gamma=0.5, lr=1e-3, beta_2=(0.9, 0.99, 64.0),
-                  ema_half_life=8.0, batch=8),
-    "progan": dict(num_classes=3, ac_gan=True, loss="wgan", gp_weight=10.0, gp_target=1.0, drift=0.001,
-                   lr=1e-3, beta_2_const=0.99, ema_beta=0.999, batch=4),
+    "r3gan": dict(
+        num_classes=0,
+        ac_gan=False,
+        loss="rpgan",
+        gamma=0.5,
+        lr=1e-3,
+        beta_2=(0.9, 0.99, 64.0),
+        ema_half_life=8.0,
+        batch=8,
+    ),
+    "progan": dict(
+        num_classes=3,
+        ac_gan=True,
+        loss="wgan",
+        gp_weight=10.0,
+        gp_target=1.0,
+        drift=0.001,
+        lr=1e-3,
+        beta_2_const=0.99,
+        ema_beta=0.999,
+        batch=4,
+    ),
 }
 LATENT, WIDTH, SHAPE = 8, 8, (8, 8, 3)
 
@@ -223,8 +241,7 @@ def test_two_training_steps_agree_across_backends_and_with_a_torch_reference(tmp
     }
     assert_backends_agree(comparable, atol=2e-5, rtol=1e-4)
     between = max(
-        float(np.max(np.abs(arrays[k] - comparable["tensorflow"][k])))
-        for arrays in comparable.values() for k in arrays
+        float(np.max(np.abs(arrays[k] - comparable["tensorflow"][k]))) for arrays in comparable.values() for k in arrays
     )
     worst = {}
     for backend, arrays in results.items():
@@ -240,5 +257,7 @@ def test_two_training_steps_agree_across_backends_and_with_a_torch_reference(tmp
                 assert int(arrays[f"{name}/{net}_opt/iterations"]) == 2
     assert worst, "no comparisons were made"
     losses = {k: v for k, v in worst.items() if k.startswith("step")}
-    print(f"max |difference| between backends: {between:.3g}; vs the torch reference: losses "
-          f"{max(losses.values()):.3g}, weights {max(v for k, v in worst.items() if k not in losses):.3g}")
+    print(
+        f"max |difference| between backends: {between:.3g}; vs the torch reference: losses "
+        f"{max(losses.values()):.3g}, weights {max(v for k, v in worst.items() if k not in losses):.3g}"
+    )

@@ -12,7 +12,7 @@ from keras_gans.utils.data import mirror_images
 def numbered_images(n):
     """Image i is filled with i (plus a column ramp, so that a mirrored copy differs)."""
     ramp = np.arange(4, dtype=np.uint8)[None, None, :, None]
-    return (np.arange(n, dtype=np.uint8)[:, None, None, None] * 10 + ramp + np.zeros((1, 4, 4, 3), np.uint8))
+    return np.arange(n, dtype=np.uint8)[:, None, None, None] * 10 + ramp + np.zeros((1, 4, 4, 3), np.uint8)
 
 
 def gather(data):

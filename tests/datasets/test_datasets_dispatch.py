@@ -66,8 +66,9 @@ def test_mnist_and_stacked_mnist():
     images, labels = data[0]
     assert images.shape == (500, 32, 32, 1) and labels.dtype == np.int32
     np.testing.assert_array_equal(labels[:10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9])
-    (stacked, modes), info = load_dataset("stacked_mnist", split="test", labels=True, as_numpy=True,
-                                          num_samples=50, seed=4)
+    (stacked, modes), info = load_dataset(
+        "stacked_mnist", split="test", labels=True, as_numpy=True, num_samples=50, seed=4
+    )
     assert stacked.shape == (50, 32, 32, 3) and modes.dtype == np.int32 and info.num_classes == 1000
 
 

@@ -52,8 +52,14 @@ def test_pixels_labels_and_order_match_pillow(class_folder):
     images, labels = load_image_folder(class_folder, RES, as_numpy=True)
     paths, _, class_names = index_image_folder(class_folder)
     names = ["/".join(pathlib.Path(p).parts[-2:]) for p in paths]
-    assert names == ["cats/a_landscape.png", "cats/b_portrait_odd.PNG", "cats/c_exact.png", "dogs/a_photo.jpg",
-                     "dogs/b_grey.png", "dogs/c_rgba.png"]
+    assert names == [
+        "cats/a_landscape.png",
+        "cats/b_portrait_odd.PNG",
+        "cats/c_exact.png",
+        "dogs/a_photo.jpg",
+        "dogs/b_grey.png",
+        "dogs/c_rgba.png",
+    ]
     assert class_names == ("cats", "dogs")
     assert images.shape == (6, RES, RES, 3) and images.dtype == np.uint8
     np.testing.assert_array_equal(labels, [0, 0, 0, 1, 1, 1])
@@ -69,8 +75,9 @@ def test_pixels_labels_and_order_match_pillow(class_folder):
 
 
 def test_grayscale_mode_bicubic_and_no_labels(class_folder):
-    images, labels = load_image_folder(class_folder, 8, labels=None, as_numpy=True, color_mode="grayscale",
-                                       interpolation="bicubic")
+    images, labels = load_image_folder(
+        class_folder, 8, labels=None, as_numpy=True, color_mode="grayscale", interpolation="bicubic"
+    )
     paths, _, _ = index_image_folder(class_folder, labels=None)
     assert labels is None and images.shape == (6, 8, 8, 1)
     for image, path in zip(images, paths):
@@ -92,8 +99,7 @@ def test_exif_orientation_is_applied(tmp_path):
 def test_lazy_batches_shuffle_per_epoch_and_mirror_like_mirror_images(class_folder):
     all_images, all_labels = load_image_folder(class_folder, RES, as_numpy=True)
     mirrored, mirrored_labels = mirror_images(all_images, all_labels)
-    unshuffled = load_image_folder(class_folder, RES, mirror=True, shuffle=False, batch_size=4,
-                                   drop_remainder=False)
+    unshuffled = load_image_folder(class_folder, RES, mirror=True, shuffle=False, batch_size=4, drop_remainder=False)
     assert isinstance(unshuffled, ImageFolderDataset) and len(unshuffled) == 3 and unshuffled.num_images == 12
     batches = [unshuffled[i] for i in range(len(unshuffled))]
     np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), mirrored)

@@ -1,8 +1,7 @@
+import keras
 import numpy as np
 import pytest
 from PIL import Image
-
-import keras
 
 from keras_gans.datasets.stacked_mnist import load_stacked_mnist
 from keras_gans.datasets.stacked_mnist import resize_images

@@ -45,16 +45,21 @@ LOGGED = ("d_loss", "g_loss", "r1", "r2", "gp", "drift", "real_score", "fake_sco
 
 
 def r3gan():
-    g = keras_gans.R3GANGenerator(widths=[8, 8], cardinalities=[2, 2], blocks_per_stage=1, latent_dim=8,
-                                  num_classes=3)
+    g = keras_gans.R3GANGenerator(widths=[8, 8], cardinalities=[2, 2], blocks_per_stage=1, latent_dim=8, num_classes=3)
     d = keras_gans.R3GANDiscriminator(widths=[8, 8], cardinalities=[2, 2], blocks_per_stage=1, num_classes=3)
     # A stand-in augmentation at p = 0: its seed offsets per replica run, but the images stay unchanged.
     gan = keras_gans.R3GAN(g, d, augment_pipeline=RandomFlip(seed=4), seed=5)
     fixed_weights(g, 1)
     fixed_weights(d, 2)
-    gan.compile(gamma=1.0, learning_rate=1e-3, beta_2=0.99, ema_half_life_images=8.0, augment_probability=0.0,
-                generator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
-                discriminator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8))
+    gan.compile(
+        gamma=1.0,
+        learning_rate=1e-3,
+        beta_2=0.99,
+        ema_half_life_images=8.0,
+        augment_probability=0.0,
+        generator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+        discriminator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+    )
     for g_var, e_var in zip(g.variables, gan.ema_generator.variables):
         e_var.assign(keras.ops.copy(g_var.value))
     return gan
@@ -73,8 +78,10 @@ def progan():
         e_var.assign(keras.ops.copy(g_var.value))
     # epsilon 1e-4 instead of the recipe's 1e-8: with beta_1 = 0, Adam turns the float32 round-off of near-zero
     # gradient elements (which differs with the summation order over replicas) into ~1e-5 weight differences.
-    gan.compile(generator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-4),
-                discriminator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-4))
+    gan.compile(
+        generator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-4),
+        discriminator_optimizer=Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-4),
+    )
     return gan
 
 
@@ -89,8 +96,9 @@ def data(conditional):
 
 def snapshot(gan):
     arrays = {f"var{i:03d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(gan.variables)}
-    arrays.update({f"opt{i:03d}": np.asarray(keras.ops.convert_to_numpy(v))
-                   for i, v in enumerate(gan.optimizer.variables)})
+    arrays.update(
+        {f"opt{i:03d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(gan.optimizer.variables)}
+    )
     return arrays
 
 
@@ -103,8 +111,11 @@ def train(gan, images, labels, setup=None, checkpoint_dir=None, segments=SEGMENT
     for first, last in segments:
         rows = slice(first * BATCH, last * BATCH)
         seg_labels = labels[rows] if labels is not None else None
-        grids = [SampleGrid(grid_dir, every_n_images=1, rows=1, cols=2, on_train_begin=False)] if (
-            grid_dir is not None and last == 5) else []
+        grids = (
+            [SampleGrid(grid_dir, every_n_images=1, rows=1, cols=2, on_train_begin=False)]
+            if (grid_dir is not None and last == 5)
+            else []
+        )
         if setup is None:
             history = gan.fit(images[rows], seg_labels, batch_size=BATCH, shuffle=False, verbose=0, callbacks=grids)
         else:
@@ -137,8 +148,9 @@ def two_devices(make, conditional, directory, setup):
     with setup.scope():
         gan = make()
     grid_dir = os.path.join(directory, "grids")
-    out, checkpoint = train(gan, images, labels, setup, checkpoint_dir=os.path.join(directory, "ckpt"),
-                            grid_dir=grid_dir)
+    out, checkpoint = train(
+        gan, images, labels, setup, checkpoint_dir=os.path.join(directory, "ckpt"), grid_dir=grid_dir
+    )
     out["checkpoint_written"] = np.asarray(os.path.isdir(os.path.join(directory, "ckpt")))
     out["grids_written"] = np.asarray(len(os.listdir(grid_dir)) if os.path.isdir(grid_dir) else 0)
     return out, checkpoint

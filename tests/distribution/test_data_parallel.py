@@ -20,7 +20,6 @@ import types
 import keras
 import numpy as np
 import pytest
-
 from gan_testing import RandomFlip
 from gan_testing import tiny_networks
 
@@ -49,7 +48,7 @@ def _setup(feed, replicas, processes=1, index=0):
 def test_batch_order_gives_each_replica_its_slice_of_each_half():
     order = batch_order(12, 3, halves=2)
     # Replica r's contiguous share (4 rows) = D rows [2r, 2r + 2) + G rows [6 + 2r, 6 + 2r + 2).
-    expected = np.concatenate([np.r_[2 * r:2 * r + 2, 6 + 2 * r:6 + 2 * r + 2] for r in range(3)])
+    expected = np.concatenate([np.r_[2 * r : 2 * r + 2, 6 + 2 * r : 6 + 2 * r + 2] for r in range(3)])
     np.testing.assert_array_equal(order, expected)
     np.testing.assert_array_equal(batch_order(8, 2), np.arange(8))
     with pytest.raises(ValueError, match="multiple of 2 halves x 3 replicas"):
@@ -123,8 +122,18 @@ def _run_worker(tmp_path):
     for rank in ranks:
         rank_env = dict(env, RANK=str(rank), LOCAL_RANK=str(rank)) if BACKEND == "torch" else env
         out = tmp_path / f"rank{rank}.npz"
-        procs.append((out, subprocess.Popen([sys.executable, str(WORKER), str(out)], env=rank_env,
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        procs.append(
+            (
+                out,
+                subprocess.Popen(
+                    [sys.executable, str(WORKER), str(out)],
+                    env=rank_env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                ),
+            )
+        )
     results = []
     try:
         for out, proc in procs:
@@ -148,8 +157,9 @@ def _max_difference(results, run, step):
         if prefix in key:
             reference = results[key.replace(f"/{run}/", "/one/")]
             np.testing.assert_allclose(value, reference, atol=ATOL, rtol=RTOL, err_msg=key)
-            worst = max(worst, float(np.max(np.abs(value.astype("float64") - reference.astype("float64")),
-                                            initial=0.0)))
+            worst = max(
+                worst, float(np.max(np.abs(value.astype("float64") - reference.astype("float64")), initial=0.0))
+            )
     return worst
 
 

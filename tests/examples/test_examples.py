@@ -119,24 +119,34 @@ def test_committed_notebook_matches_converter(name):
     assert title.startswith("# ") and "**Author:**" in title
     path = f"github/{converter.GITHUB_REPOSITORY}/blob/{converter.GITHUB_BRANCH}/examples/{name}.ipynb"
     assert f"https://colab.research.google.com/{path}" in badges
-    assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{path[len('github/'):]}" in badges
+    assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{path[len('github/') :]}" in badges
     install = "".join(notebook["cells"][2]["source"])  # a pinned tag with the extras the tutorial needs
     assert install.startswith('!pip install -q "keras-gans[jax') and install.endswith(f'@{converter.RELEASE_TAG}"')
 
 
 def test_converter_cells_and_errors():
     converter = _converter()
-    header = ('"""\nTitle: T\nAuthor: A\nDate created: 1\nLast modified: 2\nDescription: D\nAccelerator: GPU\n'
-              'Extras: jax, hub\n"""\n')
+    header = (
+        '"""\nTitle: T\nAuthor: A\nDate created: 1\nLast modified: 2\nDescription: D\nAccelerator: GPU\n'
+        'Extras: jax, hub\n"""\n'
+    )
     source = header + '\n"""\n## Part\n\nText.\n"""\n\nx = 1\n\ny = 2\n"""\nMore.\n"""\nprint(x)\n'
     notebook = converter.convert(source, "demo")
     cells = [(c["cell_type"], "".join(c["source"])) for c in notebook["cells"]]
-    assert cells[0] == ("markdown", "# T\n\n**Author:** A<br>\n**Date created:** 1<br>\n**Last modified:** 2<br>\n"
-                                    "**Description:** D")
-    assert cells[2] == ("code", '!pip install -q "keras-gans[jax,hub] @ git+https://github.com/keras-gans/keras-gans'
-                                '@v0.1.0"')
-    assert cells[3:] == [("markdown", "## Part\n\nText."), ("code", "x = 1\n\ny = 2"), ("markdown", "More."),
-                         ("code", "print(x)")]
+    assert cells[0] == (
+        "markdown",
+        "# T\n\n**Author:** A<br>\n**Date created:** 1<br>\n**Last modified:** 2<br>\n**Description:** D",
+    )
+    assert cells[2] == (
+        "code",
+        '!pip install -q "keras-gans[jax,hub] @ git+https://github.com/keras-gans/keras-gans@v0.1.0"',
+    )
+    assert cells[3:] == [
+        ("markdown", "## Part\n\nText."),
+        ("code", "x = 1\n\ny = 2"),
+        ("markdown", "More."),
+        ("code", "print(x)"),
+    ]
     assert notebook["metadata"]["accelerator"] == "GPU"
     with pytest.raises(ValueError, match="not closed"):
         converter.convert(header + '"""\nopen text\n', "demo")

@@ -14,11 +14,11 @@ import urllib.request
 import keras
 import numpy as np
 import pytest
+from browser_testing import require_browser
+from browser_testing import start_browser
 from PIL import Image
 
 import keras_gans
-from browser_testing import require_browser
-from browser_testing import start_browser
 
 ARCH = {"widths": [8, 8], "cardinalities": [2, 2], "blocks_per_stage": 1, "expansion_factor": 2}
 
@@ -52,13 +52,17 @@ def test_demo_page_changes_the_image_with_the_seed(tmp_path, monkeypatch):
     from keras_gans.cli.demo import demo_command
     from keras_gans.explore.demo import demo_image
 
-    gan = keras_gans.R3GAN(keras_gans.R3GANGenerator(**ARCH, latent_dim=8, num_classes=3),
-                           keras_gans.R3GANDiscriminator(**ARCH, num_classes=3), seed=0)
+    gan = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**ARCH, latent_dim=8, num_classes=3),
+        keras_gans.R3GANDiscriminator(**ARCH, num_classes=3),
+        seed=0,
+    )
     for variable in gan.ema_generator.weights:
         variable.assign(keras.ops.convert_to_numpy(variable.value) * 0.5)
     preset = gan.save_to_preset(tmp_path / "preset")
-    args = argparse.Namespace(preset=str(preset), checkpoint=None, no_ema=False, batch_size=32, backend=None,
-                              port=_free_port())
+    args = argparse.Namespace(
+        preset=str(preset), checkpoint=None, no_ema=False, batch_size=32, backend=None, port=_free_port()
+    )
     demo, url = demo_command(args, block=False)
     driver = None
     try:
@@ -75,8 +79,9 @@ def test_demo_page_changes_the_image_with_the_seed(tmp_path, monkeypatch):
         seed = driver.find_element(By.CSS_SELECTOR, "#seed input")
         seed.send_keys(Keys.CONTROL, "a")
         seed.send_keys("5", Keys.ENTER)
-        second_src, second = wait.until(lambda d: (shown := _shown_image(d, "image")) and shown[0] != first_src
-                                        and shown)
+        second_src, second = wait.until(
+            lambda d: (shown := _shown_image(d, "image")) and shown[0] != first_src and shown
+        )
         expected = demo_image(gan, 5, 0)
         np.testing.assert_array_equal(second, expected)
         assert np.abs(second.astype(int) - first.astype(int)).max() > 0
@@ -102,8 +107,11 @@ def test_demo_images_of_an_unconditional_model():
     from keras_gans.explore.demo import demo_image
     from keras_gans.explore.demo import demo_strip
 
-    gan = keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
-                            keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]), seed=0)
+    gan = keras_gans.ProGAN(
+        keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
+        keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]),
+        seed=0,
+    )
     image = demo_image(gan, 3, truncation_psi=0.5, display_size=32)  # 8x8 shown 4x larger
     np.testing.assert_array_equal(image, gan.generate(1, seed=3, truncation_psi=0.5)[0].repeat(4, 0).repeat(4, 1))
     strip = demo_strip(gan, 3, 6, 4, display_size=32)  # frames shown 2x larger, side by side

@@ -25,8 +25,9 @@ def test_r3gan_feature_maps():
     np.testing.assert_allclose(logits, ops.convert_to_numpy(d(images)), rtol=1e-5, atol=1e-6)
     single = d.feature_maps(images[1:2])
     for batched, alone in zip(maps, single):
-        np.testing.assert_allclose(ops.convert_to_numpy(batched)[1:2], ops.convert_to_numpy(alone), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(batched)[1:2], ops.convert_to_numpy(alone), rtol=1e-5, atol=1e-6
+        )
 
 
 def test_progan_feature_maps_come_before_the_minibatch_statistics():
@@ -37,10 +38,12 @@ def test_progan_feature_maps_come_before_the_minibatch_statistics():
     assert [tuple(m.shape) for m in maps] == [(4, 16, 16, 8), (4, 8, 8, 8), (4, 4, 4, 8)]
     single = d.feature_maps(images[2:3])
     for batched, alone in zip(maps, single):
-        np.testing.assert_allclose(ops.convert_to_numpy(batched)[2:3], ops.convert_to_numpy(alone), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(batched)[2:3], ops.convert_to_numpy(alone), rtol=1e-5, atol=1e-6
+        )
     # features() continues from the last map (minibatch stddev, 4x4 conv, dense).
     x = d.mbstd(maps[-1])
     x = ops.reshape(d._act(d.conv_4x4(x)), (4, -1))
-    np.testing.assert_allclose(ops.convert_to_numpy(d._act(d.dense0(x))), ops.convert_to_numpy(d.features(images)),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(d._act(d.dense0(x))), ops.convert_to_numpy(d.features(images)), rtol=1e-5, atol=1e-6
+    )

@@ -26,8 +26,11 @@ from keras_gans.explore import write_animation
 def conditional_r3gan(tmp_path_factory):
     """A tiny class-conditional R3GAN (8x8, 3 classes), saved as a preset directory."""
     arch = {"widths": [8, 8], "cardinalities": [2, 2], "blocks_per_stage": 1, "expansion_factor": 2}
-    model = keras_gans.R3GAN(keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
-                             keras_gans.R3GANDiscriminator(**arch, num_classes=3), seed=0)
+    model = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
+        keras_gans.R3GANDiscriminator(**arch, num_classes=3),
+        seed=0,
+    )
     for variable in model.ema_generator.weights:  # keep the outputs mostly inside [-1, 1] (few clipped pixels)
         variable.assign(keras.ops.convert_to_numpy(variable.value) * 0.5)
     return model, model.save_to_preset(tmp_path_factory.mktemp("presets") / "r3gan")
@@ -45,14 +48,16 @@ def test_class_interpolation_endpoints_equal_generate(conditional_r3gan):
     latents, labels = interpolation_inputs(model, 3, 8, 5, "slerp", 0, 2)
     np.testing.assert_allclose(latents, slerp(seed_latent(3, 8), seed_latent(8, 8), np.linspace(0, 1, 5)), rtol=1e-6)
     np.testing.assert_allclose(labels, interpolate_classes(0, 2, 5, 3))
-    np.testing.assert_allclose(frames[2], model.generate(latents[2:3], labels=labels[2:3], output="float")[0],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        frames[2], model.generate(latents[2:3], labels=labels[2:3], output="float")[0], atol=1e-5
+    )
     # One seed, two classes: only the label moves; end_class defaults to start_class.
     same = interpolation_frames(model, 4, 4, num_steps=3, start_class=1, output="float")
     np.testing.assert_allclose(same, np.repeat(model.generate(1, seed=4, labels=1, output="float"), 3, 0), atol=1e-5)
     # Truncation applies to every frame.
-    truncated = interpolation_frames(model, 3, 8, num_steps=5, start_class=0, end_class=2, truncation_psi=0.5,
-                                     output="float")
+    truncated = interpolation_frames(
+        model, 3, 8, num_steps=5, start_class=0, end_class=2, truncation_psi=0.5, output="float"
+    )
     np.testing.assert_allclose(truncated, model.generate(0.5 * latents, labels=labels, output="float"), atol=1e-5)
     with pytest.raises(ValueError, match="`start` must be a seed or a latent of shape \\(8,\\)"):
         interpolation_frames(model, np.zeros(3), 1)
@@ -61,8 +66,32 @@ def test_class_interpolation_endpoints_equal_generate(conditional_r3gan):
 def test_cli_interpolate_writes_a_gif_with_every_frame(conditional_r3gan, tmp_path):
     model, preset = conditional_r3gan
     out = tmp_path / "walk.gif"
-    assert cli.main(["interpolate", "--preset", str(preset), "--start-seed", "1", "--end-seed", "2", "--steps", "6",
-                     "--class", "1", "--end-class", "2", "--scale", "2", "--fps", "10", "--output", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "interpolate",
+                "--preset",
+                str(preset),
+                "--start-seed",
+                "1",
+                "--end-seed",
+                "2",
+                "--steps",
+                "6",
+                "--class",
+                "1",
+                "--end-class",
+                "2",
+                "--scale",
+                "2",
+                "--fps",
+                "10",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with Image.open(out) as gif:
         assert gif.format == "GIF" and gif.n_frames == 6 and gif.size == (16, 16)
         assert gif.info["duration"] == 100 and gif.info["loop"] == 0
@@ -76,8 +105,7 @@ def test_cli_interpolate_writes_a_gif_with_every_frame(conditional_r3gan, tmp_pa
 def test_write_animation_mp4_and_errors(conditional_r3gan, tmp_path):
     model, preset = conditional_r3gan
     out = tmp_path / "walk.mp4"
-    assert cli.main(["interpolate", "--preset", str(preset), "--steps", "4", "--scale", "4", "--output",
-                     str(out)]) == 0
+    assert cli.main(["interpolate", "--preset", str(preset), "--steps", "4", "--scale", "4", "--output", str(out)]) == 0
     video = np.stack(imageio.mimread(out, format="FFMPEG"))
     assert video.shape == (4, 32, 32, 3)
     expected = interpolation_frames(model, 0, 1, num_steps=4, start_class=0).repeat(4, 1).repeat(4, 2)
@@ -96,7 +124,26 @@ def test_write_animation_mp4_and_errors(conditional_r3gan, tmp_path):
 
 def test_cli_generate_truncation_psi(conditional_r3gan, tmp_path):
     model, preset = conditional_r3gan
-    assert cli.main(["generate", "--preset", str(preset), "--seeds", "5", "--class", "1", "--batch-size", "1",
-                     "--truncation-psi", "0.4", "--output", str(tmp_path)]) == 0
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "seed0005.png")),
-                                  model.generate(0.4 * seed_latent(5, 8)[None], labels=1)[0])
+    assert (
+        cli.main(
+            [
+                "generate",
+                "--preset",
+                str(preset),
+                "--seeds",
+                "5",
+                "--class",
+                "1",
+                "--batch-size",
+                "1",
+                "--truncation-psi",
+                "0.4",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(tmp_path / "seed0005.png")), model.generate(0.4 * seed_latent(5, 8)[None], labels=1)[0]
+    )

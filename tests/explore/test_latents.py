@@ -93,10 +93,16 @@ def test_truncate_latents():
 @pytest.fixture(scope="module")
 def tiny_gans():
     arch = {"widths": [8, 8], "cardinalities": [2, 2], "blocks_per_stage": 1, "expansion_factor": 2}
-    r3gan = keras_gans.R3GAN(keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
-                             keras_gans.R3GANDiscriminator(**arch, num_classes=3), seed=0)
-    progan = keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
-                               keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]), seed=0)
+    r3gan = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
+        keras_gans.R3GANDiscriminator(**arch, num_classes=3),
+        seed=0,
+    )
+    progan = keras_gans.ProGAN(
+        keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=4),
+        keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]),
+        seed=0,
+    )
     return r3gan, progan
 
 
@@ -107,18 +113,26 @@ def test_generate_truncation_psi(tiny_gans):
     plain = r3gan.generate(z, labels=labels, output="float")
     np.testing.assert_array_equal(r3gan.generate(z, labels=labels, output="float", truncation_psi=1.0), plain)
     # psi = 0: every image is the image of the mean latent z = 0 (with its own label).
-    np.testing.assert_allclose(r3gan.generate(z, labels=labels, output="float", truncation_psi=0.0),
-                               r3gan.generate(np.zeros_like(z), labels=labels, output="float"), atol=1e-6)
-    np.testing.assert_allclose(r3gan.generate(z, labels=labels, output="float", truncation_psi=0.5),
-                               r3gan.generate(0.5 * z, labels=labels, output="float"), atol=1e-6)
+    np.testing.assert_allclose(
+        r3gan.generate(z, labels=labels, output="float", truncation_psi=0.0),
+        r3gan.generate(np.zeros_like(z), labels=labels, output="float"),
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        r3gan.generate(z, labels=labels, output="float", truncation_psi=0.5),
+        r3gan.generate(0.5 * z, labels=labels, output="float"),
+        atol=1e-6,
+    )
     assert np.abs(r3gan.generate(z, labels=labels, output="float", truncation_psi=0.5) - plain).max() > 1e-3
     # Seeds: generate(n, seed=s, truncation_psi=p) truncates the seed's latents.
     seeded = np.random.default_rng(7).standard_normal((2, 8)).astype("float32")
-    np.testing.assert_array_equal(r3gan.generate(2, seed=7, labels=0, truncation_psi=0.3),
-                                  r3gan.generate(0.3 * seeded, labels=0))
+    np.testing.assert_array_equal(
+        r3gan.generate(2, seed=7, labels=0, truncation_psi=0.3), r3gan.generate(0.3 * seeded, labels=0)
+    )
     # ProGAN pixel-normalises an unconditional z: scaling it by psi > 0 keeps the image (see truncate_latents).
     zp = np.random.default_rng(4).standard_normal((2, 4)).astype("float32")
-    np.testing.assert_allclose(progan.generate(zp, output="float", truncation_psi=0.5),
-                               progan.generate(zp, output="float"), atol=1e-5)
+    np.testing.assert_allclose(
+        progan.generate(zp, output="float", truncation_psi=0.5), progan.generate(zp, output="float"), atol=1e-5
+    )
     with pytest.raises(ValueError, match="`truncation_psi` must be a finite number >= 0"):
         r3gan.generate(z, labels=labels, truncation_psi=-1.0)

@@ -33,8 +33,11 @@ def _numpy_weights(network, seed):
 
 def _r3gan(num_classes=0):
     """A tiny R3GAN (8x8) whose images depend strongly on z and stay mostly inside [-1, 1]."""
-    gan = keras_gans.R3GAN(keras_gans.R3GANGenerator(**ARCH, latent_dim=8, num_classes=num_classes),
-                           keras_gans.R3GANDiscriminator(**ARCH, num_classes=num_classes), seed=0)
+    gan = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**ARCH, latent_dim=8, num_classes=num_classes),
+        keras_gans.R3GANDiscriminator(**ARCH, num_classes=num_classes),
+        seed=0,
+    )
     _numpy_weights(gan.ema_generator, 1)
     _numpy_weights(gan.discriminator, 2)
     kernel = gan.ema_generator.aggregation.weights[0]
@@ -67,8 +70,9 @@ def test_projection_recovers_generated_images(unconditional):
 
 def test_uint8_targets_are_bin_centres(unconditional):
     """A uint8 value u is the floor of x * 127.5 + 128 for x in [(u - 128) / 127.5, (u - 127) / 127.5)."""
-    target, (low, high) = target_images_to_float(unconditional, np.array([0, 128, 255], "uint8").reshape(1, 1, 1, 3)
-                                                 .repeat(8, 1).repeat(8, 2))
+    target, (low, high) = target_images_to_float(
+        unconditional, np.array([0, 128, 255], "uint8").reshape(1, 1, 1, 3).repeat(8, 1).repeat(8, 2)
+    )
     np.testing.assert_allclose(target[0, 0, 0], [-127.5 / 127.5, 0.5 / 127.5, 127.5 / 127.5], rtol=1e-6)
     assert (low, high) == (-1.0, 1.0)
     with pytest.raises(ValueError, match=r"images must have shape \(N, 8, 8, 3\)"):
@@ -101,8 +105,11 @@ def test_projection_of_a_conditional_model_with_and_without_labels():
 
 
 def test_projection_of_a_progan():
-    gan = keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[8, 8], latent_dim=8),
-                            keras_gans.ProGANDiscriminator(resolution=8, channels=[8, 8]), seed=0)
+    gan = keras_gans.ProGAN(
+        keras_gans.ProGANGenerator(resolution=8, channels=[8, 8], latent_dim=8),
+        keras_gans.ProGANDiscriminator(resolution=8, channels=[8, 8]),
+        seed=0,
+    )
     for network in (gan.ema_generator, gan.discriminator):
         network.set_lod(0.0)
         _numpy_weights(network, 3)
@@ -121,10 +128,30 @@ def test_cli_project_writes_reconstructions_and_latents(tmp_path):
         paths.append(str(tmp_path / f"face{i}.png"))
         Image.fromarray(image).save(paths[-1])
     out = tmp_path / "out"
-    assert cli.main(["project", "--preset", str(preset), "--images", *paths, "--steps", "3", "--class", "1",
-                     "--output", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["class_probabilities.npy", "face0_projected.png",
-                                                     "face1_projected.png", "latents.npy"]
+    assert (
+        cli.main(
+            [
+                "project",
+                "--preset",
+                str(preset),
+                "--images",
+                *paths,
+                "--steps",
+                "3",
+                "--class",
+                "1",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "class_probabilities.npy",
+        "face0_projected.png",
+        "face1_projected.png",
+        "latents.npy",
+    ]
     latents = np.load(out / "latents.npy", allow_pickle=False)
     probabilities = np.load(out / "class_probabilities.npy", allow_pickle=False)
     assert latents.shape == (2, 8) and latents.dtype == np.float32
@@ -133,8 +160,7 @@ def test_cli_project_writes_reconstructions_and_latents(tmp_path):
     for i in range(2):
         np.testing.assert_array_equal(np.asarray(Image.open(out / f"face{i}_projected.png")), expected[i])
     with pytest.raises(SystemExit, match="keras-gans project: .*missing.png: cannot read the image"):
-        cli.main(["project", "--preset", str(preset), "--images", str(tmp_path / "missing.png"), "--output",
-                  str(out)])
+        cli.main(["project", "--preset", str(preset), "--images", str(tmp_path / "missing.png"), "--output", str(out)])
 
 
 def test_projection_feature_extractors(unconditional, tmp_path, monkeypatch):

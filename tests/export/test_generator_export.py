@@ -3,7 +3,8 @@
 Reference: `gan.generate(z, labels=ids, use_ema=..., output=...)` of the exported model on the same latents and
 class ids. Runtimes: `tf.saved_model.load` (the `serving_default` signature), `onnxruntime.InferenceSession` and
 `tf.lite.Interpreter` (its signature runner). Tolerances: float images (checked through ONNX) within 1e-5
-absolute (measured: 0 from TensorFlow, 1.8e-7 from JAX, 3.0e-7 from PyTorch: float32 reordering by each runtime); uint8 pixels equal up to 1 level on at most 1% of the pixels (the exported
+absolute (measured: 0 from TensorFlow, 1.8e-7 from JAX, 3.0e-7 from PyTorch: float32 reordering by each runtime);
+uint8 pixels equal up to 1 level on at most 1% of the pixels (the exported
 graph scales in float32 where `generate` scales in float64, so a value within float32 round-off of an integer may
 floor the other way; measured: identical). Formats that the running backend cannot write raise an error naming
 the backends that can, which the tests check on the other backends.
@@ -25,8 +26,10 @@ IDS = np.array([0, 1, 2, 0, 2], "int32")
 def r3gan():
     """A tiny class-conditional R3GAN (8x8, 3 classes) whose EMA generator differs from its generator."""
     arch = {"widths": [8, 8], "cardinalities": [2, 2], "blocks_per_stage": 1, "expansion_factor": 2}
-    model = keras_gans.R3GAN(keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
-                             keras_gans.R3GANDiscriminator(**arch, num_classes=3))
+    model = keras_gans.R3GAN(
+        keras_gans.R3GANGenerator(**arch, latent_dim=8, num_classes=3),
+        keras_gans.R3GANDiscriminator(**arch, num_classes=3),
+    )
     for variable in model.ema_generator.weights:
         variable.assign(keras.ops.convert_to_numpy(variable.value) * 0.5)
     return model
@@ -35,8 +38,10 @@ def r3gan():
 @pytest.fixture(scope="module")
 def progan():
     """A tiny unconditional ProGAN (8x8; its uint8 conversion rounds with offset 127.5)."""
-    return keras_gans.ProGAN(keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=8),
-                             keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]))
+    return keras_gans.ProGAN(
+        keras_gans.ProGANGenerator(resolution=8, channels=[4, 4], latent_dim=8),
+        keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]),
+    )
 
 
 def _run(path, fmt, inputs):
@@ -79,8 +84,11 @@ def _path(tmp_path, fmt):
 def test_conditional_export_matches_generate(r3gan, tmp_path, fmt):
     path = _path(tmp_path, fmt)
     if BACKEND not in BACKENDS[fmt]:
-        with pytest.raises(ValueError, match=rf"not available on the {BACKEND} backend.*Backends that can write it: "
-                                             rf"{', '.join(BACKENDS[fmt])}"):
+        with pytest.raises(
+            ValueError,
+            match=rf"not available on the {BACKEND} backend.*Backends that can write it: "
+            rf"{', '.join(BACKENDS[fmt])}",
+        ):
             r3gan.export_generator(path, format=fmt)
         assert not path.exists()
         return

@@ -16,10 +16,14 @@ from keras import ops
 from scipy import ndimage
 from scipy.spatial.transform import Rotation
 
-from keras_gans.backend import input_gradient, value_and_grad
+from keras_gans.backend import input_gradient
+from keras_gans.backend import value_and_grad
 from keras_gans.layers import DifferentiableAugment
-from keras_gans.layers.augment_color import apply_color_matrices, apply_cutout, color_matrices
-from keras_gans.layers.augment_geometric import geometric_inverse_matrices, resample_images
+from keras_gans.layers.augment_color import apply_color_matrices
+from keras_gans.layers.augment_color import apply_cutout
+from keras_gans.layers.augment_color import color_matrices
+from keras_gans.layers.augment_geometric import geometric_inverse_matrices
+from keras_gans.layers.augment_geometric import resample_images
 
 BACKEND = keras.backend.backend()
 GEOMETRIC = ("xflip", "rotate90", "xint", "scale", "rotate", "aniso", "xfrac")
@@ -139,9 +143,14 @@ def test_geometric_matrices_match_composed_forward_transforms():
 
 def _identity_params(n):
     return dict(
-        xflip=np.zeros(n, "float32"), rotate90=np.zeros(n, "float32"), translate_int=np.zeros((n, 2), "float32"),
-        scale=np.ones(n, "float32"), rotate_pre=np.zeros(n, "float32"), aniso=np.ones(n, "float32"),
-        rotate_post=np.zeros(n, "float32"), translate_frac=np.zeros((n, 2), "float32"),
+        xflip=np.zeros(n, "float32"),
+        rotate90=np.zeros(n, "float32"),
+        translate_int=np.zeros((n, 2), "float32"),
+        scale=np.ones(n, "float32"),
+        rotate_pre=np.zeros(n, "float32"),
+        aniso=np.ones(n, "float32"),
+        rotate_post=np.zeros(n, "float32"),
+        translate_frac=np.zeros((n, 2), "float32"),
     )
 
 
@@ -231,15 +240,21 @@ def test_apply_parameters_runs_geometric_then_color_then_cutout():
     params.update(
         rotate_pre=np.array([0.3, -1.0, 0.0, 2.5], "float32"),
         translate_frac=rng.normal(0, 1, (4, 2)).astype("float32"),
-        brightness=np.array([0.1, -0.2, 0.0, 0.3], "float32"), contrast=np.array([1.5, 0.8, 1.0, 1.2], "float32"),
-        lumaflip=np.array([1.0, 0.0, 0.0, 1.0], "float32"), hue=np.array([0.5, 2.0, 0.0, -1.0], "float32"),
+        brightness=np.array([0.1, -0.2, 0.0, 0.3], "float32"),
+        contrast=np.array([1.5, 0.8, 1.0, 1.2], "float32"),
+        lumaflip=np.array([1.0, 0.0, 0.0, 1.0], "float32"),
+        hue=np.array([0.5, 2.0, 0.0, -1.0], "float32"),
         saturation=np.array([0.5, 2.0, 1.0, 1.5], "float32"),
         cutout_size=np.array([0.5, 0.0, 0.0, 0.5], "float32"),
         cutout_center=np.array([[0.3, 0.6], [0.5, 0.5], [0.5, 0.5], [0.9, 0.1]], "float32"),
     )
     got = _np(layer.apply_parameters(ops.convert_to_tensor(x), params))
-    geometric = np.stack([_reference_inverse_matrix(
-        0, 0, (0, 0), 1.0, params["rotate_pre"][i], 1.0, 0.0, params["translate_frac"][i]) for i in range(4)])
+    geometric = np.stack(
+        [
+            _reference_inverse_matrix(0, 0, (0, 0), 1.0, params["rotate_pre"][i], 1.0, 0.0, params["translate_frac"][i])
+            for i in range(4)
+        ]
+    )
     ref = _reference_resample(x, geometric)
     colour = np.stack([_reference_color_matrix(*(params[k][i] for k in COLOR)) for i in range(4)])
     ref = np.einsum("nij,nhwj->nhwi", colour[:, :3, :3], ref) + colour[:, None, None, :3, 3]
@@ -354,8 +369,9 @@ def test_dtypes_shapes_and_symbolic_call():
     for dtype in ("float32", "bfloat16", "float16"):
         y = layer(ops.cast(x, dtype), 0.5)
         assert keras.backend.standardize_dtype(y.dtype) == dtype and tuple(y.shape) == x.shape
-        np.testing.assert_array_equal(_np(ops.cast(layer(ops.cast(x, dtype), 0.0), "float32")),
-                                      _np(ops.cast(ops.cast(x, dtype), "float32")))
+        np.testing.assert_array_equal(
+            _np(ops.cast(layer(ops.cast(x, dtype), 0.0), "float32")), _np(ops.cast(ops.cast(x, dtype), "float32"))
+        )
     keras.config.set_dtype_policy("mixed_bfloat16")
     mixed = DifferentiableAugment(seed=6)  # does not autocast: float32 stays float32
     assert keras.backend.standardize_dtype(mixed(x, 0.5).dtype) == "float32"
@@ -435,8 +451,12 @@ def _jit_on_jax(fn):
 
 def _tiny_discriminator():
     return keras.Sequential(
-        [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, activation="softplus"), keras.layers.Flatten(),
-         keras.layers.Dense(1)]
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(4, 3, activation="softplus"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
     )
 
 

@@ -4,9 +4,6 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from keras_gans.layers import EqualizedConv2D
-from keras_gans.layers import EqualizedDense
 from progan_layer_checks import check_bfloat16_close
 from progan_layer_checks import check_config_round_trip
 from progan_layer_checks import check_derivatives
@@ -14,6 +11,9 @@ from progan_layer_checks import check_keras_file_round_trip
 from progan_numpy_reference import conv_same as np_conv_same
 from progan_numpy_reference import downsample as np_down
 from progan_numpy_reference import upsample as np_up
+
+from keras_gans.layers import EqualizedConv2D
+from keras_gans.layers import EqualizedDense
 
 
 def _randomize_bias(layer, seed=3):
@@ -27,8 +27,13 @@ def _np(v):
 
 @pytest.mark.parametrize(
     "gain, lr_multiplier, use_wscale, scale_bias",
-    [(math.sqrt(2), 1.0, True, False), (1.0, 0.01, True, False), (math.sqrt(2) / 4, 1.0, False, False),
-     (math.sqrt(2), 1.0, True, True), (0.7, 0.1, False, True)],
+    [
+        (math.sqrt(2), 1.0, True, False),
+        (1.0, 0.01, True, False),
+        (math.sqrt(2) / 4, 1.0, False, False),
+        (math.sqrt(2), 1.0, True, True),
+        (0.7, 0.1, False, True),
+    ],
 )
 def test_dense_matches_numpy(gain, lr_multiplier, use_wscale, scale_bias):
     x = np.random.default_rng(0).standard_normal((3, 5, 6)).astype("float32")  # rank 3: dense on the last axis
@@ -68,8 +73,16 @@ def test_conv_init_statistics_without_wscale():
 
 @pytest.mark.parametrize(
     "resample, fused, kernel_size",
-    [(None, False, 3), (None, False, 1), ("up", False, 3), ("up", True, 3), ("up", True, 1), ("down", False, 3),
-     ("down", True, 3), ("down", True, 1)],
+    [
+        (None, False, 3),
+        (None, False, 1),
+        ("up", False, 3),
+        ("up", True, 3),
+        ("up", True, 1),
+        ("down", False, 3),
+        ("down", True, 3),
+        ("down", True, 1),
+    ],
 )
 def test_conv_matches_numpy(resample, fused, kernel_size):
     x = np.random.default_rng(0).standard_normal((2, 6, 6, 3)).astype("float32")
@@ -107,7 +120,8 @@ def test_fused_equals_unfused_including_second_order(resample):
     for src, dst in zip(unfused.weights, fused.weights):
         dst.assign(src.value)
     np.testing.assert_allclose(_np(fused(x)), _np(unfused(x)), rtol=1e-5, atol=1e-5)
-    from keras_gans.backend.gradients import input_gradient, value_and_grad
+    from keras_gans.backend.gradients import input_gradient
+    from keras_gans.backend.gradients import value_and_grad
 
     def penalty_grads(layer):
         values = [v.value for v in layer.trainable_variables]

@@ -1,11 +1,11 @@
 import keras
 import numpy as np
 import pytest
-
 import r3gan_numpy_reference as ref
+from r3gan_gradients import r1_penalty_gradients
+
 from keras_gans.layers import GroupedConv2D
 from keras_gans.layers.grouped_conv import resolve_implementation
-from r3gan_gradients import r1_penalty_gradients
 
 BACKEND = keras.backend.backend()
 IMPLEMENTATIONS = ["native", "split", "matmul", "auto"]
@@ -23,8 +23,10 @@ def _layer_with_weight(weight, groups, implementation, bias=None):
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
-@pytest.mark.parametrize("groups,kernel_size,in_channels,out_channels", [(1, 3, 4, 6), (2, 3, 4, 6), (4, 3, 8, 4),
-                                                                         (3, 1, 6, 9), (2, 5, 4, 4)])
+@pytest.mark.parametrize(
+    "groups,kernel_size,in_channels,out_channels",
+    [(1, 3, 4, 6), (2, 3, 4, 6), (4, 3, 8, 4), (3, 1, 6, 9), (2, 5, 4, 4)],
+)
 def test_forward_matches_numpy_loops(implementation, groups, kernel_size, in_channels, out_channels):
     rng = np.random.default_rng(groups * 10 + kernel_size)
     x = rng.normal(size=(2, 5, 6, in_channels))
@@ -68,8 +70,9 @@ def test_first_and_second_order_gradients_match_closed_form(implementation):
     cotangent = rng.normal(size=(2, 4, 5, 6))
     layer = _layer_with_weight(weight, groups, implementation)
     xla = BACKEND == "tensorflow" and implementation == "native"
-    penalty, input_grad, (kernel_grad,) = r1_penalty_gradients(layer, x.astype("float32"),
-                                                               cotangent.astype("float32"), xla=xla)
+    penalty, input_grad, (kernel_grad,) = r1_penalty_gradients(
+        layer, x.astype("float32"), cotangent.astype("float32"), xla=xla
+    )
 
     x32, w32 = x.astype("float32").astype("float64"), weight.astype("float32").astype("float64")
     y = ref.grouped_conv(x32, w32, groups)
@@ -143,12 +146,15 @@ def test_config_round_trip():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone(x)), keras.ops.convert_to_numpy(y))
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"filters": 6, "kernel_size": 3, "groups": 4}, "multiple of `groups`"),
-    ({"filters": 4, "kernel_size": 2, "groups": 2}, "odd"),
-    ({"filters": 4, "kernel_size": 3, "groups": 0}, "groups"),
-    ({"filters": 4, "kernel_size": 3, "groups": 2, "implementation": "fast"}, "implementation"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"filters": 6, "kernel_size": 3, "groups": 4}, "multiple of `groups`"),
+        ({"filters": 4, "kernel_size": 2, "groups": 2}, "odd"),
+        ({"filters": 4, "kernel_size": 3, "groups": 0}, "groups"),
+        ({"filters": 4, "kernel_size": 3, "groups": 2, "implementation": "fast"}, "implementation"),
+    ],
+)
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GroupedConv2D(**kwargs)

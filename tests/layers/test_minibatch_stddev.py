@@ -2,13 +2,13 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from keras_gans.layers import MinibatchStdDev
 from progan_layer_checks import check_bfloat16_close
 from progan_layer_checks import check_config_round_trip
 from progan_layer_checks import check_derivatives
 from progan_layer_checks import check_keras_file_round_trip
 from progan_numpy_reference import mbstd_official as np_mbstd_official
+
+from keras_gans.layers import MinibatchStdDev
 
 
 def np_mbstd_pgz(x, group_size, eps=1e-8):

@@ -2,12 +2,12 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from keras_gans.layers import PixelNorm
 from progan_layer_checks import check_bfloat16_close
 from progan_layer_checks import check_config_round_trip
 from progan_layer_checks import check_derivatives
 from progan_layer_checks import check_keras_file_round_trip
+
+from keras_gans.layers import PixelNorm
 
 
 def np_pixel_norm(x, eps):

@@ -3,8 +3,9 @@ import math
 import keras
 import numpy as np
 import pytest
-
 import r3gan_numpy_reference as ref
+from r3gan_gradients import r1_penalty_gradients
+
 from keras_gans.layers import BiasedLeakyReLU
 from keras_gans.layers import DiscriminativeBasis
 from keras_gans.layers import DownsampleTransition
@@ -14,7 +15,6 @@ from keras_gans.layers import ResidualBlock
 from keras_gans.layers import UpsampleTransition
 from keras_gans.models.r3gan.r3gan_layers import ACTIVATION_GAIN
 from keras_gans.models.r3gan.r3gan_layers import residual_init_gain
-from r3gan_gradients import r1_penalty_gradients
 
 
 def _np(x):
@@ -33,9 +33,10 @@ def test_gain_constants_match_the_official_values():
         assert residual_init_gain(blocks) == pytest.approx(gain, abs=1e-5)
 
 
-@pytest.mark.parametrize("shape,fan_in,kwargs", [((3, 3, 16, 256), 144, {"gain": 2.0}),
-                                                 ((96, 300), 96, {}),
-                                                 ((4, 4, 512, 1), 16, {"fan_in": 16})])
+@pytest.mark.parametrize(
+    "shape,fan_in,kwargs",
+    [((3, 3, 16, 256), 144, {"gain": 2.0}), ((96, 300), 96, {}), ((4, 4, 512, 1), 16, {"fan_in": 16})],
+)
 def test_msr_initializer_std(shape, fan_in, kwargs):
     values = _np(MSRInitializer(seed=1, **kwargs)(shape))
     expected = kwargs.get("gain", 1.0) / math.sqrt(fan_in)
@@ -66,9 +67,13 @@ def _residual_block(width=8, cardinality=2, total_blocks=3, seed=0, randomize=Tr
     block.build((None, 4, 4, width))
     rng = np.random.default_rng(seed)
     hidden = 2 * width
-    weights = {"w1": rng.normal(size=(hidden, width, 1, 1)) * 0.3, "b1": rng.normal(size=hidden) * 0.1,
-               "w2": rng.normal(size=(hidden, hidden // cardinality, 3, 3)) * 0.2, "b2": rng.normal(size=hidden) * 0.1,
-               "w3": rng.normal(size=(width, hidden, 1, 1)) * 0.3}
+    weights = {
+        "w1": rng.normal(size=(hidden, width, 1, 1)) * 0.3,
+        "b1": rng.normal(size=hidden) * 0.1,
+        "w2": rng.normal(size=(hidden, hidden // cardinality, 3, 3)) * 0.2,
+        "b2": rng.normal(size=hidden) * 0.1,
+        "w3": rng.normal(size=(width, hidden, 1, 1)) * 0.3,
+    }
     if randomize:
         block.expand.kernel.assign(_f32(weights["w1"][:, :, 0, 0].T))
         block.expand_activation.bias.assign(_f32(weights["b1"]))
@@ -95,8 +100,7 @@ def test_residual_block_fixup_initialisation():
     assert tuple(block.grouped_conv.kernel.shape) == (3, 3, hidden // cardinality, hidden)
     assert tuple(block.project.kernel.shape) == (hidden, width)
     assert np.std(_np(block.expand.kernel)) == pytest.approx(gain / math.sqrt(width), rel=0.05)
-    assert np.std(_np(block.grouped_conv.kernel)) == pytest.approx(gain / math.sqrt(9 * hidden / cardinality),
-                                                                   rel=0.05)
+    assert np.std(_np(block.grouped_conv.kernel)) == pytest.approx(gain / math.sqrt(9 * hidden / cardinality), rel=0.05)
     np.testing.assert_array_equal(_np(block.project.kernel), 0.0)
     np.testing.assert_array_equal(_np(block.expand_activation.bias), 0.0)
     np.testing.assert_array_equal(_np(block.conv_activation.bias), 0.0)
@@ -199,18 +203,25 @@ def test_blocks_in_bfloat16():
     assert all(keras.backend.standardize_dtype(v.dtype) == "float32" for v in block.weights)
     expected = ref.residual_block(x.astype("float64"), w["w1"], w["b1"], w["w2"], w["b2"], w["w3"], groups=2)
     np.testing.assert_allclose(_np(y), expected, atol=0.1)
-    for layer in (UpsampleTransition(4, dtype="mixed_bfloat16"), DownsampleTransition(4, dtype="mixed_bfloat16"),
-                  DiscriminativeBasis(2, dtype="mixed_bfloat16")):
+    for layer in (
+        UpsampleTransition(4, dtype="mixed_bfloat16"),
+        DownsampleTransition(4, dtype="mixed_bfloat16"),
+        DiscriminativeBasis(2, dtype="mixed_bfloat16"),
+    ):
         assert keras.backend.standardize_dtype(layer(x).dtype) == "bfloat16"
     assert keras.backend.standardize_dtype(GenerativeBasis(3, dtype="mixed_bfloat16")(x[:, 0, 0]).dtype) == "bfloat16"
 
 
 def test_config_round_trips():
     x = np.random.default_rng(9).normal(size=(2, 4, 4, 8)).astype("float32")
-    cases = [(ResidualBlock(2, 5, expansion_factor=3, conv_implementation="split", name="blk"), x),
-             (BiasedLeakyReLU(0.1, name="act"), x), (GenerativeBasis(6, name="gb"), x[:, 0, 0]),
-             (DiscriminativeBasis(3, name="db"), x), (UpsampleTransition(5, name="ut"), x),
-             (DownsampleTransition(5, name="dt"), x)]
+    cases = [
+        (ResidualBlock(2, 5, expansion_factor=3, conv_implementation="split", name="blk"), x),
+        (BiasedLeakyReLU(0.1, name="act"), x),
+        (GenerativeBasis(6, name="gb"), x[:, 0, 0]),
+        (DiscriminativeBasis(3, name="db"), x),
+        (UpsampleTransition(5, name="ut"), x),
+        (DownsampleTransition(5, name="dt"), x),
+    ]
     for layer, inputs in cases:
         y = layer(inputs)
         clone = type(layer).from_config(layer.get_config())
@@ -256,11 +267,14 @@ class _CountingDense(keras.layers.Dense):
         return super().__call__(*args, **kwargs)
 
 
-@pytest.mark.parametrize("layer_policy,input_dtype,through_call,output_dtype", [
-    ("float32", "float32", False, "float32"),  # the parent's policy and dtype: `call` directly
-    ("float32", "bfloat16", True, "float32"),  # the first layer after a bfloat16 stage: its input is cast back
-    ("mixed_bfloat16", "float32", True, "bfloat16"),  # a bfloat16 stage inside a float32 network
-])
+@pytest.mark.parametrize(
+    "layer_policy,input_dtype,through_call,output_dtype",
+    [
+        ("float32", "float32", False, "float32"),  # the parent's policy and dtype: `call` directly
+        ("float32", "bfloat16", True, "float32"),  # the first layer after a bfloat16 stage: its input is cast back
+        ("mixed_bfloat16", "float32", True, "bfloat16"),  # a bfloat16 stage inside a float32 network
+    ],
+)
 def test_run_sublayer_keeps_the_dtype_semantics_of_call(layer_policy, input_dtype, through_call, output_dtype):
     from keras_gans.models.r3gan.r3gan_layers import run_sublayer
 
@@ -273,5 +287,6 @@ def test_run_sublayer_keeps_the_dtype_semantics_of_call(layer_policy, input_dtyp
     assert _CountingDense.calls == int(through_call)
     assert keras.backend.standardize_dtype(y.dtype) == output_dtype
     expected = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32"))) @ _np(layer.kernel)
-    np.testing.assert_allclose(_np(y), expected, rtol=1e-2 if "bfloat16" in (output_dtype, input_dtype) else 1e-6,
-                               atol=1e-2)
+    np.testing.assert_allclose(
+        _np(y), expected, rtol=1e-2 if "bfloat16" in (output_dtype, input_dtype) else 1e-6, atol=1e-2
+    )

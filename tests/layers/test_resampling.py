@@ -3,8 +3,9 @@ import functools
 import keras
 import numpy as np
 import pytest
-
 import r3gan_numpy_reference as ref
+from r3gan_gradients import r1_penalty_gradients
+
 from keras_gans.layers import AverageDownsample2D
 from keras_gans.layers import InterpolativeDownsample2D
 from keras_gans.layers import InterpolativeUpsample2D
@@ -12,7 +13,6 @@ from keras_gans.layers import NearestUpsample2D
 from keras_gans.layers.resampling import fir_kernel_2d
 from keras_gans.layers.resampling import fir_resampling_matrix
 from keras_gans.layers.resampling import resolve_fir_implementation
-from r3gan_gradients import r1_penalty_gradients
 
 
 def _np(x):
@@ -54,12 +54,19 @@ def test_border_values_are_zero_padded_not_bilinear(implementation):
     # Varies along height only; columns away from the border see a unit column factor.
     x = np.tile(a[None, :, None, None], (1, 1, 8, 1))
     up = _np(InterpolativeUpsample2D(implementation=implementation)(x.astype("float32")))[0, :, 5, 0]
-    expected_up = [0.75 * a[0], 0.75 * a[0] + 0.25 * a[1], 0.25 * a[0] + 0.75 * a[1], 0.75 * a[1] + 0.25 * a[2],
-                   0.25 * a[1] + 0.75 * a[2], 0.75 * a[2] + 0.25 * a[3], 0.25 * a[2] + 0.75 * a[3], 0.75 * a[3]]
+    expected_up = [
+        0.75 * a[0],
+        0.75 * a[0] + 0.25 * a[1],
+        0.25 * a[0] + 0.75 * a[1],
+        0.75 * a[1] + 0.25 * a[2],
+        0.25 * a[1] + 0.75 * a[2],
+        0.75 * a[2] + 0.25 * a[3],
+        0.25 * a[2] + 0.75 * a[3],
+        0.75 * a[3],
+    ]
     np.testing.assert_allclose(up, expected_up, atol=1e-6)
     down = _np(InterpolativeDownsample2D(implementation=implementation)(x.astype("float32")))[0, :, 2, 0]
-    np.testing.assert_allclose(down, [(3 * a[0] + 3 * a[1] + a[2]) / 8, (a[1] + 3 * a[2] + 3 * a[3]) / 8],
-                               atol=1e-6)
+    np.testing.assert_allclose(down, [(3 * a[0] + 3 * a[1] + a[2]) / 8, (a[1] + 3 * a[2] + 3 * a[3]) / 8], atol=1e-6)
     ones = np.ones((1, 2, 2, 1), "float32")
     corner = _np(InterpolativeUpsample2D(implementation=implementation)(ones))[0, 0, 0, 0]
     assert corner == pytest.approx(0.5625)  # a bilinear resize would give 1.0
@@ -97,16 +104,21 @@ class _ResampleAndScale(keras.layers.Layer):
         return self.resampler(x) * self.scale
 
 
-@pytest.mark.parametrize("resampler_cls", ["up_taps", "down_taps", "up_matrix", "down_matrix", NearestUpsample2D,
-                                           AverageDownsample2D])
+@pytest.mark.parametrize(
+    "resampler_cls", ["up_taps", "down_taps", "up_matrix", "down_matrix", NearestUpsample2D, AverageDownsample2D]
+)
 def test_first_and_second_order_gradients(resampler_cls):
     """R1-style: f = sum(c * lrelu(s * R(x))). With the dense matrix M of R (from the NumPy reference) and the
     piecewise-constant mask m = c * lrelu'(.), d f/dx = M^T (m * s) and the penalty ||M^T (m * s)||^2 is a quadratic in
     s with gradient 2 * (M u) . m summed per channel, u = M^T (m * s)."""
-    numpy_op = {NearestUpsample2D: lambda t: np.repeat(np.repeat(t, 2, axis=1), 2, axis=2),
-                AverageDownsample2D: lambda t: t.reshape(1, 2, 2, 2, 2, 1).mean(axis=(2, 4)),
-                "up_taps": ref.fir_upsample, "up_matrix": ref.fir_upsample,
-                "down_taps": ref.fir_downsample, "down_matrix": ref.fir_downsample}[resampler_cls]
+    numpy_op = {
+        NearestUpsample2D: lambda t: np.repeat(np.repeat(t, 2, axis=1), 2, axis=2),
+        AverageDownsample2D: lambda t: t.reshape(1, 2, 2, 2, 2, 1).mean(axis=(2, 4)),
+        "up_taps": ref.fir_upsample,
+        "up_matrix": ref.fir_upsample,
+        "down_taps": ref.fir_downsample,
+        "down_matrix": ref.fir_downsample,
+    }[resampler_cls]
     if isinstance(resampler_cls, str):  # an FIR resampler with an explicit implementation, e.g. "up_matrix"
         direction, implementation = resampler_cls.split("_")
         fir_cls = InterpolativeUpsample2D if direction == "up" else InterpolativeDownsample2D
@@ -135,8 +147,10 @@ def test_first_and_second_order_gradients(resampler_cls):
 @pytest.mark.parametrize("implementation", FIR_IMPLEMENTATIONS)
 def test_bfloat16_policy_keeps_compute_dtype(implementation):
     x = np.random.default_rng(4).normal(size=(1, 4, 4, 2)).astype("float32")
-    for layer, reference in ((InterpolativeUpsample2D(implementation, dtype="mixed_bfloat16"), ref.fir_upsample),
-                             (InterpolativeDownsample2D(implementation, dtype="mixed_bfloat16"), ref.fir_downsample)):
+    for layer, reference in (
+        (InterpolativeUpsample2D(implementation, dtype="mixed_bfloat16"), ref.fir_upsample),
+        (InterpolativeDownsample2D(implementation, dtype="mixed_bfloat16"), ref.fir_downsample),
+    ):
         y = layer(x)
         assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
         np.testing.assert_allclose(_np(keras.ops.cast(y, "float32")), reference(x.astype("float64")), atol=0.05)
@@ -162,8 +176,12 @@ def test_auto_implementation_and_bad_names():
 
 
 def test_config_round_trip():
-    for layer in (InterpolativeUpsample2D(name="up"), InterpolativeDownsample2D("matrix", name="down"),
-                  NearestUpsample2D(4, name="nn"), AverageDownsample2D(2, name="avg")):
+    for layer in (
+        InterpolativeUpsample2D(name="up"),
+        InterpolativeDownsample2D("matrix", name="down"),
+        NearestUpsample2D(4, name="nn"),
+        AverageDownsample2D(2, name="avg"),
+    ):
         clone = type(layer).from_config(layer.get_config())
         assert clone.get_config() == layer.get_config()
     assert NearestUpsample2D(4).get_config()["factor"] == 4

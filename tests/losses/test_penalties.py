@@ -129,8 +129,14 @@ def test_wgan_gp_value_and_parameter_gradient():
         return weight / target**2 * (norm - target) ** 2
 
     def gp_keras(params):
-        return losses.wgan_gp_penalty(d_keras(params), ops.convert_to_tensor(X), ops.convert_to_tensor(FAKE),
-                                      alpha=ops.convert_to_tensor(alpha), target=target, weight=weight)
+        return losses.wgan_gp_penalty(
+            d_keras(params),
+            ops.convert_to_tensor(X),
+            ops.convert_to_tensor(FAKE),
+            alpha=ops.convert_to_tensor(alpha),
+            target=target,
+            weight=weight,
+        )
 
     np.testing.assert_allclose(_np(gp_keras(tensors())), gp_numpy(p64()), rtol=2e-5)
     _, grads = value_and_grad(lambda params: ops.mean(gp_keras(params)))(tensors())
@@ -162,8 +168,11 @@ def test_drift_squared_norm_and_lazy_weights():
     logits = np.array([2.0, -3.0], "float32")
     np.testing.assert_allclose(_np(losses.drift_penalty(ops.convert_to_tensor(logits))), 0.001 * logits**2, rtol=1e-6)
     g = rng.normal(size=SHAPE).astype("float32")
-    np.testing.assert_allclose(_np(losses.squared_gradient_norm(ops.convert_to_tensor(g))),
-                               np.sum(g.astype("float64") ** 2, axis=(1, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(
+        _np(losses.squared_gradient_norm(ops.convert_to_tensor(g))),
+        np.sum(g.astype("float64") ** 2, axis=(1, 2, 3)),
+        rtol=1e-5,
+    )
     weights = [float(_np(losses.lazy_penalty_weight(0.25, 8, s))) for s in range(17)]
     assert weights == [2.0 if s % 8 == 0 else 0.0 for s in range(17)]
     assert float(_np(losses.lazy_penalty_weight(0.25, 1, 5))) == 0.25
@@ -177,5 +186,8 @@ def test_penalties_accept_a_tuple_output_discriminator():
     def ac_d(images):
         return d_fn(images), ops.zeros((ops.shape(images)[0], 3))
 
-    np.testing.assert_allclose(_np(losses.r1_penalty(ac_d, ops.convert_to_tensor(X))),
-                               _np(losses.r1_penalty(d_fn, ops.convert_to_tensor(X))), rtol=1e-6)
+    np.testing.assert_allclose(
+        _np(losses.r1_penalty(ac_d, ops.convert_to_tensor(X))),
+        _np(losses.r1_penalty(d_fn, ops.convert_to_tensor(X))),
+        rtol=1e-6,
+    )

@@ -90,8 +90,9 @@ def test_batch_norm_scale_is_folded_into_the_convolution():
     units = convert_fid_inception.units_from_pytorch_fid(state)
     unit = convert_fid_inception.pytorch_fid_unit_names()["conv_3"]
     weight = state[f"{unit}.conv.weight"][:, :, :1, :1].astype("float64")  # one tap: a 1x1 convolution
-    gamma, beta, mean, variance = (state[f"{unit}.bn.{k}"].astype("float64")
-                                   for k in ("weight", "bias", "running_mean", "running_var"))
+    gamma, beta, mean, variance = (
+        state[f"{unit}.bn.{k}"].astype("float64") for k in ("weight", "bias", "running_mean", "running_var")
+    )
     x = rng.standard_normal((5, weight.shape[1]))
     expected = gamma * (x @ weight[:, :, 0, 0].T - mean) / np.sqrt(variance + 1e-3) + beta
     kernel, folded_beta, folded_mean, folded_variance = units["conv_3"]
@@ -136,16 +137,22 @@ def test_full_size_conversion_of_a_published_layout_file(tmp_path, backbone, mon
     pth = tmp_path / "pt_inception.pth"
     torch.save(state, pth)
     del state
-    output = convert_fid_inception.convert_pytorch_fid(pth, tmp_path / "out" / "fid.weights.h5",
-                                                      inception.fid_inception_backbone())
+    output = convert_fid_inception.convert_pytorch_fid(
+        pth, tmp_path / "out" / "fid.weights.h5", inception.fid_inception_backbone()
+    )
     assert output == tmp_path / "out" / "fid.weights.h5" and sorted(p.name for p in output.parent.iterdir()) == [
-        "fid.weights.h5"]
+        "fid.weights.h5"
+    ]
     converted = inception.fid_inception_backbone()
     converted.load_weights(str(output))
     for index, keras_name in enumerate(names):
         conv, norm = converted.get_layer(keras_name), converted.get_layer(f"{keras_name}__bn")
-        for variable, value in [(conv.kernel, index), (norm.beta, -index), (norm.moving_mean, index / 2),
-                                (norm.moving_variance, index + 1)]:
+        for variable, value in [
+            (conv.kernel, index),
+            (norm.beta, -index),
+            (norm.moving_mean, index / 2),
+            (norm.moving_variance, index + 1),
+        ]:
             array = keras.ops.convert_to_numpy(variable)
             assert np.all(array == np.float32(np.float16(value))), (keras_name, variable.path)
 
@@ -211,8 +218,11 @@ def test_offline_download_fails_fast_with_the_instructions(tmp_path, monkeypatch
 
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     start = time.monotonic()
-    with pytest.raises(FileNotFoundError, match=r"could not be downloaded from https://github.com/mseitzer/pytorch-fid"
-                                                r".*URLError.*Download .* where there is a network"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"could not be downloaded from https://github.com/mseitzer/pytorch-fid"
+        r".*URLError.*Download .* where there is a network",
+    ):
         inception.fid_inception_weights("fid")
     assert time.monotonic() - start < 10
     assert attempts == [(inception.PYTORCH_FID_URL, inception.DOWNLOAD_TIMEOUT_SECONDS)]

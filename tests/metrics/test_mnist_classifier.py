@@ -3,10 +3,9 @@ import json
 import math
 import pathlib
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from keras_gans.metrics import mnist_classifier
 

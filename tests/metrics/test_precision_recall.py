@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from keras_gans.metrics.precision_recall import extract_features
 from keras_gans.metrics.precision_recall import knn_radii

@@ -2,11 +2,10 @@ import json
 import math
 import pathlib
 
+import keras
 import numpy as np
 import pytest
 import scipy.stats
-
-import keras
 
 from keras_gans.datasets.stacked_mnist import load_stacked_mnist
 from keras_gans.datasets.stacked_mnist import to_image_size

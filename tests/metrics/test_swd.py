@@ -218,7 +218,12 @@ def test_grayscale_is_tiled_to_rgb():
 
 def test_metric_names_and_levels():
     assert SlicedWassersteinDistance(256).metric_names == [
-        "SWDx1e3_256", "SWDx1e3_128", "SWDx1e3_64", "SWDx1e3_32", "SWDx1e3_16", "SWDx1e3_avg"
+        "SWDx1e3_256",
+        "SWDx1e3_128",
+        "SWDx1e3_64",
+        "SWDx1e3_32",
+        "SWDx1e3_16",
+        "SWDx1e3_avg",
     ]
     assert SlicedWassersteinDistance(32).resolutions == [32, 16]
 

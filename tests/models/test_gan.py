@@ -57,15 +57,21 @@ def test_ema_schedules_and_counters_follow_their_closed_forms():
     beta_2 = schedules.CosineDecay(0.9, 0.99, 64.0)
     gamma = schedules.CosineDecay(1.0, 0.5, 64.0)
     aug_p = schedules.CosineDecay(0.0, 0.8, 64.0)
-    gan.compile(loss="nonsaturating", r1_gamma=gamma, ema_half_life_images=half_life, learning_rate=lr,
-                beta_2=beta_2, augment_probability=aug_p)
+    gan.compile(
+        loss="nonsaturating",
+        r1_gamma=gamma,
+        ema_half_life_images=half_life,
+        learning_rate=lr,
+        beta_2=beta_2,
+        augment_probability=aug_p,
+    )
     gan.generator.gain.assign(2.0)  # a buffer: copied into the EMA generator, never averaged
     batch = 4
     data = uint8_images(4 * batch, seed=3)
     ema = _weights(gan.ema_generator)
     for step in range(4):
         seen_before = step * batch
-        logs = gan.train_on_batch(data[step * batch:(step + 1) * batch], return_dict=True)
+        logs = gan.train_on_batch(data[step * batch : (step + 1) * batch], return_dict=True)
         assert int(logs["images_seen"]) == seen_before + batch
         hl = float(_np(half_life(seen_before)))
         beta = 0.5 ** (batch / max(hl, 1e-8))
@@ -133,7 +139,7 @@ def test_fit_accepts_arrays_tf_data_torch_dataloader_generators_and_pydataset():
 
     def generator():
         for i in range(0, 16, 8):
-            yield x[i:i + 8], y[i:i + 8]
+            yield x[i : i + 8], y[i : i + 8]
 
     gan.fit(generator(), steps_per_epoch=2, verbose=0, shuffle=False)
     assert images_seen() == 32
@@ -143,7 +149,7 @@ def test_fit_accepts_arrays_tf_data_torch_dataloader_generators_and_pydataset():
             return 2
 
         def __getitem__(self, i):
-            return x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8]
+            return x[i * 8 : (i + 1) * 8], y[i * 8 : (i + 1) * 8]
 
     gan.fit(Batches(), verbose=0, shuffle=False)
     assert images_seen() == 40
@@ -175,8 +181,7 @@ def test_labels_are_converted_to_one_hot():
     np.testing.assert_array_equal(_np(gan_inputs.labels_to_one_hot(ops.convert_to_tensor(onehot), 3)), onehot)
     assert gan_inputs.labels_to_one_hot(None, 3) is None
     x = np.array([[[[0, 128, 255]]]], "uint8")
-    np.testing.assert_allclose(_np(gan_inputs.images_to_float(ops.convert_to_tensor(x))), x / 127.5 - 1.0,
-                               atol=1e-7)
+    np.testing.assert_allclose(_np(gan_inputs.images_to_float(ops.convert_to_tensor(x))), x / 127.5 - 1.0, atol=1e-7)
 
 
 # ---------------------------------------------------------------------------------------------------- guards
@@ -296,9 +301,14 @@ def test_the_checkpoint_callback_checks_the_losses_itself(tmp_path):
 def _resume_model():
     g, d = tiny_networks()
     gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=9), seed=11)
-    gan.compile(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0, augment_probability=0.5,
-                ema_half_life_images=schedules.CosineDecay(0.0, 100.0, 100.0),
-                learning_rate=schedules.CosineDecay(1e-3, 1e-4, 100.0))
+    gan.compile(
+        loss="rpgan",
+        r1_gamma=1.0,
+        r2_gamma=1.0,
+        augment_probability=0.5,
+        ema_half_life_images=schedules.CosineDecay(0.0, 100.0, 100.0),
+        learning_rate=schedules.CosineDecay(1e-3, 1e-4, 100.0),
+    )
     return gan
 
 
@@ -404,8 +414,14 @@ def _two_steps(loss, penalties, batch_independent, run_eagerly=True):
     d.batch_independent = batch_independent
     gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=9), seed=11)
     # SGD: Adam would turn the float32 round-off of RpGAN's zero gradient of D's head bias into +-lr steps.
-    gan.compile(loss=loss, augment_probability=0.5, generator_optimizer=keras.optimizers.SGD(0.01),
-                discriminator_optimizer=keras.optimizers.SGD(0.01), run_eagerly=run_eagerly, **penalties)
+    gan.compile(
+        loss=loss,
+        augment_probability=0.5,
+        generator_optimizer=keras.optimizers.SGD(0.01),
+        discriminator_optimizer=keras.optimizers.SGD(0.01),
+        run_eagerly=run_eagerly,
+        **penalties,
+    )
     d.batch_sizes = []  # the calls of the training steps only
     labels = np.arange(16) % 3
     history = gan.fit(uint8_images(16), labels, batch_size=8, shuffle=False, verbose=0)
@@ -477,8 +493,7 @@ def test_generate_conversions_labels_and_determinism():
     z = np.random.default_rng(4).standard_normal((5, 8)).astype("float32")
     np.testing.assert_array_equal(raw, gan.generate(z, output="float"))
     # Smaller chunks may use other convolution kernels: equal up to float32 round-off.
-    np.testing.assert_allclose(raw, gan.generate(z, labels=[0, 1, 2, 0, 1], output="float", batch_size=2),
-                               atol=1e-6)
+    np.testing.assert_allclose(raw, gan.generate(z, labels=[0, 1, 2, 0, 1], output="float", batch_size=2), atol=1e-6)
     expected = _np(gan.ema_generator(z, labels=np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]]))
     np.testing.assert_allclose(raw, expected, rtol=1e-6)
     uint8 = gan.generate(z)
@@ -487,8 +502,9 @@ def test_generate_conversions_labels_and_determinism():
     progan = gan.generate(z, uint8_offset=127.5, uint8_rounding="round")
     np.testing.assert_array_equal(progan, np.clip(np.round(raw.astype("float64") * 127.5 + 127.5), 0, 255))
     one_class = gan.generate(z, labels=2, output="float")
-    np.testing.assert_allclose(one_class, _np(gan.ema_generator(z, labels=np.eye(3, dtype="float32")[[2] * 5])),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        one_class, _np(gan.ema_generator(z, labels=np.eye(3, dtype="float32")[[2] * 5])), rtol=1e-6
+    )
     gan.generator.weights[0].assign(np.zeros(tuple(gan.generator.weights[0].shape), "float32"))
     assert not np.array_equal(gan.generate(z, use_ema=False, output="float"), raw)
     np.testing.assert_allclose(_np(gan((z, np.array([0, 1, 2, 0, 1])))), raw, rtol=1e-6)
@@ -510,21 +526,27 @@ def test_a_compile_config_written_before_train_config_still_loads():
     assert isinstance(cfg.learning_rate, schedules.CosineDecay) and isinstance(cfg.r1_gamma, schedules.CosineDecay)
     assert cfg.use_r1 and not cfg.use_r2 and cfg.use_gp and cfg.use_drift
     assert float(_np(cfg.ema_beta(0))) == pytest.approx(0.999)
+
     # Written back, it is the same dict (the optimizers' names aside: Keras numbers new instances).
     def unnamed(c):
         c = json.loads(json.dumps(c))
         for key in ("generator_optimizer", "discriminator_optimizer"):
             c[key]["config"].pop("name")
         return c
+
     assert unnamed(gan.get_compile_config()) == unnamed(config)
 
 
 def test_config_round_trip_and_keras_file(tmp_path):
     g, d = tiny_networks(num_classes=2)
-    gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=2), seed=5, uint8_offset=127.5,
-                         uint8_rounding="round")
-    gan.compile(loss="lsgan", ema_beta=0.999, gp_weight=10.0, drift_weight=0.001,
-                learning_rate=schedules.CosineDecay(1e-3, 1e-4, 1000))
+    gan = keras_gans.GAN(g, d, augment_pipeline=RandomFlip(seed=2), seed=5, uint8_offset=127.5, uint8_rounding="round")
+    gan.compile(
+        loss="lsgan",
+        ema_beta=0.999,
+        gp_weight=10.0,
+        drift_weight=0.001,
+        learning_rate=schedules.CosineDecay(1e-3, 1e-4, 1000),
+    )
     clone = keras_gans.GAN.from_config(gan.get_config())
     assert (clone.uint8_offset, clone.uint8_rounding, clone.num_classes) == (127.5, "round", 2)
     assert isinstance(clone.augment_pipeline, RandomFlip)

@@ -38,11 +38,10 @@ def _import_graph():
                 base = node.module or ""
                 if node.level:
                     anchor = package.split(".")
-                    anchor = anchor[:len(anchor) - node.level + 1]
+                    anchor = anchor[: len(anchor) - node.level + 1]
                     base = ".".join(anchor + ([base] if base else []))
                 # `from package import submodule` imports the submodule; any other name comes from `base`.
-                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base
-                           for alias in node.names]
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base for alias in node.names]
             graph[name].update(t for t in targets if t in files and t != name)
     return graph
 
@@ -64,7 +63,7 @@ def _find_cycle(graph):
                 path.pop()
                 state[node] = "done"
             elif state.get(child) == "open":
-                return path[path.index(child):] + [child]
+                return path[path.index(child) :] + [child]
             elif child not in state:
                 state[child] = "open"
                 path.append(child)

@@ -58,16 +58,22 @@ def _refuse_network(monkeypatch):
 
 def test_listings_say_what_each_name_is():
     listing = R3GAN.presets
-    assert listing["cifar10"] == {"description": listing["cifar10"]["description"], "weights": True,
-                                  "source": "official"}
+    assert listing["cifar10"] == {
+        "description": listing["cifar10"]["description"],
+        "weights": True,
+        "source": "official",
+    }
     assert "CIFAR-10" in listing["cifar10"]["description"]
     assert listing["cifar10_unconditional"]["weights"] is False and listing["cifar10_unconditional"]["source"] is None
     assert listing["stacked_mnist_small"]["source"] == "shipped"
     assert R3GANGenerator.presets == listing and R3GANDiscriminator.presets == listing
     progan = ProGAN.presets
     assert progan["pgz_celebahq_256"]["weights"] and "CelebA-HQ 256x256" in progan["pgz_celebahq_256"]["description"]
-    assert progan["celebahq_1024"] == {"description": progan["celebahq_1024"]["description"], "weights": False,
-                                       "source": None}
+    assert progan["celebahq_1024"] == {
+        "description": progan["celebahq_1024"]["description"],
+        "weights": False,
+        "source": None,
+    }
     assert not set(progan) & set(listing)
 
 
@@ -104,8 +110,7 @@ def test_an_edited_file_is_converted_again(fixtures_dir, cache, tmp_path):
     assert len(list((cache / "converted").iterdir())) == 2
     assert first.num_classes == 0 and second.num_classes == 5
     metadata = [json.loads((d / "metadata.json").read_text()) for d in sorted((cache / "converted").iterdir())]
-    assert all(d.name.endswith(m["source_sha256"]) for d, m in zip(sorted((cache / "converted").iterdir()),
-                                                                     metadata))
+    assert all(d.name.endswith(m["source_sha256"]) for d, m in zip(sorted((cache / "converted").iterdir()), metadata))
 
 
 def test_files_and_folders_that_are_not_presets_point_at_convert(cache, tmp_path):
@@ -154,8 +159,7 @@ def test_the_registry_is_extended_by_registering(cache):
     table = {"registered_here": entry}
     presets.register_presets("r3gan", table)
     try:
-        assert R3GAN.presets["registered_here"] == {"description": "registered here", "weights": False,
-                                                    "source": None}
+        assert R3GAN.presets["registered_here"] == {"description": "registered here", "weights": False, "source": None}
         model = R3GAN.from_preset("registered_here", load_weights=False)
         assert model.latent_dim == 8 and model.preset == "registered_here"
         assert R3GANGenerator.from_preset("registered_here", load_weights=False).latent_dim == 8

@@ -37,7 +37,7 @@ def _flushed_around_rename(events, path):
     index = [i for i, e in enumerate(events) if e == ("replace", os.fspath(path))]
     assert len(index) == 1, events
     before = {e[1] for e in events[: index[0]] if e[0] == "fsync"}
-    after = {e[1] for e in events[index[0]:] if e[0] == "fsync"}
+    after = {e[1] for e in events[index[0] :] if e[0] == "fsync"}
     return before, after
 
 
@@ -78,7 +78,8 @@ def _net():
 
 
 def test_save_to_preset_flushes_every_file_and_keeps_the_old_preset_until_the_new_one_is_in_place(
-        tmp_path, fsyncs, monkeypatch):
+    tmp_path, fsyncs, monkeypatch
+):
     preset = tmp_path / "preset"
     preset_utils.save_to_preset(_net(), preset)
     before, after = _flushed_around_rename(fsyncs, preset)

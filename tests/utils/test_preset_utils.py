@@ -31,7 +31,8 @@ class TinyNet(keras.Model):
 def listing(*files):
     """A stand-in for `huggingface_hub.model_info` (one request, which lists the repository's files)."""
     return lambda repo, **kwargs: types.SimpleNamespace(
-        siblings=[types.SimpleNamespace(rfilename=name) for name in files])
+        siblings=[types.SimpleNamespace(rfilename=name) for name in files]
+    )
 
 
 @pytest.fixture

@@ -31,9 +31,13 @@ from keras_gans.models.progan.progan_schedule import fade_reals
 from keras_gans.presets import registry
 
 registry.register_model(progan_presets.PRESET_FAMILY, ProGAN, preset_arguments)
-registry.register_weight_source(progan_presets.PRESET_FAMILY, "pgz", lambda: progan_presets.PGZ_CHECKPOINTS,
-                                progan_pgz.pgz_preset_dir,
-                                describe=lambda name: progan_presets.PGZ_CHECKPOINTS[name]["description"])
+registry.register_weight_source(
+    progan_presets.PRESET_FAMILY,
+    "pgz",
+    lambda: progan_presets.PGZ_CHECKPOINTS,
+    progan_pgz.pgz_preset_dir,
+    describe=lambda name: progan_presets.PGZ_CHECKPOINTS[name]["description"],
+)
 registry.register_checkpoint_converter(progan_presets.PRESET_FAMILY, (".pth", ".pt"), progan_pgz.convert_pgz_checkpoint)
 
 
@@ -43,11 +47,16 @@ def convert_pgz_checkpoint(path, output_dir, preset=None, metadata=None):
     return progan_pgz.convert_pgz_checkpoint(ProGAN, path, output_dir, preset=preset, metadata=metadata)
 
 
-registry.register_weight_source(progan_presets.PRESET_FAMILY, "official", lambda: PROGAN_TF_CHECKPOINTS,
-                                progan_official_releases.progan_tf_preset_dir,
-                                describe=lambda name: PROGAN_TF_CHECKPOINTS[name]["description"])
-registry.register_checkpoint_converter(progan_presets.PRESET_FAMILY, (".pkl",),
-                                       progan_official.convert_progan_tf_pickle_to_preset)
+registry.register_weight_source(
+    progan_presets.PRESET_FAMILY,
+    "official",
+    lambda: PROGAN_TF_CHECKPOINTS,
+    progan_official_releases.progan_tf_preset_dir,
+    describe=lambda name: PROGAN_TF_CHECKPOINTS[name]["description"],
+)
+registry.register_checkpoint_converter(
+    progan_presets.PRESET_FAMILY, (".pkl",), progan_official.convert_progan_tf_pickle_to_preset
+)
 
 
 def convert_progan_tf_pickle(path, schedule="tf_default", recipe=None, **model_kwargs):
@@ -56,9 +65,11 @@ def convert_progan_tf_pickle(path, schedule="tf_default", recipe=None, **model_k
     return progan_official.convert_progan_tf_pickle(ProGAN, path, schedule=schedule, recipe=recipe, **model_kwargs)
 
 
-def convert_progan_tf_pickle_to_preset(path, output_dir, preset=None, schedule="tf_default", recipe=None,
-                                       metadata=None):
+def convert_progan_tf_pickle_to_preset(
+    path, output_dir, preset=None, schedule="tf_default", recipe=None, metadata=None
+):
     """Converts an official ProGAN TensorFlow pickle into a `ProGAN` preset directory (see
     `keras_gans.converters.progan_official.convert_progan_tf_pickle_to_preset`)."""
-    return progan_official.convert_progan_tf_pickle_to_preset(ProGAN, path, output_dir, preset=preset,
-                                                              schedule=schedule, recipe=recipe, metadata=metadata)
+    return progan_official.convert_progan_tf_pickle_to_preset(
+        ProGAN, path, output_dir, preset=preset, schedule=schedule, recipe=recipe, metadata=metadata
+    )

@@ -2,29 +2,35 @@
 
 import copy
 import inspect
-import os
 
 import keras
 from keras import ops
 
 from keras_gans import optimizers as optimizers_module
-from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan.progan_data import count_images
+from keras_gans.models.progan.progan_data import scheduled_batches
 from keras_gans.models.progan.progan_discriminator import ProGANDiscriminator
 from keras_gans.models.progan.progan_generator import ProGANGenerator
 from keras_gans.models.progan.progan_presets import PRESET_FAMILY
 from keras_gans.models.progan.progan_presets import preset_arguments
 from keras_gans.models.progan.progan_presets import preset_recipe
-from keras_gans.models.progan.progan_data import scheduled_batches
 from keras_gans.models.progan.progan_schedule import ProGANLearningRate
 from keras_gans.models.progan.progan_schedule import ProGANSchedule
 from keras_gans.models.progan.progan_schedule import ProgressiveGrowing
 from keras_gans.models.progan.progan_schedule import fade_reals
+from keras_gans.utils.images_seen import read_images_seen
 
 DEFAULT_RECIPE = {
-    "loss": "wgan", "gp_weight": 10.0, "gp_target": 1.0, "drift_weight": 0.001, "acgan_weight": 1.0,
-    "beta1": 0.0, "beta2": 0.99, "epsilon": 1e-8, "ema_beta": 0.999,
+    "loss": "wgan",
+    "gp_weight": 10.0,
+    "gp_target": 1.0,
+    "drift_weight": 0.001,
+    "acgan_weight": 1.0,
+    "beta1": 0.0,
+    "beta2": 0.99,
+    "epsilon": 1e-8,
+    "ema_beta": 0.999,
 }
 
 
@@ -39,8 +45,6 @@ def _recipe(recipe):
             if key not in given:
                 recipe[key] = 0.0
     return recipe
-
-
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -72,7 +76,8 @@ class ProGAN(GAN):
     * Joint step (`recipe["joint_step"]`, the Theano CIFAR-10 run): the generator is updated from the same latents
       as the discriminator step, against the discriminator's weights from before its update.
 
-    Deviations: `lod` and the minibatch advance every step rather than every 4 minibatches; the lower-resolution reals are box averages in
+    Deviations: `lod` and the minibatch advance every step rather than every 4 minibatches; the lower-resolution
+    reals are box averages in
     float (the official dataset rounded each level to uint8); x-flip mirroring belongs in the data pipeline; the
     generator step of a conditional model reuses the minibatch's labels instead of drawing new ones.
 
@@ -165,9 +170,19 @@ class ProGAN(GAN):
             network.set_lod(float(ops.convert_to_numpy(network.lod.value)))
         return result
 
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, loss=None, gp_weight=None,
-                gp_target=None, drift_weight=None, classification_weight=None, learning_rate=None, ema_beta=None,
-                **kwargs):
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss=None,
+        gp_weight=None,
+        gp_target=None,
+        drift_weight=None,
+        classification_weight=None,
+        learning_rate=None,
+        ema_beta=None,
+        **kwargs,
+    ):
         """`GAN.compile` with ProGAN's recipe as defaults (any argument may override it).
 
         Defaults: `loss="wgan"`, `gp_weight` 10, `gp_target` (1 or 750), `drift_weight` 0.001,
@@ -229,8 +244,19 @@ class ProGAN(GAN):
         # Copies: PyTorch updates the variables in place.
         return [ops.copy(v) for v in state.read(self.discriminator.trainable_variables)]
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            per_resolution_minibatch=None, shuffle=True, steps_per_epoch=None, **kwargs):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        per_resolution_minibatch=None,
+        shuffle=True,
+        steps_per_epoch=None,
+        **kwargs,
+    ):
         """`GAN.fit` that grows the networks and follows the schedule's minibatch per resolution.
 
         A `ProgressiveGrowing` callback is added when none is given (see the class docstring).
@@ -272,11 +298,21 @@ class ProGAN(GAN):
                         "minibatch stream repeats the data without end)."
                     )
                 steps_per_epoch = self.growth_schedule.steps_to_show(count, images_seen)
-            x = scheduled_batches(x, y, schedule=self.growth_schedule, images_seen=images_seen, shuffle=shuffle,
-                                  seed=self.seed)
+            x = scheduled_batches(
+                x, y, schedule=self.growth_schedule, images_seen=images_seen, shuffle=shuffle, seed=self.seed
+            )
             y, shuffle = None, False
-        return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                           shuffle=shuffle, steps_per_epoch=steps_per_epoch, **kwargs)
+        return super().fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            shuffle=shuffle,
+            steps_per_epoch=steps_per_epoch,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------------ serialization
     def get_config(self):

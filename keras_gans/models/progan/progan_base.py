@@ -47,8 +47,11 @@ def progan_feature_maps(stage, fmap_base=8192, fmap_decay=1.0, fmap_max=512):
 
 
 def check_resolution(owner, resolution):
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 4 or resolution & (
-        resolution - 1
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, int)
+        or resolution < 4
+        or resolution & (resolution - 1)
     ):
         raise ValueError(f"{owner}: `resolution` must be a power of two >= 4, got {resolution!r}.")
     return int(math.log2(resolution))

@@ -37,9 +37,7 @@ class _ArrayStream:
         self.images = images if isinstance(images, np.ndarray) else _to_numpy(images)
         self.labels = None if labels is None else np.asarray(_to_numpy(labels))
         if self.labels is not None and len(self.labels) != len(self.images):
-            raise ValueError(
-                f"scheduled_batches: {len(self.images)} images but {len(self.labels)} labels."
-            )
+            raise ValueError(f"scheduled_batches: {len(self.images)} images but {len(self.labels)} labels.")
         if len(self.images) == 0:
             raise ValueError("scheduled_batches: the image array is empty.")
         self.shuffle = shuffle

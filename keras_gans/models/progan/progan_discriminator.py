@@ -135,8 +135,13 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             self.convs0.append(EqualizedConv2D(nf[level - 1], 3, gain=SQRT2, name=f"conv0_{res}", **common))
             self.convs1_down.append(
                 EqualizedConv2D(
-                    nf[level - 2], 3, gain=SQRT2, resample="down" if pool_in_conv else None,
-                    fused_resample=self.fused_resample, name=f"conv1_down_{res}", **common,
+                    nf[level - 2],
+                    3,
+                    gain=SQRT2,
+                    resample="down" if pool_in_conv else None,
+                    fused_resample=self.fused_resample,
+                    name=f"conv1_down_{res}",
+                    **common,
                 )
             )
         self.mbstd = None

@@ -145,8 +145,13 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
             res = f"{2**level}x{2**level}"
             self.up_convs.append(
                 EqualizedConv2D(
-                    nf[level - 1], 3, gain=SQRT2, resample="up", fused_resample=self.fused_resample,
-                    name=f"conv0_up_{res}", **common,
+                    nf[level - 1],
+                    3,
+                    gain=SQRT2,
+                    resample="up",
+                    fused_resample=self.fused_resample,
+                    name=f"conv0_up_{res}",
+                    **common,
                 )
             )
             self.convs.append(EqualizedConv2D(nf[level - 1], 3, gain=SQRT2, name=f"conv1_{res}", **common))

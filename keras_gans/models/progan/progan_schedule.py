@@ -22,8 +22,17 @@ from keras_gans.schedules.schedules import Schedule
 from keras_gans.utils.images_seen import read_images_seen
 
 _SCHEDULE_KEYS = (
-    "lod_initial_resolution", "lod_training_kimg", "lod_transition_kimg", "total_kimg", "minibatch_base",
-    "minibatch_dict", "max_minibatch_per_gpu", "lr_base", "lr_dict", "lr_rampup_kimg", "minibatch_repeats",
+    "lod_initial_resolution",
+    "lod_training_kimg",
+    "lod_transition_kimg",
+    "total_kimg",
+    "minibatch_base",
+    "minibatch_dict",
+    "max_minibatch_per_gpu",
+    "lr_base",
+    "lr_dict",
+    "lr_rampup_kimg",
+    "minibatch_repeats",
 )
 
 
@@ -56,9 +65,21 @@ class ProGANSchedule:
     (2.5, 8)
     """
 
-    def __init__(self, resolution, lod_initial_resolution=4, lod_training_kimg=600, lod_transition_kimg=600,
-                 total_kimg=15000, minibatch_base=16, minibatch_dict=None, max_minibatch_per_gpu=None,
-                 lr_base=0.001, lr_dict=None, lr_rampup_kimg=0, minibatch_repeats=4):
+    def __init__(
+        self,
+        resolution,
+        lod_initial_resolution=4,
+        lod_training_kimg=600,
+        lod_transition_kimg=600,
+        total_kimg=15000,
+        minibatch_base=16,
+        minibatch_dict=None,
+        max_minibatch_per_gpu=None,
+        lr_base=0.001,
+        lr_dict=None,
+        lr_rampup_kimg=0,
+        minibatch_repeats=4,
+    ):
         self.resolution = int(resolution)
         self.resolution_log2 = int(math.log2(self.resolution))
         if 2**self.resolution_log2 != self.resolution or self.resolution < 4:

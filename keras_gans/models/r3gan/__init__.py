@@ -24,10 +24,18 @@ from keras_gans.presets import registry
 
 registry.register_model(r3gan_presets.PRESET_FAMILY, R3GAN, preset_arguments)
 # Read at every lookup, so that a name added to SHIPPED_PRESETS / OFFICIAL_CHECKPOINTS is served at once.
-registry.register_weight_source(r3gan_presets.PRESET_FAMILY, "shipped", lambda: r3gan_presets.SHIPPED_PRESETS,
-                                lambda model_cls, name: r3gan_shipped.shipped_preset_dir(name))
-registry.register_weight_source(r3gan_presets.PRESET_FAMILY, "official", lambda: r3gan_presets.OFFICIAL_CHECKPOINTS,
-                                r3gan_official.official_preset_dir)
+registry.register_weight_source(
+    r3gan_presets.PRESET_FAMILY,
+    "shipped",
+    lambda: r3gan_presets.SHIPPED_PRESETS,
+    lambda model_cls, name: r3gan_shipped.shipped_preset_dir(name),
+)
+registry.register_weight_source(
+    r3gan_presets.PRESET_FAMILY,
+    "official",
+    lambda: r3gan_presets.OFFICIAL_CHECKPOINTS,
+    r3gan_official.official_preset_dir,
+)
 registry.register_checkpoint_converter(r3gan_presets.PRESET_FAMILY, (".pkl",), r3gan_official.convert_official_snapshot)
 
 

@@ -3,7 +3,6 @@
 import keras
 
 from keras_gans import schedules as schedules_module
-from keras_gans.utils.images_seen import read_images_seen
 from keras_gans.layers.augment import DifferentiableAugment
 from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
@@ -11,9 +10,21 @@ from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.models.r3gan.r3gan_presets import preset_arguments
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
+from keras_gans.utils.images_seen import read_images_seen
 
-_RECIPE_KEYS = ("gamma_base", "gamma_final", "decay_nimg", "lr_base", "lr_final", "beta1", "beta2_base",
-                "beta2_final", "adam_epsilon", "ema_half_life_nimg_final", "aug_p_final")
+_RECIPE_KEYS = (
+    "gamma_base",
+    "gamma_final",
+    "decay_nimg",
+    "lr_base",
+    "lr_final",
+    "beta1",
+    "beta2_base",
+    "beta2_final",
+    "adam_epsilon",
+    "ema_half_life_nimg_final",
+    "aug_p_final",
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -79,8 +90,7 @@ class R3GAN(GAN):
     # networks (e.g. `bfloat16_stages=()`, `conv_implementation="split"`).
     preset_family = PRESET_FAMILY
     preset_load_weights_default = True
-    preset_model_arguments = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe",
-                              "preset")
+    preset_model_arguments = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe", "preset")
 
     @classmethod
     def from_preset_arguments(cls, name, **overrides):
@@ -113,9 +123,21 @@ class R3GAN(GAN):
         return {"preset": self.preset, "images_seen": read_images_seen(self)}
 
     # ------------------------------------------------------------------ compile
-    def compile(self, gamma=None, r1_gamma=None, r2_gamma=None, learning_rate=None, beta_2=None,
-                ema_half_life_images=None, ema_beta=None, augment_probability=None, generator_optimizer=None,
-                discriminator_optimizer=None, loss="rpgan", **kwargs):
+    def compile(
+        self,
+        gamma=None,
+        r1_gamma=None,
+        r2_gamma=None,
+        learning_rate=None,
+        beta_2=None,
+        ema_half_life_images=None,
+        ema_beta=None,
+        augment_probability=None,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss="rpgan",
+        **kwargs,
+    ):
         """Configures training with the recipe's defaults; every argument may override them.
 
         Args:
@@ -143,8 +165,10 @@ class R3GAN(GAN):
         r1_gamma = gamma if r1_gamma is None else r1_gamma
         r2_gamma = gamma if r2_gamma is None else r2_gamma
         if r1_gamma is None or r2_gamma is None:
-            raise ValueError("R3GAN.compile: this model has no recipe; pass `gamma` (R3GAN: 0.05 for CIFAR-10, "
-                             "2 for FFHQ-64, 150 for FFHQ-256).")
+            raise ValueError(
+                "R3GAN.compile: this model has no recipe; pass `gamma` (R3GAN: 0.05 for CIFAR-10, "
+                "2 for FFHQ-64, 150 for FFHQ-256)."
+            )
         if learning_rate is None:
             learning_rate = cosine(recipe["lr_base"], recipe["lr_final"])
         if beta_2 is None:
@@ -157,14 +181,21 @@ class R3GAN(GAN):
         def adam():
             from keras_gans.optimizers import Adam
 
-            return Adam(recipe["lr_base"], beta_1=recipe["beta1"], beta_2=recipe["beta2_base"],
-                        epsilon=recipe["adam_epsilon"])
+            return Adam(
+                recipe["lr_base"], beta_1=recipe["beta1"], beta_2=recipe["beta2_base"], epsilon=recipe["adam_epsilon"]
+            )
 
         super().compile(
             generator_optimizer=generator_optimizer or adam(),
             discriminator_optimizer=discriminator_optimizer or adam(),
-            loss=loss, r1_gamma=r1_gamma, r2_gamma=r2_gamma, learning_rate=learning_rate, beta_2=beta_2,
-            ema_half_life_images=ema_half_life_images, ema_beta=ema_beta, augment_probability=augment_probability,
+            loss=loss,
+            r1_gamma=r1_gamma,
+            r2_gamma=r2_gamma,
+            learning_rate=learning_rate,
+            beta_2=beta_2,
+            ema_half_life_images=ema_half_life_images,
+            ema_beta=ema_beta,
+            augment_probability=augment_probability,
             **kwargs,
         )
 
@@ -173,4 +204,3 @@ class R3GAN(GAN):
         config = super().get_config()
         config.update({"recipe": None if self.recipe is None else dict(self.recipe), "preset": self.preset})
         return config
-

@@ -14,8 +14,10 @@ BFLOAT16_POLICY = "mixed_bfloat16"
 def _as_stage_list(owner, name, value, num_stages):
     values = [value] * num_stages if isinstance(value, int) and not isinstance(value, bool) else list(value)
     if len(values) != num_stages:
-        raise ValueError(f"{owner}: `{name}` must have one entry per stage ({num_stages}, like `widths`), got "
-                         f"{len(values)}: {value!r}.")
+        raise ValueError(
+            f"{owner}: `{name}` must have one entry per stage ({num_stages}, like `widths`), got "
+            f"{len(values)}: {value!r}."
+        )
     return values
 
 
@@ -30,8 +32,11 @@ def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_f
     num_stages = len(widths)
     cardinalities = _as_stage_list(owner, "cardinalities", cardinalities, num_stages)
     blocks = _as_stage_list(owner, "blocks_per_stage", blocks_per_stage, num_stages)
-    for name, values, minimum in (("widths", widths, 1), ("cardinalities", cardinalities, 1),
-                                  ("blocks_per_stage", blocks, 0)):
+    for name, values, minimum in (
+        ("widths", widths, 1),
+        ("cardinalities", cardinalities, 1),
+        ("blocks_per_stage", blocks, 0),
+    ):
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 raise ValueError(f"{owner}: every entry of `{name}` must be an integer >= {minimum}, got {values}.")
@@ -41,8 +46,10 @@ def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_f
         raise ValueError(f"{owner}: the network needs at least one residual block, got blocks {blocks}.")
     for s, (w, c, b) in enumerate(zip(widths, cardinalities, blocks)):
         if b and (w * expansion_factor) % c:
-            raise ValueError(f"{owner}: stage {s} has expanded width {w * expansion_factor} (width {w} x "
-                             f"expansion {expansion_factor}), not divisible by its cardinality {c}.")
+            raise ValueError(
+                f"{owner}: stage {s} has expanded width {w * expansion_factor} (width {w} x "
+                f"expansion {expansion_factor}), not divisible by its cardinality {c}."
+            )
     return widths, cardinalities, blocks
 
 
@@ -53,8 +60,9 @@ def class_embedding_size(owner, num_classes, embedding_dim, default):
     """
     num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
     if num_classes:
-        return num_classes, check_positive_int(owner, "embedding_dim", default if embedding_dim is None
-                                               else embedding_dim)
+        return num_classes, check_positive_int(
+            owner, "embedding_dim", default if embedding_dim is None else embedding_dim
+        )
     if embedding_dim:
         raise ValueError(f"{owner}: `embedding_dim` needs num_classes > 0, got embedding_dim={embedding_dim}.")
     return 0, 0
@@ -69,8 +77,10 @@ def stage_dtype_policies(owner, num_stages, bfloat16_stages, base_policy):
     resolved = set()
     for index in bfloat16_stages:
         if isinstance(index, bool) or not isinstance(index, int) or not -num_stages <= index < num_stages:
-            raise ValueError(f"{owner}: `bfloat16_stages` entries must be stage indices in [-{num_stages}, "
-                             f"{num_stages}), got {list(bfloat16_stages)}.")
+            raise ValueError(
+                f"{owner}: `bfloat16_stages` entries must be stage indices in [-{num_stages}, "
+                f"{num_stages}), got {list(bfloat16_stages)}."
+            )
         resolved.add(index % num_stages)
     bf16 = keras.dtype_policies.get(BFLOAT16_POLICY)
     return [bf16 if s in resolved else base_policy for s in range(num_stages)]

@@ -33,8 +33,9 @@ class ClassEmbedding(keras.layers.Layer):
 
     def build(self, input_shape):
         num_classes = check_vector_shape(self, input_shape, what="classes (one-hot labels)")
-        self.kernel = self.add_weight(name="kernel", shape=(num_classes, self.embedding_dim),
-                                      initializer=MSRInitializer(self.gain))
+        self.kernel = self.add_weight(
+            name="kernel", shape=(num_classes, self.embedding_dim), initializer=MSRInitializer(self.gain)
+        )
 
     def call(self, labels):
         check_vector_shape(self, labels.shape, self.kernel.shape[0], what="classes (one-hot labels)")
@@ -69,8 +70,9 @@ class ProjectionHead(keras.layers.Layer):
     def __init__(self, embedding_dim, **kwargs):
         super().__init__(**kwargs)
         self.embedding_dim = check_positive_int(self, "embedding_dim", embedding_dim)
-        self.embedding = ClassEmbedding(embedding_dim, gain=1.0 / math.sqrt(embedding_dim), name="embedding",
-                                        dtype=self.dtype_policy)
+        self.embedding = ClassEmbedding(
+            embedding_dim, gain=1.0 / math.sqrt(embedding_dim), name="embedding", dtype=self.dtype_policy
+        )
 
     def build(self, features_shape, labels_shape):
         check_vector_shape(self, features_shape, self.embedding_dim)

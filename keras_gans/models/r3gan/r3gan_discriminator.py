@@ -3,17 +3,17 @@
 import keras
 from keras import ops
 
+from keras_gans.layers.shape_validation import check_labels
+from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
+from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
+from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 from keras_gans.models.r3gan.r3gan_conditioning import ProjectionHead
 from keras_gans.models.r3gan.r3gan_layers import DiscriminativeBasis
 from keras_gans.models.r3gan.r3gan_layers import DownsampleTransition
 from keras_gans.models.r3gan.r3gan_layers import ResidualBlock
 from keras_gans.models.r3gan.r3gan_layers import pointwise_conv
 from keras_gans.models.r3gan.r3gan_layers import run_sublayer
-from keras_gans.layers.shape_validation import check_labels
-from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
-from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
-from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.presets.preset_loader import NetworkPresetMixin
 
@@ -71,13 +71,25 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
 
     batch_independent = True
 
-    def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, num_classes=0,
-                 embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
-                 conv_implementation="auto", **kwargs):
+    def __init__(
+        self,
+        widths,
+        cardinalities,
+        blocks_per_stage=2,
+        expansion_factor=2,
+        num_classes=0,
+        embedding_dim=None,
+        image_channels=3,
+        kernel_size=3,
+        bfloat16_stages=(),
+        conv_implementation="auto",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         owner = f"R3GANDiscriminator '{self.name}'"
         self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
-            owner, widths, cardinalities, blocks_per_stage, expansion_factor)
+            owner, widths, cardinalities, blocks_per_stage, expansion_factor
+        )
         self.expansion_factor = expansion_factor
         self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.widths[0])
         self.image_channels = check_positive_int(owner, "image_channels", image_channels)
@@ -96,23 +108,32 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
         self.stages = []
         for s in reversed(range(num_stages)):
             residual_blocks = [
-                ResidualBlock(self.cardinalities[s], total_blocks, expansion_factor, kernel_size,
-                              conv_implementation, name=f"stage{s}_block{j}", dtype=policies[s])
+                ResidualBlock(
+                    self.cardinalities[s],
+                    total_blocks,
+                    expansion_factor,
+                    kernel_size,
+                    conv_implementation,
+                    name=f"stage{s}_block{j}",
+                    dtype=policies[s],
+                )
                 for j in range(self.blocks_per_stage[s])
             ]
             if s > 0:
-                transition = DownsampleTransition(self.widths[s - 1], name=f"stage{s}_downsample",
-                                                  dtype=policies[s])
+                transition = DownsampleTransition(self.widths[s - 1], name=f"stage{s}_downsample", dtype=policies[s])
             else:
                 transition = DiscriminativeBasis(self.embedding_dim or 1, name="stage0_basis", dtype=policies[s])
             self.stages.append(residual_blocks + [transition])
-        self.projection = (ProjectionHead(self.embedding_dim, name="projection", dtype=self.dtype_policy)
-                           if self.num_classes else None)
+        self.projection = (
+            ProjectionHead(self.embedding_dim, name="projection", dtype=self.dtype_policy) if self.num_classes else None
+        )
 
     def _check_images(self, images_shape):
         if tuple(images_shape[1:]) != self.image_shape or len(images_shape) != 4:
-            raise ValueError(f"R3GANDiscriminator '{self.name}' expects NHWC images of shape "
-                             f"(batch, {', '.join(map(str, self.image_shape))}), got {tuple(images_shape)}.")
+            raise ValueError(
+                f"R3GANDiscriminator '{self.name}' expects NHWC images of shape "
+                f"(batch, {', '.join(map(str, self.image_shape))}), got {tuple(images_shape)}."
+            )
 
     def build(self, images_shape=None, labels_shape=None):
         if images_shape is not None:

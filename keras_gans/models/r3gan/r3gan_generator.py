@@ -3,17 +3,17 @@
 import keras
 from keras import ops
 
+from keras_gans.layers.shape_validation import check_labels
+from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
+from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
+from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 from keras_gans.models.r3gan.r3gan_conditioning import ClassEmbedding
 from keras_gans.models.r3gan.r3gan_layers import GenerativeBasis
 from keras_gans.models.r3gan.r3gan_layers import ResidualBlock
 from keras_gans.models.r3gan.r3gan_layers import UpsampleTransition
 from keras_gans.models.r3gan.r3gan_layers import pointwise_conv
 from keras_gans.models.r3gan.r3gan_layers import run_sublayer
-from keras_gans.layers.shape_validation import check_labels
-from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
-from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
-from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
 from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.presets.preset_loader import NetworkPresetMixin
 
@@ -67,13 +67,26 @@ class R3GANGenerator(NetworkPresetMixin, keras.Model):
     preset_role = "generator"
     preset_weights_attribute = "ema_generator"
 
-    def __init__(self, widths, cardinalities, blocks_per_stage=2, expansion_factor=2, latent_dim=64,
-                 num_classes=0, embedding_dim=None, image_channels=3, kernel_size=3, bfloat16_stages=(),
-                 conv_implementation="auto", **kwargs):
+    def __init__(
+        self,
+        widths,
+        cardinalities,
+        blocks_per_stage=2,
+        expansion_factor=2,
+        latent_dim=64,
+        num_classes=0,
+        embedding_dim=None,
+        image_channels=3,
+        kernel_size=3,
+        bfloat16_stages=(),
+        conv_implementation="auto",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         owner = f"R3GANGenerator '{self.name}'"
         self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
-            owner, widths, cardinalities, blocks_per_stage, expansion_factor)
+            owner, widths, cardinalities, blocks_per_stage, expansion_factor
+        )
         self.expansion_factor = expansion_factor
         self.latent_dim = check_positive_int(owner, "latent_dim", latent_dim)
         self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.latent_dim)
@@ -87,18 +100,27 @@ class R3GANGenerator(NetworkPresetMixin, keras.Model):
         total_blocks = sum(self.blocks_per_stage)
         policies = stage_dtype_policies(owner, num_stages, self.bfloat16_stages, self.dtype_policy)
 
-        self.class_embedding = (ClassEmbedding(self.embedding_dim, name="class_embedding", dtype=self.dtype_policy)
-                                if self.num_classes else None)
+        self.class_embedding = (
+            ClassEmbedding(self.embedding_dim, name="class_embedding", dtype=self.dtype_policy)
+            if self.num_classes
+            else None
+        )
         self.stages = []
-        for s, (width, cardinality, blocks) in enumerate(zip(self.widths, self.cardinalities,
-                                                             self.blocks_per_stage)):
+        for s, (width, cardinality, blocks) in enumerate(zip(self.widths, self.cardinalities, self.blocks_per_stage)):
             if s == 0:
                 transition = GenerativeBasis(width, name="stage0_basis", dtype=policies[s])
             else:
                 transition = UpsampleTransition(width, name=f"stage{s}_upsample", dtype=policies[s])
             residual_blocks = [
-                ResidualBlock(cardinality, total_blocks, expansion_factor, kernel_size, conv_implementation,
-                              name=f"stage{s}_block{j}", dtype=policies[s])
+                ResidualBlock(
+                    cardinality,
+                    total_blocks,
+                    expansion_factor,
+                    kernel_size,
+                    conv_implementation,
+                    name=f"stage{s}_block{j}",
+                    dtype=policies[s],
+                )
                 for j in range(1, blocks + 1)
             ]
             self.stages.append([transition] + residual_blocks)
@@ -106,8 +128,10 @@ class R3GANGenerator(NetworkPresetMixin, keras.Model):
 
     def _check_latents(self, z_shape):
         if len(z_shape) != 2 or z_shape[-1] != self.latent_dim:
-            raise ValueError(f"R3GANGenerator '{self.name}' expects latents of shape (batch, {self.latent_dim}), "
-                             f"got {tuple(z_shape)}.")
+            raise ValueError(
+                f"R3GANGenerator '{self.name}' expects latents of shape (batch, {self.latent_dim}), "
+                f"got {tuple(z_shape)}."
+            )
 
     def build(self, z_shape=None, labels_shape=None):
         if z_shape is not None:

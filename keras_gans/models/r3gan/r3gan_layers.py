@@ -86,8 +86,9 @@ def run_sublayer(sublayer, inputs, parent=None):
     policy = sublayer.dtype_policy
     if policy.quantization_mode is not None:
         return sublayer(inputs)
-    if parent is not None and (policy.name != parent.dtype_policy.name
-                               or keras.backend.standardize_dtype(inputs.dtype) != policy.compute_dtype):
+    if parent is not None and (
+        policy.name != parent.dtype_policy.name or keras.backend.standardize_dtype(inputs.dtype) != policy.compute_dtype
+    ):
         return sublayer(inputs)
     return sublayer.call(inputs)
 
@@ -117,8 +118,10 @@ class BiasedLeakyReLU(keras.layers.Layer):
 
     def call(self, inputs):
         if inputs.shape[-1] != self.bias.shape[0]:
-            raise ValueError(f"BiasedLeakyReLU '{self.name}' was built for {self.bias.shape[0]} channels, got "
-                             f"shape {tuple(inputs.shape)}.")
+            raise ValueError(
+                f"BiasedLeakyReLU '{self.name}' was built for {self.bias.shape[0]} channels, got "
+                f"shape {tuple(inputs.shape)}."
+            )
         return ops.leaky_relu(inputs + ops.cast(self.bias, inputs.dtype), negative_slope=self.negative_slope)
 
     def compute_output_shape(self, input_shape):
@@ -153,8 +156,9 @@ class ResidualBlock(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, cardinality, total_blocks, expansion_factor=2, kernel_size=3, conv_implementation="auto",
-                 **kwargs):
+    def __init__(
+        self, cardinality, total_blocks, expansion_factor=2, kernel_size=3, conv_implementation="auto", **kwargs
+    ):
         super().__init__(**kwargs)
         self.cardinality = check_positive_int(self, "cardinality", cardinality)
         self.total_blocks = check_positive_int(self, "total_blocks", total_blocks)
@@ -166,15 +170,23 @@ class ResidualBlock(keras.layers.Layer):
         _, _, channels = check_image_shape(self, input_shape)
         hidden = channels * self.expansion_factor
         if hidden % self.cardinality:
-            raise ValueError(f"ResidualBlock '{self.name}': expanded width {hidden} (= {channels} channels x "
-                             f"{self.expansion_factor}) is not divisible by cardinality {self.cardinality}.")
+            raise ValueError(
+                f"ResidualBlock '{self.name}': expanded width {hidden} (= {channels} channels x "
+                f"{self.expansion_factor}) is not divisible by cardinality {self.cardinality}."
+            )
         gain = residual_init_gain(self.total_blocks)
         child = _child_kwargs(self)
         self.expand = pointwise_conv(hidden, gain, name="expand", **child)
         self.expand_activation = BiasedLeakyReLU(name="expand_activation", **child)
-        self.grouped_conv = GroupedConv2D(hidden, self.kernel_size, groups=self.cardinality,
-                                          kernel_initializer=MSRInitializer(gain),
-                                          implementation=self.conv_implementation, name="grouped_conv", **child)
+        self.grouped_conv = GroupedConv2D(
+            hidden,
+            self.kernel_size,
+            groups=self.cardinality,
+            kernel_initializer=MSRInitializer(gain),
+            implementation=self.conv_implementation,
+            name="grouped_conv",
+            **child,
+        )
         self.conv_activation = BiasedLeakyReLU(name="conv_activation", **child)
         self.project = pointwise_conv(channels, zero_init=True, name="project", **child)
         hidden_shape = tuple(input_shape[:3]) + (hidden,)
@@ -193,9 +205,14 @@ class ResidualBlock(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "cardinality": self.cardinality, "total_blocks": self.total_blocks,
-                "expansion_factor": self.expansion_factor, "kernel_size": self.kernel_size,
-                "conv_implementation": self.conv_implementation}
+        return {
+            **super().get_config(),
+            "cardinality": self.cardinality,
+            "total_blocks": self.total_blocks,
+            "expansion_factor": self.expansion_factor,
+            "kernel_size": self.kernel_size,
+            "conv_implementation": self.conv_implementation,
+        }
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -220,8 +237,9 @@ class GenerativeBasis(keras.layers.Layer):
 
     def build(self, input_shape):
         check_vector_shape(self, input_shape, what="latent features")
-        self.basis = self.add_weight(name="basis", shape=(4, 4, self.width),
-                                     initializer=keras.initializers.RandomNormal(stddev=1.0))
+        self.basis = self.add_weight(
+            name="basis", shape=(4, 4, self.width), initializer=keras.initializers.RandomNormal(stddev=1.0)
+        )
         self.linear = pointwise_conv(self.width, name="linear", **_child_kwargs(self))
         self.linear.build(input_shape)
 
@@ -259,8 +277,9 @@ class DiscriminativeBasis(keras.layers.Layer):
 
     def build(self, input_shape):
         _, _, channels = check_image_shape(self, input_shape, spatial=(4, 4))
-        self.depthwise_kernel = self.add_weight(name="depthwise_kernel", shape=(4, 4, channels, 1),
-                                                initializer=MSRInitializer(fan_in=16))
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=(4, 4, channels, 1), initializer=MSRInitializer(fan_in=16)
+        )
         self.linear = pointwise_conv(self.output_dim, name="linear", **_child_kwargs(self))
         self.linear.build((input_shape[0], channels))
 

@@ -20,29 +20,62 @@ from keras_gans.presets import registry
 PRESET_FAMILY = "r3gan"
 
 _COMMON_RECIPE = {
-    "lr_base": 2e-4, "lr_final": 5e-5, "beta1": 0.0, "beta2_base": 0.9, "beta2_final": 0.99, "adam_epsilon": 1e-8,
-    "mirror": True, "augment": True,
+    "lr_base": 2e-4,
+    "lr_final": 5e-5,
+    "beta1": 0.0,
+    "beta2_base": 0.9,
+    "beta2_final": 0.99,
+    "adam_epsilon": 1e-8,
+    "mirror": True,
+    "augment": True,
 }
-_CIFAR10_RECIPE = {**_COMMON_RECIPE, "gamma_base": 0.05, "gamma_final": 0.005, "aug_p_final": 0.55,
-                   "ema_half_life_nimg_final": 5e6, "decay_nimg": 2e7, "batch_size": 512}
-_FFHQ_RECIPE = {**_COMMON_RECIPE, "aug_p_final": 0.3, "ema_half_life_nimg_final": 5e5, "decay_nimg": 2e7,
-                "batch_size": 256}
+_CIFAR10_RECIPE = {
+    **_COMMON_RECIPE,
+    "gamma_base": 0.05,
+    "gamma_final": 0.005,
+    "aug_p_final": 0.55,
+    "ema_half_life_nimg_final": 5e6,
+    "decay_nimg": 2e7,
+    "batch_size": 512,
+}
+_FFHQ_RECIPE = {
+    **_COMMON_RECIPE,
+    "aug_p_final": 0.3,
+    "ema_half_life_nimg_final": 5e5,
+    "decay_nimg": 2e7,
+    "batch_size": 256,
+}
 _IMAGENET_RECIPE = {**_COMMON_RECIPE, "ema_half_life_nimg_final": 5e7, "decay_nimg": 2e8, "batch_size": 4096}
 # Short-run recipe of the small StackedMNIST model (not from the paper: the official code has no StackedMNIST
 # settings). No mirroring or augmentation (a flipped digit is another digit). `benchmarks/stacked_mnist.py` sets
 # `decay_nimg` to the run length and scales the EMA half-life with it.
-_STACKED_MNIST_SMALL_RECIPE = {**_COMMON_RECIPE, "mirror": False, "augment": False, "gamma_base": 1.0,
-                               "gamma_final": 0.1, "aug_p_final": 0.0, "ema_half_life_nimg_final": 1e5,
-                               "decay_nimg": 1e6, "batch_size": 256}
+_STACKED_MNIST_SMALL_RECIPE = {
+    **_COMMON_RECIPE,
+    "mirror": False,
+    "augment": False,
+    "gamma_base": 1.0,
+    "gamma_final": 0.1,
+    "aug_p_final": 0.0,
+    "ema_half_life_nimg_final": 1e5,
+    "decay_nimg": 1e6,
+    "batch_size": 256,
+}
 
 
-def architecture(widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2,
-                 embedding_dims=(None, None)):
+def architecture(
+    widths, cardinalities, num_classes=0, bfloat16_stages=(), latent_dim=64, blocks=2, embedding_dims=(None, None)
+):
     """The `generator` / `discriminator` entries of a preset: per-stage lists (generator order) shared by both
     networks, `blocks` per stage (an int or a list), and the embedding sizes `(generator, discriminator)`."""
     blocks = list(blocks) if isinstance(blocks, (list, tuple)) else [blocks] * len(widths)
-    shared = {"widths": list(widths), "cardinalities": list(cardinalities), "blocks_per_stage": blocks,
-              "expansion_factor": 2, "num_classes": num_classes, "bfloat16_stages": list(bfloat16_stages)}
+    shared = {
+        "widths": list(widths),
+        "cardinalities": list(cardinalities),
+        "blocks_per_stage": blocks,
+        "expansion_factor": 2,
+        "num_classes": num_classes,
+        "bfloat16_stages": list(bfloat16_stages),
+    }
     generator = {**shared, "latent_dim": latent_dim, "embedding_dim": embedding_dims[0]}
     discriminator = {**shared, "embedding_dim": embedding_dims[1]}
     return {"generator": generator, "discriminator": discriminator}
@@ -91,17 +124,17 @@ _PUBLISHED_PRESETS = {
     },
     "stacked_mnist": {
         "description": "StackedMNIST 32x32 (three MNIST digits as RGB, 1000 modes), unconditional. The official "
-                       "code has no StackedMNIST preset: this is the CIFAR-10 unconditional architecture and "
-                       "recipe at 32x32.",
+        "code has no StackedMNIST preset: this is the CIFAR-10 unconditional architecture and "
+        "recipe at 32x32.",
         **architecture(*_CIFAR10_STAGES, bfloat16_stages=(-1, -2, -3)),
         "recipe": _CIFAR10_RECIPE,
         "official_parameters": {"generator": 20_732_160, "discriminator": 20_683_776},
     },
     "stacked_mnist_small": {
         "description": "Small StackedMNIST 32x32 model (not an official preset): 4 stages of width 128, cardinality "
-                       "8, one block per stage, 64-d noise, unconditional, float32, no augmentation (~0.57M "
-                       "parameters per network, ~7 MB as a preset). Trained by benchmarks/stacked_mnist.py; its "
-                       "weights ship as package data (keras_gans/models/r3gan/weights/stacked_mnist_small/).",
+        "8, one block per stage, 64-d noise, unconditional, float32, no augmentation (~0.57M "
+        "parameters per network, ~7 MB as a preset). Trained by benchmarks/stacked_mnist.py; its "
+        "weights ship as package data (keras_gans/models/r3gan/weights/stacked_mnist_small/).",
         **architecture([128] * 4, [8] * 4, blocks=1),
         "recipe": _STACKED_MNIST_SMALL_RECIPE,
     },

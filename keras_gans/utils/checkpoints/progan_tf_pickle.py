@@ -168,7 +168,9 @@ def read_progan_tf_pickle(path_or_fileobj):
         variables = state.get("variables")
         # `lod` is pickled as a NumPy scalar (`np.float32`), the weights as arrays: both become arrays.
         if not isinstance(variables, list) or not all(
-            isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+            isinstance(v, tuple)
+            and len(v) == 2
+            and isinstance(v[0], str)
             and isinstance(v[1], (np.ndarray, np.generic))
             for v in variables
         ):

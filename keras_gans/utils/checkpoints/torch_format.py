@@ -402,6 +402,5 @@ def load_torch_pickle_raw(path_or_fileobj, allowed=TORCH_ALLOWED, what="torch ch
                 return read_legacy_stream(file, what=what, allowed=allowed)
             return first  # a plain pickle of tensors (storages nested via _load_from_bytes)
         raise CheckpointFormatError(
-            f"{what}: not a zip (torch.save) archive, a legacy torch.save stream or a pickle "
-            f"(first bytes {head!r})."
+            f"{what}: not a zip (torch.save) archive, a legacy torch.save stream or a pickle (first bytes {head!r})."
         )

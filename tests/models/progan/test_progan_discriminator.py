@@ -1,15 +1,15 @@
 import keras
 import numpy as np
+import progan_numpy_reference as ref
 import pytest
 from keras import ops
-
-import progan_numpy_reference as ref
-from keras_gans import ProGANDiscriminator
-from keras_gans.backend.gradients import input_gradient
-from keras_gans.backend.gradients import value_and_grad
 from progan_network_checks import SMALL
 from progan_network_checks import randomize
 from progan_network_checks import to_numpy
+
+from keras_gans import ProGANDiscriminator
+from keras_gans.backend.gradients import input_gradient
+from keras_gans.backend.gradients import value_and_grad
 
 IMAGES = np.clip(np.random.default_rng(0).standard_normal((4, 16, 16, 3)), -1, 1).astype("float32")
 

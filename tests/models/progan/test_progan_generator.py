@@ -1,14 +1,14 @@
 import keras
 import numpy as np
+import progan_numpy_reference as ref
 import pytest
 from keras import ops
-
-import progan_numpy_reference as ref
-from keras_gans import ProGANGenerator
-from keras_gans.backend.gradients import value_and_grad
 from progan_network_checks import SMALL
 from progan_network_checks import randomize
 from progan_network_checks import to_numpy
+
+from keras_gans import ProGANGenerator
+from keras_gans.backend.gradients import value_and_grad
 
 RNG = np.random.default_rng(0)
 Z = RNG.standard_normal((4, 8)).astype("float32")
@@ -61,9 +61,7 @@ def test_fade_in_endpoints_and_nearest_output_upsampling():
 def test_resolution_4_and_unconditional_without_options():
     g = ProGANGenerator(resolution=4, latent_dim=8, fmap_base=64, fmap_max=16, fused_resample=False)
     weights = randomize(g, seed=2)
-    np.testing.assert_allclose(
-        to_numpy(g(Z)), ref.generator_forward(weights, Z, None, 0.0, 4), rtol=1e-5, atol=1e-5
-    )
+    np.testing.assert_allclose(to_numpy(g(Z)), ref.generator_forward(weights, Z, None, 0.0, 4), rtol=1e-5, atol=1e-5)
 
 
 def test_fused_and_unfused_upsampling_are_the_same_function():

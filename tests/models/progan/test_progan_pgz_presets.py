@@ -3,7 +3,8 @@ cache, offline errors, `save_to_preset` round trip, and parity with the fixture 
 
 The checkpoint is a real `torch.save` zip archive written here from the fixture's state dicts, with a config object
 of a class named like pytorch_GAN_zoo's (`models.utils.config.BaseConfig`); only the network layer
-(`keras_gans.converters.progan_pgz.download_file`) is replaced. `netG` is a perturbed copy of the fixture generator and `avgG` the
+(`keras_gans.converters.progan_pgz.download_file`) is replaced. `netG` is a perturbed copy of the fixture generator
+and `avgG` the
 fixture generator itself, so the EMA generator (used by `generate`) must reproduce the fixture outputs.
 """
 
@@ -16,13 +17,13 @@ import types
 import keras
 import numpy as np
 import pytest
+from progan_network_checks import to_numpy
 
+from keras_gans.converters import progan_pgz as progan_pgz_presets
 from keras_gans.models.progan import ProGAN
 from keras_gans.models.progan import progan_from_pgz
-from keras_gans.converters import progan_pgz as progan_pgz_presets
 from keras_gans.utils.preset_utils import PresetDownloadError
 from keras_gans.utils.preset_utils import PresetNotFoundError
-from progan_network_checks import to_numpy
 
 NAME = "pgz_celebahq_256"
 
@@ -35,8 +36,10 @@ def _load(folder, name):
 @pytest.fixture
 def pgz(fixtures_dir):
     folder = fixtures_dir / "progan_pgz"
-    return _load(folder, "pgz_pgan_G_state_dict.npz"), _load(folder, "pgz_pgan_D_state_dict.npz"), _load(
-        folder, "pgz_pgan_io.npz"
+    return (
+        _load(folder, "pgz_pgan_G_state_dict.npz"),
+        _load(folder, "pgz_pgan_D_state_dict.npz"),
+        _load(folder, "pgz_pgan_io.npz"),
     )
 
 
@@ -54,10 +57,22 @@ def _checkpoint_bytes(monkeypatch, g_sd, d_sd, avg_sd):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "models.utils.config", module)
     config = BaseConfig()
-    config.__dict__.update(depthScale0=32, depthOtherScales=[32, 16, 8], noiseVectorDim=16, latentVectorDim=16,
-                           perChannelNormalization=True, leakyReluLeak=0.2, miniBatchStdDev=True, equalizedlR=True,
-                           lossCriterion="WGANGP", lambdaGP=10.0, epsilonD=0.001, alpha=0.0, learningRate=0.001,
-                           attribKeysOrder=None)
+    config.__dict__.update(
+        depthScale0=32,
+        depthOtherScales=[32, 16, 8],
+        noiseVectorDim=16,
+        latentVectorDim=16,
+        perChannelNormalization=True,
+        leakyReluLeak=0.2,
+        miniBatchStdDev=True,
+        equalizedlR=True,
+        lossCriterion="WGANGP",
+        lambdaGP=10.0,
+        epsilonD=0.001,
+        alpha=0.0,
+        learningRate=0.001,
+        attribKeysOrder=None,
+    )
 
     def state(sd):
         return collections.OrderedDict((k, torch.from_numpy(np.array(v))) for k, v in sd.items())
@@ -170,8 +185,9 @@ def test_a_pth_file_of_your_own_is_converted_once_into_the_cache(pgz, monkeypatc
 def test_hash_offline_and_unknown_name_errors(served, monkeypatch, tmp_path):
     calls, _ = served
     # The file name's hash prefix must match: the registered name (real prefix) rejects the fake file.
-    monkeypatch.setitem(progan_pgz_presets.PGZ_CHECKPOINTS, "pgz_dtd_128",
-                        {**progan_pgz_presets.PGZ_CHECKPOINTS["pgz_dtd_128"]})
+    monkeypatch.setitem(
+        progan_pgz_presets.PGZ_CHECKPOINTS, "pgz_dtd_128", {**progan_pgz_presets.PGZ_CHECKPOINTS["pgz_dtd_128"]}
+    )
     with pytest.raises(ValueError, match="SHA-256 .* does not start with 04efa39f"):
         ProGAN.from_preset("pgz_dtd_128")
     assert not progan_pgz_presets.checkpoint_path("pgz_dtd_128").exists()  # a bad download is removed

@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 import pytest
+from progan_network_checks import to_numpy
 
 from keras_gans.models.progan import load_pgz_generator_weights
 from keras_gans.models.progan import pgz_network_arguments
 from keras_gans.models.progan import progan_from_pgz
-from progan_network_checks import to_numpy
 
 
 @pytest.fixture

@@ -1,16 +1,16 @@
 import math
 
 import keras
+import progan_numpy_reference as ref
 import pytest
 
-import progan_numpy_reference as ref
 from keras_gans import ProGANDiscriminator
 from keras_gans import ProGANGenerator
 from keras_gans.models.progan import PROGAN_PRESETS
 from keras_gans.models.progan import PROGAN_SCHEDULES
-from keras_gans.models.progan import progan_feature_maps
 from keras_gans.models.progan import preset_recipe
 from keras_gans.models.progan import preset_schedule
+from keras_gans.models.progan import progan_feature_maps
 
 
 def trainable_params(model):

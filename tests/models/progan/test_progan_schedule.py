@@ -42,8 +42,12 @@ CONFIGS = [
 @pytest.mark.parametrize("config", CONFIGS)
 def test_lod_follows_the_official_formula(config):
     resolution, initial, training, transition = config
-    s = ProGANSchedule(resolution, lod_initial_resolution=initial, lod_training_kimg=float(training),
-                       lod_transition_kimg=float(transition))
+    s = ProGANSchedule(
+        resolution,
+        lod_initial_resolution=initial,
+        lod_training_kimg=float(training),
+        lod_transition_kimg=float(transition),
+    )
     period_images = int(Fraction(training) * 1000 + Fraction(transition) * 1000)
     images = sorted(set(range(0, 8 * period_images + 40, max(period_images // 16, 1))) | {0, 1, period_images})
     expected = [reference_lod(n, resolution, initial, training, transition) for n in images]
@@ -67,8 +71,14 @@ def test_paper_schedule_reaches_full_resolution_after_the_documented_kimg():
 
 
 def test_learning_rate_per_resolution_and_rampup():
-    s = ProGANSchedule(64, lod_training_kimg=0.01, lod_transition_kimg=0.01, lr_base=0.001,
-                       lr_dict={32: 0.002, 64: 0.003}, lr_rampup_kimg=0.05)
+    s = ProGANSchedule(
+        64,
+        lod_training_kimg=0.01,
+        lod_transition_kimg=0.01,
+        lr_base=0.001,
+        lr_dict={32: 0.002, 64: 0.003},
+        lr_rampup_kimg=0.05,
+    )
     lr = ProGANLearningRate(s)
     for n in [0, 5, 10, 11, 25, 31, 45, 60, 80]:
         base = {4: 0.001, 8: 0.001, 16: 0.001, 32: 0.002, 64: 0.003}[s.resolution_at(n)]
@@ -91,8 +101,9 @@ def numpy_fade(images, lod, active):
     return x.repeat(f, axis=1).repeat(f, axis=2)
 
 
-@pytest.mark.parametrize("lod,active", [(0.0, 16), (0.3, 16), (0.99, 16), (1.0, 8), (1.25, 8), (1.7, 8),
-                                        (2.0, 4), (2.0, 8), (1.5, 16)])
+@pytest.mark.parametrize(
+    "lod,active", [(0.0, 16), (0.3, 16), (0.99, 16), (1.0, 8), (1.25, 8), (1.7, 8), (2.0, 4), (2.0, 8), (1.5, 16)]
+)
 def test_fade_reals_matches_numpy(lod, active):
     images = np.random.default_rng(3).uniform(-1, 1, (3, 16, 16, 2)).astype("float32")
     got = np.asarray(ops.convert_to_numpy(fade_reals(ops.convert_to_tensor(images), lod, active)))

@@ -12,18 +12,18 @@ import pathlib
 
 import numpy as np
 import pytest
+from progan_network_checks import to_numpy
 
 import keras_gans
-from keras_gans.models.progan import ProGAN
-from keras_gans.models.progan import ProGANSchedule
-from keras_gans.models.progan import convert_progan_tf_pickle
-from keras_gans.models.progan import convert_progan_tf_pickle_to_preset
 from keras_gans.converters.progan_official import images_seen_for_lod
 from keras_gans.converters.progan_official import is_progan_tf_pickle
 from keras_gans.converters.progan_official import load_progan_tf_discriminator_weights
 from keras_gans.converters.progan_official import progan_tf_network_arguments
+from keras_gans.models.progan import ProGAN
+from keras_gans.models.progan import ProGANSchedule
+from keras_gans.models.progan import convert_progan_tf_pickle
+from keras_gans.models.progan import convert_progan_tf_pickle_to_preset
 from keras_gans.utils import read_progan_tf_pickle
-from progan_network_checks import to_numpy
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "progan_tf_official"
 CONFIGS = ("progan_tiny32_uncond", "progan_tiny64_cond")
@@ -54,11 +54,12 @@ def test_g_gs_and_d_match_the_official_networks_at_every_lod(config):
     for i, lod in enumerate(io["lods"]):
         for network, key in ((gan.generator, "G_images"), (gan.ema_generator, "Gs_images")):
             network.set_lod(float(lod))
-            assert_parity(to_numpy(network(io["latents"], labels=labels)), nhwc(io[key][i]), scales[key],
-                          f"{key} lod {lod}")
+            assert_parity(
+                to_numpy(network(io["latents"], labels=labels)), nhwc(io[key][i]), scales[key], f"{key} lod {lod}"
+            )
         gan.discriminator.set_lod(float(lod))
         out = gan.discriminator(images)
-        scores, logits = (out if labels is not None else (out, None))
+        scores, logits = out if labels is not None else (out, None)
         assert_parity(to_numpy(scores), io["D_scores"][i][:, 0], scales["D_scores"], f"D scores lod {lod}")
         if labels is not None:
             assert_parity(to_numpy(logits), io["D_labels"][i], scales["D_labels"], f"D label logits lod {lod}")
@@ -106,8 +107,10 @@ def test_from_preset_on_a_pickle_and_the_preset_round_trip(tmp_path):
     x = nhwc(io["images"])
     for a, b in zip(loaded.discriminator(x), gan.discriminator(x)):
         np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
-    np.testing.assert_array_equal(loaded.generate(io["latents"], labels=io["labels"], output="float"),
-                                  gan.generate(io["latents"], labels=io["labels"], output="float"))
+    np.testing.assert_array_equal(
+        loaded.generate(io["latents"], labels=io["labels"], output="float"),
+        gan.generate(io["latents"], labels=io["labels"], output="float"),
+    )
     with pytest.raises(ValueError, match="shapes differ"):  # the pickle's networks, not a changed architecture
         ProGAN.from_preset(str(FIXTURE / f"{config}.pkl"), fmap_base=64)
     with pytest.raises(FileNotFoundError, match="no such checkpoint file: .*missing.pkl"):

@@ -42,8 +42,12 @@ def _data(n):
 
 def _state(gan):
     out = {}
-    for role, variables in (("g", gan.generator.weights), ("d", gan.discriminator.weights),
-                            ("ema", gan.ema_generator.weights), ("opt", gan.optimizer.variables)):
+    for role, variables in (
+        ("g", gan.generator.weights),
+        ("d", gan.discriminator.weights),
+        ("ema", gan.ema_generator.weights),
+        ("opt", gan.optimizer.variables),
+    ):
         for i, v in enumerate(variables):
             out[f"{role}/{i}/{v.path.split('/')[-1]}"] = _np(v.value)
     out["images_seen"] = _np(gan.images_seen.value)
@@ -77,8 +81,11 @@ def test_fit_continues_growing_from_the_stored_lod_and_resumes_exactly(tmp_path)
     trained = _state(gan)
     assert trained["images_seen"] == 57 + 3 * BATCH
     for role in ("g", "d", "ema"):
-        moved = [k for k in converted if k.startswith(role) and "kernel" in k
-                 and not np.array_equal(converted[k], trained[k])]
+        moved = [
+            k
+            for k in converted
+            if k.startswith(role) and "kernel" in k and not np.array_equal(converted[k], trained[k])
+        ]
         assert moved, f"{role}: fine-tuning changed no weight"
 
     resumed = _converted()

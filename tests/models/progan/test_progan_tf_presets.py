@@ -13,16 +13,16 @@ import shutil
 
 import numpy as np
 import pytest
+from progan_network_checks import to_numpy
 
 from keras_gans import cli
-from keras_gans.models.progan import PROGAN_TF_CHECKPOINTS
-from keras_gans.models.progan import ProGAN
-from keras_gans.models.progan import convert_progan_tf_pickle
 from keras_gans.converters import progan_official_releases as progan_tf_presets
 from keras_gans.converters.progan_official_reference import compare_with_reference_images
 from keras_gans.converters.progan_official_reference import import_example_latents
+from keras_gans.models.progan import PROGAN_TF_CHECKPOINTS
+from keras_gans.models.progan import ProGAN
+from keras_gans.models.progan import convert_progan_tf_pickle
 from keras_gans.utils.preset_utils import PresetDownloadError
-from progan_network_checks import to_numpy
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "progan_tf_official"
 PKL = FIXTURE / "progan_tiny32_uncond.pkl"
@@ -170,12 +170,20 @@ def test_reference_image_check_and_its_command(tmp_path, capsys):
 
 def test_convert_command_tells_an_official_progan_pickle_from_an_r3gan_snapshot(tmp_path):
     out = tmp_path / "preset"
-    assert cli.main(["convert", str(FIXTURE / "progan_tiny64_cond.pkl"), str(out),
-                     "--schedule", "celeba_128"]) == 0
+    assert cli.main(["convert", str(FIXTURE / "progan_tiny64_cond.pkl"), str(out), "--schedule", "celeba_128"]) == 0
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["source_file"] == "progan_tiny64_cond.pkl" and metadata["lod"] == pytest.approx(1.3)
     gan = ProGAN.from_preset(str(out))
     assert gan.growth_schedule.lod_at(int(to_numpy(gan.images_seen))) == pytest.approx(1.3)
     with pytest.raises(SystemExit, match="--schedule applies to official ProGAN TensorFlow pickles only"):
-        cli.main(["convert", str(FIXTURE / "progan_tiny64_cond.pkl"), str(tmp_path / "x"), "--format", "pgz",
-                  "--schedule", "tf_default"])
+        cli.main(
+            [
+                "convert",
+                str(FIXTURE / "progan_tiny64_cond.pkl"),
+                str(tmp_path / "x"),
+                "--format",
+                "pgz",
+                "--schedule",
+                "tf_default",
+            ]
+        )

@@ -56,8 +56,12 @@ def _adam_state(gan):
 def _state(gan):
     """Every weight and optimizer variable, keyed by role, position and the path below the network's own name."""
     out = {}
-    for role, variables in (("g", gan.generator.weights), ("d", gan.discriminator.weights),
-                            ("ema", gan.ema_generator.weights), ("opt", gan.optimizer.variables)):
+    for role, variables in (
+        ("g", gan.generator.weights),
+        ("d", gan.discriminator.weights),
+        ("ema", gan.ema_generator.weights),
+        ("opt", gan.optimizer.variables),
+    ):
         for i, v in enumerate(variables):
             out[f"{role}/{i}/{v.path.split('/')[-1].rsplit('_', 1)[-1]}"] = _np(v.value)
     out["images_seen"] = _np(gan.images_seen.value)
@@ -77,10 +81,15 @@ class Snapshot(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         model = self.model  # syncs the JAX state
-        self.records.append({
-            "g": _named(model.generator), "d": _named(model.discriminator), "adam": _adam_state(model),
-            "active": model.discriminator.active_resolution, "lod": float(_np(model.generator.lod.value)),
-        })
+        self.records.append(
+            {
+                "g": _named(model.generator),
+                "d": _named(model.discriminator),
+                "adam": _adam_state(model),
+                "active": model.discriminator.active_resolution,
+                "lod": float(_np(model.generator.lod.value)),
+            }
+        )
 
 
 def test_recipe_defaults_and_presets():
@@ -142,8 +151,11 @@ def test_growth_inside_fit_keeps_weights_resets_adam_and_resumes_mid_fade(tmp_pa
             np.testing.assert_array_equal(value, b[net][path], err_msg=path)  # growing changes no weight
             if "8x8" in path:
                 np.testing.assert_array_equal(value, initial[net][path], err_msg=path)  # new blocks: their init
-        changed = [p for p, v in a[net].items() if "4x4" in p and p.endswith("kernel")
-                   and not np.array_equal(v, initial[net][p])]
+        changed = [
+            p
+            for p, v in a[net].items()
+            if "4x4" in p and p.endswith("kernel") and not np.array_equal(v, initial[net][p])
+        ]
         assert changed, f"{net}: the 4x4 blocks did not train"
     for (it_b, moments_b), (it_a, moments_a) in zip(b["adam"], a["adam"]):
         assert it_b == 2 and any(np.any(m != 0) for m in moments_b)
@@ -153,10 +165,10 @@ def test_growth_inside_fit_keeps_weights_resets_adam_and_resumes_mid_fade(tmp_pa
 
     # ---- resume mid-fade (lod 0.5) == continuing
     path = save_checkpoint(gan, str(tmp_path / "ckpt"))
-    gan.fit(images[3 * BATCH:], batch_size=BATCH, shuffle=False, verbose=0)
+    gan.fit(images[3 * BATCH :], batch_size=BATCH, shuffle=False, verbose=0)
     resumed = _progan(seed=99)  # different init: everything must come from the checkpoint
     restore_checkpoint(resumed, path)
-    resumed.fit(images[3 * BATCH:], batch_size=BATCH, shuffle=False, verbose=0)
+    resumed.fit(images[3 * BATCH :], batch_size=BATCH, shuffle=False, verbose=0)
     assert float(_np(resumed.generator.lod.value)) == float(_np(gan.generator.lod.value)) == 0.25
     assert resumed.discriminator.active_resolution == resumed.ema_generator.active_resolution == 8
     expected, got = _state(gan), _state(resumed)
@@ -192,8 +204,13 @@ def test_pytorch_gan_zoo_minibatch_stddev_trains_with_fit():
     checked in tests/layers/test_minibatch_stddev.py."""
     keras.utils.set_random_seed(5)
     g = keras_gans.ProGANGenerator(resolution=4, channels=[4], wscale_convention="pytorch_gan_zoo")
-    d = keras_gans.ProGANDiscriminator(resolution=4, channels=[4], mbstd_group_size=4, mbstd_mode="pytorch_gan_zoo",
-                                       wscale_convention="pytorch_gan_zoo")
+    d = keras_gans.ProGANDiscriminator(
+        resolution=4,
+        channels=[4],
+        mbstd_group_size=4,
+        mbstd_mode="pytorch_gan_zoo",
+        wscale_convention="pytorch_gan_zoo",
+    )
     gan = ProGAN(g, d, schedule=ProGANSchedule(4, lod_training_kimg=0.008, lod_transition_kimg=0.008))
     gan.compile()
     history = gan.fit(_images(2 * BATCH + 4)[:, :4, :4], batch_size=BATCH, verbose=0)  # a last batch of 4
@@ -208,8 +225,11 @@ def _one_step(joint, drift_weight):
     d = keras_gans.ProGANDiscriminator(resolution=4, channels=[4])
     gan = ProGAN(g, d, schedule=ProGANSchedule(4), recipe={"joint_step": joint}, seed=5)
     # SGD: the first Adam step (beta1 = 0) moves every weight by +-lr whatever the gradient's size.
-    gan.compile(drift_weight=drift_weight, generator_optimizer=keras.optimizers.SGD(0.001),
-                discriminator_optimizer=keras.optimizers.SGD(0.001))
+    gan.compile(
+        drift_weight=drift_weight,
+        generator_optimizer=keras.optimizers.SGD(0.001),
+        discriminator_optimizer=keras.optimizers.SGD(0.001),
+    )
     gan.fit(_images(BATCH)[:, :4, :4], batch_size=BATCH, verbose=0)
     return [_np(v.value) for v in gan.generator.trainable_weights], [_np(v.value) for v in gan.discriminator.weights]
 

@@ -71,10 +71,12 @@ def test_compile_defaults_follow_the_recipe_schedules():
     np.testing.assert_allclose(hp["ema_beta"], 0.5 ** (2 / half_life), rtol=1e-7)  # D batch: half of 4
     for opt in model.optimizer.optimizers:
         assert float(opt.beta_1) == recipe["beta1"] == 0.0 and float(opt.epsilon) == recipe["adam_epsilon"]
-        np.testing.assert_allclose(float(keras.ops.convert_to_numpy(opt.learning_rate)),
-                                   _cosine(2e-4, 5e-5, n, decay), rtol=1e-6)
-        np.testing.assert_allclose(float(keras.ops.convert_to_numpy(opt.beta_2)), _cosine(0.9, 0.99, n, decay),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            float(keras.ops.convert_to_numpy(opt.learning_rate)), _cosine(2e-4, 5e-5, n, decay), rtol=1e-6
+        )
+        np.testing.assert_allclose(
+            float(keras.ops.convert_to_numpy(opt.beta_2)), _cosine(0.9, 0.99, n, decay), rtol=1e-6
+        )
     assert model.get_compile_config()["loss"]["class_name"].lower().find("relativistic") >= 0
 
 

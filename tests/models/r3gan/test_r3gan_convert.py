@@ -27,12 +27,16 @@ SNAPSHOTS = {"uncond": "uncond_network-snapshot-000000000.pkl", "cond": "cond_ne
 def _fixture(fixtures_dir, config):
     folder = fixtures_dir / "r3gan_official"
     meta = json.loads((folder / "config.json").read_text())["configs"][config]
-    return folder / SNAPSHOTS[config], dict(np.load(folder / f"{config}_io.npz")), \
-        dict(np.load(folder / f"{config}_step.npz")), meta
+    return (
+        folder / SNAPSHOTS[config],
+        dict(np.load(folder / f"{config}_io.npz")),
+        dict(np.load(folder / f"{config}_step.npz")),
+        meta,
+    )
 
 
 def _official(step, prefix):
-    return {k[len(prefix):]: v for k, v in step.items() if k.startswith(prefix + "Model.")}
+    return {k[len(prefix) :]: v for k, v in step.items() if k.startswith(prefix + "Model.")}
 
 
 def _np(x):
@@ -113,8 +117,10 @@ def test_registered_name_downloads_converts_once_and_then_loads_offline(fixtures
     pkl, io, step, _ = _fixture(fixtures_dir, "cond")
     hub = _install(monkeypatch, tmp_path, pkl)
     model = R3GAN.from_preset("imagenet32")
-    assert hub.calls == [("list", OFFICIAL_CHECKPOINTS["imagenet32"]),
-                         ("download", "brownvc/R3GAN-ImgNet-32x32", "model.pkl")]
+    assert hub.calls == [
+        ("list", OFFICIAL_CHECKPOINTS["imagenet32"]),
+        ("download", "brownvc/R3GAN-ImgNet-32x32", "model.pkl"),
+    ]
     assert model.preset == "imagenet32" and model.recipe["gamma_base"] == 0.5
     converted = tmp_path / "cache" / "presets" / "imagenet32"
     metadata = json.loads((converted / "metadata.json").read_text())
@@ -131,8 +137,11 @@ def test_registered_name_offline_error_says_what_to_fetch(fixtures_dir, tmp_path
     pkl, _, _, _ = _fixture(fixtures_dir, "uncond")
     hub = _install(monkeypatch, tmp_path, pkl)
     hub.offline = True
-    with pytest.raises(PresetDownloadError, match=r"https://huggingface.co/brownvc/R3GAN-FFHQ-256x256.*by hand"
-                                                    r".*ffhq256\.pkl"):
+    with pytest.raises(
+        PresetDownloadError,
+        match=r"https://huggingface.co/brownvc/R3GAN-FFHQ-256x256.*by hand"
+        r".*ffhq256\.pkl",
+    ):
         R3GAN.from_preset("ffhq256")
     assert not (tmp_path / "cache" / "presets" / "ffhq256").exists()
 

@@ -43,8 +43,11 @@ def test_stages_run_from_high_to_low_resolution():
 def test_discriminator_is_linear_at_initialisation():
     discriminator = R3GANDiscriminator(**TINY)
     x1, x2 = _images(seed=1), _images(seed=2)
-    np.testing.assert_allclose(_np(discriminator(2.0 * x1 + 0.25 * x2)),
-                               2.0 * _np(discriminator(x1)) + 0.25 * _np(discriminator(x2)), atol=1e-5)
+    np.testing.assert_allclose(
+        _np(discriminator(2.0 * x1 + 0.25 * x2)),
+        2.0 * _np(discriminator(x1)) + 0.25 * _np(discriminator(x2)),
+        atol=1e-5,
+    )
 
 
 def test_projection_head():
@@ -91,8 +94,9 @@ def test_bfloat16_stages_and_float32_logits():
 
 
 def test_config_round_trip_and_keras_saving(tmp_path):
-    discriminator = R3GANDiscriminator(**TINY, num_classes=3, embedding_dim=6, image_channels=1,
-                                       conv_implementation="native", name="d")
+    discriminator = R3GANDiscriminator(
+        **TINY, num_classes=3, embedding_dim=6, image_channels=1, conv_implementation="native", name="d"
+    )
     images, labels = np.random.default_rng(3).normal(size=(2, 16, 16, 1)).astype("float32"), np.eye(3)[:2]
     labels = labels.astype("float32")
     discriminator.build()

@@ -32,7 +32,7 @@ def test_structure_and_fixup_depth():
     assert all(block.total_blocks == 4 for block in blocks)  # L = blocks in the whole network
     assert [len(stage) for stage in generator.stages] == [2, 3, 2]
     assert generator.stages[1][0].linear is None and generator.stages[2][0].linear is not None
-    assert residual_init_gain(4) == pytest.approx(1.3867505 * 4 ** -0.25, rel=1e-6)
+    assert residual_init_gain(4) == pytest.approx(1.3867505 * 4**-0.25, rel=1e-6)
     assert not generator.non_trainable_weights  # the resampling filter is a constant, not a weight
 
 
@@ -94,8 +94,9 @@ def test_bfloat16_stages_use_mixed_policies():
 
 
 def test_config_round_trip_and_keras_saving(tmp_path):
-    generator = R3GANGenerator(**TINY, num_classes=3, embedding_dim=5, bfloat16_stages=[-1],
-                               conv_implementation="split", name="g")
+    generator = R3GANGenerator(
+        **TINY, num_classes=3, embedding_dim=5, bfloat16_stages=[-1], conv_implementation="split", name="g"
+    )
     z, labels = np.random.default_rng(2).normal(size=(2, 6)).astype("float32"), np.eye(3, dtype="float32")[:2]
     generator(z, labels)
     for variable in generator.trainable_variables:  # non-trivial residual branches

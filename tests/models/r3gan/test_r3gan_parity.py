@@ -48,10 +48,12 @@ def test_forward_parity_with_the_official_outputs(fixtures_dir, config, implemen
     images = _np(generator(io["z"], labels))
     for suffix in ("", "_f64"):
         np.testing.assert_allclose(images, _nhwc(io["G_out" + suffix]), atol=1e-5, rtol=0)
-        np.testing.assert_allclose(_np(discriminator(_nhwc(io["x_real"]), labels)), io["D_real" + suffix],
-                                   atol=1e-5, rtol=0)
-        np.testing.assert_allclose(_np(discriminator(_nhwc(io["G_out"]), labels)), io["D_fake" + suffix],
-                                   atol=1e-5, rtol=0)
+        np.testing.assert_allclose(
+            _np(discriminator(_nhwc(io["x_real"]), labels)), io["D_real" + suffix], atol=1e-5, rtol=0
+        )
+        np.testing.assert_allclose(
+            _np(discriminator(_nhwc(io["G_out"]), labels)), io["D_fake" + suffix], atol=1e-5, rtol=0
+        )
     # D on our own generator output, as in D(G(z)).
     np.testing.assert_allclose(_np(discriminator(images.astype("float32"), labels)), io["D_fake"], atol=1e-5)
 
@@ -123,8 +125,10 @@ def test_gradients_parity_with_r1_r2_double_backprop(fixtures_dir, config):
         return ops.mean(adversarial) + gamma / 2 * ops.mean(r1 + r2), (r1, r2)
 
     (loss, (r1, r2)), d_grads = _compiled(value_and_grad(d_loss, has_aux=True))(
-        [v.value for v in discriminator.trainable_variables], ops.convert_to_tensor(_nhwc(io["x_real"])),
-        ops.convert_to_tensor(_nhwc(io["G_out"])))
+        [v.value for v in discriminator.trainable_variables],
+        ops.convert_to_tensor(_nhwc(io["x_real"])),
+        ops.convert_to_tensor(_nhwc(io["G_out"])),
+    )
     np.testing.assert_allclose(_np(r1), io["R1"], rtol=1e-4)
     np.testing.assert_allclose(_np(r2), io["R2"], rtol=1e-4)
     np.testing.assert_allclose(_np(loss), io["D_total_loss"], rtol=1e-5)

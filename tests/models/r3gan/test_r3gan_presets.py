@@ -49,7 +49,9 @@ def test_parameter_counts_equal_the_official_ones(name):
     finally:
         keras.backend.clear_session()
     assert _analytic_counts(preset_arguments(name, "generator"), preset_arguments(name, "discriminator")) == (
-        official["generator"], official["discriminator"])
+        official["generator"],
+        official["discriminator"],
+    )
 
 
 @pytest.mark.parametrize("name", ["fixture_unconditional", "fixture_conditional", "bench32"])
@@ -59,9 +61,12 @@ def test_small_presets_build_and_count(name):
     generator.build()
     discriminator.build()
     assert generator.image_shape == discriminator.image_shape
-    expected = R3GAN_PRESETS[name].get("official_parameters") or dict(zip(
-        ("generator", "discriminator"),
-        _analytic_counts(preset_arguments(name, "generator"), preset_arguments(name, "discriminator"))))
+    expected = R3GAN_PRESETS[name].get("official_parameters") or dict(
+        zip(
+            ("generator", "discriminator"),
+            _analytic_counts(preset_arguments(name, "generator"), preset_arguments(name, "discriminator")),
+        )
+    )
     assert {"generator": generator.count_params(), "discriminator": discriminator.count_params()} == expected
 
 
@@ -86,8 +91,10 @@ def test_fixture_presets_match_the_fixture_configuration(fixtures_dir):
         assert g["latent_dim"] == official["NoiseDimension"]
         assert g["num_classes"] == configs[key]["G_kwargs"]["c_dim"]
         assert g["bfloat16_stages"] == configs[key]["G_kwargs"]["FP16Stages"]
-        assert R3GAN_PRESETS[name]["official_parameters"] == {"generator": configs[key]["n_params"]["G"],
-                                                              "discriminator": configs[key]["n_params"]["D"]}
+        assert R3GAN_PRESETS[name]["official_parameters"] == {
+            "generator": configs[key]["n_params"]["G"],
+            "discriminator": configs[key]["n_params"]["D"],
+        }
 
 
 def test_architectures_follow_the_spec_table():
@@ -105,7 +112,11 @@ def test_architectures_follow_the_spec_table():
         for network in ("generator", "discriminator"):
             args = preset_arguments(name, network)
             assert (args["widths"], args["cardinalities"], args["num_classes"], args["bfloat16_stages"]) == (
-                widths, cards, classes, bf16), (name, network)
+                widths,
+                cards,
+                classes,
+                bf16,
+            ), (name, network)
             assert args["blocks_per_stage"] == [2] * len(widths) and args["expansion_factor"] == 2
         assert preset_arguments(name, "generator")["latent_dim"] == 64
     assert "no StackedMNIST preset" in R3GAN_PRESETS["stacked_mnist"]["description"]
@@ -116,17 +127,32 @@ def test_architectures_follow_the_spec_table():
 
 def test_recipes_follow_the_spec_table():
     table = {  # gamma base/final, aug p, EMA half-life (images), decay_nimg, batch
-        "cifar10": (0.05, 0.005, 0.55, 5e6, 2e7, 512), "cifar10_unconditional": (0.05, 0.005, 0.55, 5e6, 2e7, 512),
-        "stacked_mnist": (0.05, 0.005, 0.55, 5e6, 2e7, 512), "ffhq64": (2.0, 0.2, 0.3, 5e5, 2e7, 256),
-        "ffhq256": (150.0, 15.0, 0.3, 5e5, 2e7, 256), "imagenet32": (0.5, 0.05, 0.5, 5e7, 2e8, 4096),
+        "cifar10": (0.05, 0.005, 0.55, 5e6, 2e7, 512),
+        "cifar10_unconditional": (0.05, 0.005, 0.55, 5e6, 2e7, 512),
+        "stacked_mnist": (0.05, 0.005, 0.55, 5e6, 2e7, 512),
+        "ffhq64": (2.0, 0.2, 0.3, 5e5, 2e7, 256),
+        "ffhq256": (150.0, 15.0, 0.3, 5e5, 2e7, 256),
+        "imagenet32": (0.5, 0.05, 0.5, 5e7, 2e8, 4096),
         "imagenet64": (1.0, 0.1, 0.4, 5e7, 2e8, 4096),
     }
     for name, values in table.items():
         recipe = preset_recipe(name)
-        assert (recipe["gamma_base"], recipe["gamma_final"], recipe["aug_p_final"],
-                recipe["ema_half_life_nimg_final"], recipe["decay_nimg"], recipe["batch_size"]) == values, name
-        assert (recipe["lr_base"], recipe["lr_final"], recipe["beta1"], recipe["beta2_base"],
-                recipe["beta2_final"], recipe["adam_epsilon"]) == (2e-4, 5e-5, 0.0, 0.9, 0.99, 1e-8)
+        assert (
+            recipe["gamma_base"],
+            recipe["gamma_final"],
+            recipe["aug_p_final"],
+            recipe["ema_half_life_nimg_final"],
+            recipe["decay_nimg"],
+            recipe["batch_size"],
+        ) == values, name
+        assert (
+            recipe["lr_base"],
+            recipe["lr_final"],
+            recipe["beta1"],
+            recipe["beta2_base"],
+            recipe["beta2_final"],
+            recipe["adam_epsilon"],
+        ) == (2e-4, 5e-5, 0.0, 0.9, 0.99, 1e-8)
         assert recipe["mirror"] is True
     for name in R3GAN_PRESETS:
         assert preset_recipe(name) is not R3GAN_PRESETS[name]["recipe"]

@@ -81,8 +81,7 @@ def test_one_training_iteration_matches_the_official_step(fixtures_dir, config):
     reference = R3GAN.from_preset(PRESETS[config], load_weights=False, augment=False, bfloat16_stages=())
     model = _FixedLatentsR3GAN.from_config({**reference.get_config(), "fixed_latents": latents})
     assert model.augment_pipeline is None
-    for network, state in ((model.generator, g_state), (model.ema_generator, g_state),
-                           (model.discriminator, d_state)):
+    for network, state in ((model.generator, g_state), (model.ema_generator, g_state), (model.discriminator, d_state)):
         load_official_weights(network, state)
     model.images_seen.assign(settings["cur_nimg_before"])
     model.compile()  # the preset's recipe: the schedules evaluated at cur_nimg give the fixture's lr, beta2, gamma
@@ -108,8 +107,10 @@ def test_one_training_iteration_matches_the_official_step(fixtures_dir, config):
     if config == "cond":
         _compare(ema, step, "G_ema.", lr, report)
         optimizers = model.optimizer
-        for prefix, opt, network in (("G_opt.", optimizers.generator_optimizer, model.generator),
-                                     ("D_opt.", optimizers.discriminator_optimizer, model.discriminator)):
+        for prefix, opt, network in (
+            ("G_opt.", optimizers.generator_optimizer, model.generator),
+            ("D_opt.", optimizers.discriminator_optimizer, model.discriminator),
+        ):
             for which, suffix in (("momentum", ".exp_avg"), ("velocity", ".exp_avg_sq")):
                 moments = _moments_as_official(opt, network, which)
                 for name, value in moments.items():

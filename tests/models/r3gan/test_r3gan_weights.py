@@ -15,8 +15,7 @@ from keras_gans.models.r3gan import r3gan_from_official
 def _states(fixtures_dir, config):
     folder = fixtures_dir / "r3gan_official"
     meta = json.loads((folder / "config.json").read_text())["configs"][config]
-    return (dict(np.load(folder / f"{config}_G_state.npz")), dict(np.load(folder / f"{config}_D_state.npz")),
-            meta)
+    return (dict(np.load(folder / f"{config}_G_state.npz")), dict(np.load(folder / f"{config}_D_state.npz")), meta)
 
 
 @pytest.mark.parametrize("config", ["uncond", "cond"])
@@ -82,8 +81,9 @@ def test_fresh_models_export_and_reload(fixtures_dir):
     assert state["Model.MainLayers.0.Layers.0.LinearLayer.weight"].shape == (8, 12)
     clone = r3gan_from_official(state)
     z, labels = np.ones((2, 6), "float32"), np.eye(3, dtype="float32")[[0, 2]]
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone(z, labels)),
-                                  keras.ops.convert_to_numpy(generator(z, labels)))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(clone(z, labels)), keras.ops.convert_to_numpy(generator(z, labels))
+    )
     discriminator = R3GANDiscriminator([8, 8, 4], 2, [1, 1, 1], image_channels=1)
     state = export_official_weights(discriminator)
     assert state["Model.ExtractionLayer.Layer.weight"].shape == (4, 1, 1, 1)
@@ -101,8 +101,11 @@ def test_strict_loading_lists_every_problem(fixtures_dir):
     with pytest.raises(ValueError) as error:
         load_official_weights(model, bad)
     message = str(error.value)
-    for expected in ("missing 1: Model.MainLayers.1.Layers.2.NonLinearity2.Bias", "unexpected 1: Model.Extra.weight",
-                     "Model.AggregationLayer.Layer.weight (3, 13, 1, 1) (expected (3, 12, 1, 1))"):
+    for expected in (
+        "missing 1: Model.MainLayers.1.Layers.2.NonLinearity2.Bias",
+        "unexpected 1: Model.Extra.weight",
+        "Model.AggregationLayer.Layer.weight (3, 13, 1, 1) (expected (3, 12, 1, 1))",
+    ):
         assert expected in message
     bad = dict(g_state)
     bad["Model.MainLayers.1.Layers.0.Resampler.Kernel"] = np.full((4, 4), 1 / 16, "float32")
@@ -122,7 +125,7 @@ def test_strict_loading_lists_every_problem(fixtures_dir):
 
 def test_prefix_and_overrides(fixtures_dir):
     _, d_state, _ = _states(fixtures_dir, "uncond")
-    unprefixed = {k[len("Model."):]: v for k, v in d_state.items()}
+    unprefixed = {k[len("Model.") :]: v for k, v in d_state.items()}
     model = r3gan_from_official(unprefixed, prefix="", name="d_loaded", conv_implementation="split")
     assert model.name == "d_loaded" and model.conv_implementation == "split"
     assert set(export_official_weights(model, prefix="")) == set(unprefixed)
