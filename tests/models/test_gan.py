@@ -528,13 +528,17 @@ def test_a_compile_config_written_before_train_config_still_loads():
     assert float(_np(cfg.ema_beta(0))) == pytest.approx(0.999)
 
     # Written back, it is the same dict (the optimizers' names aside: Keras numbers new instances).
+
     def unnamed(c):
         c = json.loads(json.dumps(c))
         for key in ("generator_optimizer", "discriminator_optimizer"):
             c[key]["config"].pop("name")
         return c
 
-    assert unnamed(gan.get_compile_config()) == unnamed(config)
+    expected = unnamed(config)
+    if keras.backend.backend() == "torch":
+        expected["jit_compile"] = False  # GAN.compile: PyTorch always runs eagerly
+    assert unnamed(gan.get_compile_config()) == expected
 
 
 def test_config_round_trip_and_keras_file(tmp_path):
