@@ -30,6 +30,9 @@ SUBCOMMANDS = (
 )
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
+BACKEND_HELP = "Keras backend (default: KERAS_BACKEND, else tensorflow)"
+# `--output` in every subcommand: the file itself where one file is written, a folder where several are.
+OUTPUT_RULE = "--output is a file where the command writes one file and a folder where it writes several."
 
 
 def folder_problem(path):
@@ -47,7 +50,7 @@ def folder_problem(path):
 
 def build_parser():
     """Returns the `keras-gans` argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0], epilog=OUTPUT_RULE)
     commands = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(f"keras_gans.cli.{name.replace('-', '_')}").register(commands)

@@ -12,6 +12,8 @@ Each side is a folder of image files (read at the size of its first image, or `-
 import json
 import pathlib
 
+from keras_gans.cli import BACKEND_HELP
+
 METRIC_NAMES = ("fid", "kid")
 
 
@@ -35,12 +37,12 @@ def register(commands):
         default="legacy_tf",
         help="Inception input resize: legacy_tf (published FIDs) or clean (clean-fid)",
     )
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--kid-subsets", type=int, default=100)
-    parser.add_argument("--kid-subset-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=32, help="images per Inception call")
+    parser.add_argument("--kid-subsets", type=int, default=100, help="number of random subsets KID averages over")
+    parser.add_argument("--kid-subset-size", type=int, default=1000, help="images per KID subset")
     parser.add_argument("--seed", type=int, default=0, help="seed of the KID subsets")
     parser.add_argument("--output", default=None, help="JSON file for the results")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
     parser.set_defaults(func=compare_command)
     return parser
 

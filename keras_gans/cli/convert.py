@@ -25,6 +25,8 @@ loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset
 
 import pathlib
 
+from keras_gans.cli import BACKEND_HELP
+
 FORMATS = {"r3gan": (".pkl",), "pgz": (".pth", ".pt"), "progan-tf": (".pkl",)}
 
 
@@ -42,7 +44,7 @@ def register(commands):
     parser.add_argument(
         "source", help="the checkpoint file (.pkl: official R3GAN or ProGAN TF, .pth: pytorch_GAN_zoo PGAN)"
     )
-    parser.add_argument("output", help="the preset directory to write")
+    parser.add_argument("output", help="the preset directory to write (a folder: a preset is several files)")
     parser.add_argument("--format", choices=sorted(FORMATS), default=None, help="default: from the file name")
     parser.add_argument(
         "--recipe", default=None, help="R3GAN: the preset whose training recipe the model gets (e.g. cifar10, ffhq256)"
@@ -53,7 +55,7 @@ def register(commands):
         help="progan-tf: the growing schedule to continue with (a ProGAN preset or schedule name)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing preset directory")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
     parser.set_defaults(func=convert_command)
     return parser
 
@@ -104,6 +106,9 @@ def convert_command(args):
     if args.schedule is not None and kind != "progan-tf":
         _fail("--schedule applies to official ProGAN TensorFlow pickles only.")
     _check_output(output, args.overwrite)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=1, desc=f"converting {source.name} ({kind})", unit="file", leave=False)
     try:
         if kind == "r3gan":
             from keras_gans.converters.r3gan_official import convert_official_snapshot
@@ -127,6 +132,8 @@ def convert_command(args):
             "progan-tf": "an official ProGAN TensorFlow pickle",
         }[kind]
         _fail(f"{source} could not be converted as {what}: {e}")
+    finally:
+        bar.close()
     model = "R3GAN" if kind == "r3gan" else "ProGAN"
     print(
         f"Wrote the {model} preset {path}. Load it with keras_gans.{model}.from_preset({str(path)!r}), or run "

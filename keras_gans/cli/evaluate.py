@@ -14,6 +14,7 @@ The metrics are those of `keras_gans.metrics.evaluate_generator`; the results ar
 import json
 import pathlib
 
+from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
 
 # The names of keras_gans.metrics.evaluation.METRICS (not imported here: subcommand modules import keras lazily).
@@ -44,7 +45,7 @@ def register(commands):
     parser.add_argument("--metrics", default="fid", help=f"comma-separated, from: {', '.join(METRIC_NAMES)}")
     parser.add_argument("--num-images", type=int, default=10_000, help="generated images")
     parser.add_argument("--num-real-images", type=int, default=None, help="real images (default: --num-images)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64, help="images per generator and feature-extractor call")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latents and the metrics' random draws")
     parser.add_argument("--no-ema", action="store_true", help="use the trained generator instead of the EMA one")
     parser.add_argument(
@@ -55,8 +56,12 @@ def register(commands):
         help="a metric option (JSON value), e.g. kid.subset_size=500 or swd.num_patches=64; repeatable",
     )
     parser.add_argument("--cache-dir", default=None, help="where real-image statistics are cached")
-    parser.add_argument("--output", default="evaluation.json", help="JSON file for the results")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.add_argument(
+        "--output",
+        default="evaluation.json",
+        help="the JSON file written with the results (one file: --output names it)",
+    )
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
     parser.set_defaults(func=evaluate_command)
     return parser
 
@@ -128,6 +133,7 @@ def evaluate_command(args):
     needs_reals = [name for name in metrics if name in ("fid", "kid", "swd", "precision_recall")]
     if needs_reals and not (args.dataset or args.checkpoint):
         _fail(f"{', '.join(needs_reals)} compare with real images: pass --dataset.")
+    print(f"Loading {args.preset or args.checkpoint} ...", flush=True)
     model, trained_on = _load_model(args)
     dataset = args.dataset or trained_on
     if needs_reals and not dataset:
@@ -146,6 +152,7 @@ def evaluate_command(args):
             cache_dir=args.cache_dir,
             dataset_options=dataset_options,
             metric_options=options,
+            progress=True,
         )
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))

@@ -12,6 +12,7 @@ returns `images` (NHWC, uint8 pixels as `keras-gans generate` writes them, or fl
 (pass `--backend`).
 """
 
+from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli.generate import load_gan
 
 FORMATS = ("tf_saved_model", "onnx", "litert")  # keras_gans.export.FORMATS (keras is imported lazily here)
@@ -25,7 +26,12 @@ def register(commands):
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
     source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
-    parser.add_argument("--format", default="tf_saved_model", choices=FORMATS + ("tflite",))
+    parser.add_argument(
+        "--format",
+        default="tf_saved_model",
+        choices=FORMATS + ("tflite",),
+        help="tf_saved_model (a directory), onnx or litert (tflite is its old name)",
+    )
     parser.add_argument(
         "--output", required=True, help="a directory (tf_saved_model), a .onnx file (onnx) or a .tflite file (litert)"
     )
@@ -42,7 +48,7 @@ def register(commands):
         default=None,
         help="fix the batch size of the inputs (default: any; LiteRT from JAX needs one)",
     )
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
     parser.set_defaults(func=export_command)
     return parser
 

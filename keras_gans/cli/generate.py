@@ -11,7 +11,9 @@ checkpoint is used, or one `ckpt-*` folder in it). Seed `s` gives the image of t
 backend. Conditional models take `--class`; without it the images cycle through the classes (0, 1, 2, ...).
 `--truncation-psi p` scales every latent by `p`, toward the mean latent 0 (see `GAN.generate`). Images come from
 the EMA generator unless `--no-ema`. Files: `seed<seed, 4 digits>.png`, or `grid.png` with
-`--grid` (rows of `--cols` images, padded with black).
+`--grid` (rows of `--cols` images, padded with black). As in every subcommand, `--output` is the file itself where
+one file is written (`--grid --output grid.png`, or one seed and `--output seed.png`: a name ending in `.png`) and
+a folder otherwise.
 """
 
 import json
@@ -20,6 +22,7 @@ import pathlib
 import re
 import warnings
 
+from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
 
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
@@ -52,7 +55,11 @@ def register(commands):
     )
     parser.add_argument("--grid", action="store_true", help="write one grid.png instead of one PNG per seed")
     parser.add_argument("--cols", type=int, default=None, help="grid columns (default: about sqrt(#seeds))")
-    parser.add_argument("--output", default="generated", help="output folder")
+    parser.add_argument(
+        "--output",
+        default="generated",
+        help="a .png file when one image or one grid is written (e.g. --grid --output grid.png), else a folder",
+    )
     parser.set_defaults(func=generate_command)
     return parser
 
@@ -65,7 +72,7 @@ def add_model_arguments(parser):
     source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
     parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
     parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
+    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
 
 
 def load_model_or_exit(args, fail):
@@ -213,9 +220,23 @@ def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32, tr
     labels = None
     if model.num_classes:
         labels = np.arange(len(seeds)) % model.num_classes if class_id is None else np.full(len(seeds), class_id)
-    return model.generate(
-        z.astype("float32"), labels=labels, use_ema=use_ema, batch_size=batch_size, truncation_psi=truncation_psi
-    )
+    from tqdm.auto import tqdm
+
+    chunks = []
+    with tqdm(total=len(seeds), desc="images", unit="img", leave=False, disable=len(seeds) <= batch_size) as bar:
+        for start in range(0, len(seeds), batch_size):
+            part = slice(start, start + batch_size)
+            chunks.append(
+                model.generate(
+                    z[part].astype("float32"),
+                    labels=None if labels is None else labels[part],
+                    use_ema=use_ema,
+                    batch_size=batch_size,
+                    truncation_psi=truncation_psi,
+                )
+            )
+            bar.update(len(chunks[-1]))
+    return np.concatenate(chunks)
 
 
 def generate_command(args):
@@ -231,7 +252,18 @@ def generate_command(args):
         _fail(f"--seeds: {e}")
     if args.cols is not None and args.cols < 1:
         _fail(f"--cols must be >= 1, got {args.cols}.")
-    problem = folder_problem(args.output)
+    output = pathlib.Path(args.output)
+    one_file = output.suffix.lower() == ".png"
+    if one_file and not args.grid and len(seeds) > 1:
+        _fail(
+            f"argument --output: {output} names one PNG file but {len(seeds)} images are written; pass --grid "
+            "for one grid image, or give a folder."
+        )
+    problem = (
+        (f"{output} is a folder; give a .png file name." if output.is_dir() else folder_problem(output.parent))
+        if one_file
+        else folder_problem(output)
+    )
     if problem:
         _fail(f"argument --output: {problem}")
     model = load_model_or_exit(args, _fail)
@@ -239,18 +271,20 @@ def generate_command(args):
         images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size, args.truncation_psi)
     except (ValueError, OSError) as e:
         _fail(str(e))
-    output = pathlib.Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
+    folder = output.parent if one_file else output
+    folder.mkdir(parents=True, exist_ok=True)
     if args.grid:
         cols = args.cols or math.ceil(math.sqrt(len(seeds)))
         rows = math.ceil(len(seeds) / cols)
         padded = np.zeros((rows * cols,) + images.shape[1:], images.dtype)
         padded[: len(images)] = images
-        paths = [output / "grid.png"]
+        paths = [output if one_file else output / "grid.png"]
         save_png(image_grid(padded, rows, cols), paths[0])
     else:
-        paths = [output / f"seed{seed:04d}.png" for seed in seeds]
+        paths = [output] if one_file else [output / f"seed{seed:04d}.png" for seed in seeds]
         for image, path in zip(images, paths):
             save_png(image, path)
-    print(f"Wrote {len(paths)} PNG file{'s' if len(paths) > 1 else ''} to {output}.")
+    print(
+        f"Wrote {paths[0]}." if one_file else f"Wrote {len(paths)} PNG file{'s' if len(paths) > 1 else ''} to {output}."
+    )
     return paths

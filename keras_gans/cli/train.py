@@ -18,6 +18,14 @@ Data. `--dataset` is any spec of `keras_gans.datasets.load_dataset`: `embedded`,
 `tfds:<name>`, an image folder (read per batch, never all in memory) or an `.npz` file. Grey images are repeated
 to RGB. `--conditional` trains with the dataset's class labels.
 
+Your own images: `keras-gans train --dataset my_folder/` needs no preset (`--preset auto`, the default for an
+R3GAN on a folder). The folder is inspected first (`keras_gans.datasets.inspect_image_folder`: count, sizes,
+aspect ratios, channels; unreadable files are listed and stop the run), and `keras_gans.models.r3gan.auto_config`
+chooses the resolution (a power of two up to the images' typical shorter side and a device cap), grayscale or
+RGB, the network and gamma; the choice is printed. Images of any size and shape are centre-cropped to a square
+and resized (LANCZOS) to that resolution, or with `--fit pad` resized to fit inside it and padded with black.
+`--resolution`, `--batch-size` and `--gamma` override the choice.
+
 Length: `--steps` (iterations) or `--kimg` (thousands of real images seen by the discriminator).
 
 Outputs in `--output`: `samples.png` (EMA-generator samples of fixed latents, also written during training as
@@ -46,6 +54,7 @@ import pathlib
 import sys
 import time
 
+from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
 
 MODELS = ("r3gan", "progan")
@@ -74,13 +83,14 @@ def register(commands):
     train = commands.add_parser(
         "train", help="train an R3GAN or a ProGAN on a dataset", description=__doc__.split("\n\n")[0]
     )
-    train.add_argument("--model", choices=MODELS, default="r3gan")
+    train.add_argument("--model", choices=MODELS, default="r3gan", help="the GAN to train (default r3gan)")
     train.add_argument(
         "--preset",
         "--architecture",
         dest="preset",
-        default="tiny32",
-        help="'tiny32' (alias 'tiny') or a preset name of the model (R3GAN_PRESETS / PROGAN_PRESETS)",
+        default=None,
+        help="'auto' (R3GAN chosen from an image folder: the default for folders), 'tiny32' (alias "
+        "'tiny'; the default otherwise) or a preset name (R3GAN_PRESETS / PROGAN_PRESETS)",
     )
     train.add_argument(
         "--paper-recipe",
@@ -95,13 +105,29 @@ def register(commands):
     train.add_argument(
         "--resolution", type=int, default=None, help="image size (default: the preset's, 32 for the tiny models)"
     )
+    train.add_argument(
+        "--fit",
+        choices=("crop", "pad"),
+        default="crop",
+        help="image folders: centre-crop to a square (default) or pad with black to a square",
+    )
     train.add_argument("--mirror", action="store_true", help="add x-flipped copies of the images")
     train.add_argument("--conditional", action="store_true", help="train with the dataset's class labels")
-    train.add_argument("--batch-size", type=int, default=32, help="real images per D step (and per G step)")
+    train.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="real images per D step (and per G step); default 32, or the --preset auto choice",
+    )
     length = train.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, default=None, help="training iterations (default 300)")
     length.add_argument("--kimg", type=float, default=None, help="thousands of real images to train on")
-    train.add_argument("--gamma", type=float, default=None, help="R3GAN: R1 and R2 weight (default 0.05)")
+    train.add_argument(
+        "--gamma",
+        type=float,
+        default=None,
+        help="R3GAN: R1 and R2 weight (default 0.05; --preset auto: its resolution rule)",
+    )
     train.add_argument(
         "--learning-rate",
         type=float,
@@ -116,7 +142,11 @@ def register(commands):
     )
     train.add_argument("--lod-training-kimg", type=float, default=None, help="ProGAN: kimg per stabilisation phase")
     train.add_argument("--lod-transition-kimg", type=float, default=None, help="ProGAN: kimg per fade-in")
-    train.add_argument("--output", default="runs/train")
+    train.add_argument(
+        "--output",
+        default="runs/train",
+        help="the run's folder (samples.png, losses.png, metrics.json, samples over time)",
+    )
     train.add_argument("--sample-every", type=int, default=2000, help="write samples every N images")
     train.add_argument("--checkpoint-dir", default=None, help="default: <output>/checkpoint")
     train.add_argument("--checkpoint-every", type=int, default=None, help="images between checkpoints")
@@ -126,8 +156,8 @@ def register(commands):
         action="store_true",
         help="delete the checkpoints already in --checkpoint-dir and start a new run",
     )
-    train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    train.add_argument("--seed", type=int, default=0, help="seed of the initial weights, latents and data order")
     train.add_argument(
         "--distribute",
         action="store_true",
@@ -148,8 +178,45 @@ def _preset_table(model):
     return PROGAN_PRESETS
 
 
+def _auto_choice(args):
+    """`--preset auto`: inspects the image folder, prints what it holds and the configuration chosen for it."""
+    from keras_gans.datasets import inspect_image_folder
+    from keras_gans.models.r3gan import auto_config
+
+    try:
+        info = inspect_image_folder(args.dataset)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(f"--dataset {args.dataset!r}: {e}")
+    print(info.summary())
+    if info.unreadable:
+        _fail(
+            f"--dataset {args.dataset!r}: {len(info.unreadable)} image files cannot be read (listed above); "
+            "remove or replace them (16-bit images: convert to 8-bit RGB or grey)."
+        )
+    try:
+        config = auto_config(info, resolution=args.resolution)
+    except ValueError as e:
+        _fail(f"--resolution: {e}")
+    print("Configuration chosen for these images (--preset auto):\n" + "\n".join(f"  {r}" for r in config["reasons"]))
+    return config
+
+
 def _resolve_arguments(args):
     """Checks the arguments before any data is loaded; returns the resolved run description."""
+    if args.preset is None:
+        folder = args.model == "r3gan" and pathlib.Path(str(args.dataset)).expanduser().is_dir()
+        args.preset = "auto" if folder else "tiny32"
+    args.auto = None
+    if args.preset == "auto":
+        if args.model != "r3gan" or not pathlib.Path(str(args.dataset)).expanduser().is_dir():
+            _fail("--preset auto chooses an R3GAN for a folder of images: give --dataset a folder (and --model r3gan).")
+        if args.paper_recipe or args.conditional:
+            _fail(
+                "--preset auto trains an unconditional R3GAN with its own recipe; drop --paper-recipe / --conditional."
+            )
+        args.auto = _auto_choice(args)
+    if args.batch_size is None:
+        args.batch_size = args.auto["batch_size"] if args.auto else 32
     for name in ("batch_size", "sample_every"):
         if getattr(args, name) < 1:
             _fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}.")
@@ -163,6 +230,15 @@ def _resolve_arguments(args):
         problem = folder and folder_problem(folder)
         if problem:
             _fail(f"argument {option}: {problem}")
+    if args.auto:
+        return {
+            "model": "r3gan",
+            "preset": "auto",
+            "resolution": args.auto["resolution"],
+            "conditional": False,
+            "paper_recipe": False,
+            "channels": args.auto["channels"],
+        }
     table = _preset_table(args.model)
     tiny = args.preset in TINY_NAMES
     if not tiny and args.preset not in table:
@@ -225,6 +301,10 @@ def _build_model(run, args, num_classes, total_images):
     resolution = run["resolution"]
     levels = int(math.log2(resolution)) - 1
     if run["model"] == "r3gan":
+        if run["preset"] == "auto":
+            generator = keras_gans.R3GANGenerator(**args.auto["generator"])
+            discriminator = keras_gans.R3GANDiscriminator(**args.auto["discriminator"])
+            return keras_gans.R3GAN(generator, discriminator, seed=args.seed, name="r3gan_auto")
         if run["preset"] == "tiny32":
             arch = {key: ([value[0]] * levels if isinstance(value, list) else value) for key, value in TINY32.items()}
             generator = keras_gans.R3GANGenerator(**arch, latent_dim=64, num_classes=num_classes)
@@ -278,8 +358,9 @@ def _compile(model, run, args):
         }
         model.compile(**{k: v for k, v in given.items() if v is not None})
         return
+    default_gamma = args.auto["gamma"] if args.auto else 0.05
     model.compile(
-        gamma=0.05 if args.gamma is None else args.gamma,
+        gamma=default_gamma if args.gamma is None else args.gamma,
         learning_rate=2e-4 if args.learning_rate is None else args.learning_rate,
         beta_2=0.99,
         ema_half_life_images=2000.0 if args.ema_half_life_images is None else args.ema_half_life_images,
@@ -338,6 +419,12 @@ def _load_data(args, run, fit_batch):
             options["pad_or_resize"] = "resize"  # 28x28 digits cannot be padded down
     elif str(spec).startswith("tfds:"):
         options["as_rgb"] = True
+    elif pathlib.Path(str(spec)).expanduser().is_dir():
+        options["fit"] = args.fit
+        if run.get("channels") == 1:
+            options["color_mode"] = "grayscale"
+    if args.fit != "crop" and "fit" not in options:
+        _fail("--fit applies to image folders only.")
     try:
         return keras_gans.datasets.load_dataset(
             spec,
@@ -352,18 +439,19 @@ def _load_data(args, run, fit_batch):
         _fail(f"--dataset {spec!r}: {e}")
 
 
-def _rgb(batch):
+def _rgb(batch, channels=3):
     import numpy as np
 
     images, labels = batch if isinstance(batch, tuple) else (batch, None)
     images = np.asarray(images)
-    if images.shape[-1] == 1:
+    if images.shape[-1] == 1 and channels == 3:
         images = np.repeat(images, 3, axis=-1)
     return (images,) if labels is None else (images, np.asarray(labels))  # Keras wants a tuple from generators
 
 
-def training_batches(data, start_batch=0):
-    """Yields RGB batches of `data` forever, starting at global batch `start_batch`.
+def training_batches(data, start_batch=0, channels=3):
+    """Yields batches of `data` forever, starting at global batch `start_batch`; grey images become RGB for a
+    3-channel model (`channels`).
 
     A `keras_gans.datasets` `PyDataset` (in-memory arrays or an image folder read per batch) is replayed in its
     seeded per-epoch order, so a resumed run sees the batches the uninterrupted run would have seen; a
@@ -375,10 +463,10 @@ def training_batches(data, start_batch=0):
         while True:
             data.set_epoch(epoch)
             for i in range(index, per_epoch):
-                yield _rgb(data[i])
+                yield _rgb(data[i], channels)
             epoch, index = epoch + 1, 0
     for batch in data.repeat().skip(start_batch).as_numpy_iterator():
-        yield _rgb(batch)
+        yield _rgb(batch, channels)
 
 
 # ---------------------------------------------------------------------------------------------- outputs
@@ -479,7 +567,7 @@ def train_command(args):
         callbacks.insert(0, growing)
     start = time.time()
     if steps:
-        batches = training_batches(data, steps_done)
+        batches = training_batches(data, steps_done, run.get("channels", 3))
         if setup is not None:  # each process feeds its part of every global batch
             batches = (setup.process_batch(b, model.real_batches_per_step) for b in batches)
         model.fit(batches, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=1, callbacks=callbacks)
@@ -497,6 +585,7 @@ def train_command(args):
         "dataset": str(args.dataset),
         "dataset_images": info.num_images,
         "resolution": run["resolution"],
+        "fit": args.fit,
         "num_classes": num_classes,
         "architecture": {"generator": model.generator.get_config(), "discriminator": model.discriminator.get_config()},
         "steps": steps_total,

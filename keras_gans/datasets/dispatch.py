@@ -28,7 +28,7 @@ _OPTIONS = {
     "mnist": ("as_rgb", "pad_or_resize"),
     "stacked_mnist": ("num_samples", "size_mode"),
     "tfds": ("download", "data_dir", "image_key", "label_key", "as_rgb", "interpolation", "shuffle_buffer"),
-    "folder": ("color_mode", "interpolation", "class_names", "verify_files"),
+    "folder": ("color_mode", "interpolation", "class_names", "verify_files", "fit"),
     "npz": ("images_key", "labels_key", "layout", "interpolation"),
 }
 _DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -118,7 +118,7 @@ def load_dataset(
         drop_remainder: drop the last incomplete batch so every step has `batch_size` images.
         workers, use_multiprocessing, max_queue_size: parallel batch loading (`keras.utils.PyDataset`).
         **options: source-specific options, e.g. `as_rgb`/`pad_or_resize` (MNIST sources), `color_mode`,
-            `interpolation`, `class_names` (folders), `images_key`/`labels_key`/`layout` (`.npz`), `download`,
+            `interpolation`, `class_names`, `fit` (folders), `images_key`/`labels_key`/`layout` (`.npz`), `download`,
             `data_dir` (TFDS), `num_samples`/`size_mode` (StackedMNIST). Unknown options raise `ValueError`.
 
     Returns:

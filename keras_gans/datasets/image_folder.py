@@ -12,7 +12,8 @@ extensions are skipped. Every file is checked when the dataset is made (`verify_
 header and, for PNG, every chunk's checksum, without decoding), so that a damaged, unreadable or 16-bit file is
 reported, together with all the others, before training starts rather than when its batch is read. Each image is
 read with Pillow, turned upright from its EXIF orientation tag, converted to RGB (or to 8-bit grey with
-`color_mode="grayscale"`), centre-cropped to a square and resized with an antialiased
+`color_mode="grayscale"`), centre-cropped to a square (or, with `fit="pad"`, resized to fit inside the square and
+padded with black) and resized with an antialiased
 Pillow filter (LANCZOS by default, like the StyleGAN2-ADA `dataset_tool.py` R3GAN uses; see
 `keras_gans.datasets.resize`). Conversions: grey, palette and CMYK images become RGB (grey is repeated in the three
 channels); an alpha channel (RGBA, LA, palette transparency) is dropped, not composited, so store transparent
@@ -28,6 +29,7 @@ from PIL import Image
 from PIL import ImageOps
 
 from keras_gans.datasets.batches import ShuffledBatches
+from keras_gans.datasets.resize import FITS
 from keras_gans.datasets.resize import check_resolution
 from keras_gans.datasets.resize import crop_resize_pil
 from keras_gans.datasets.resize import resampling_filter
@@ -116,7 +118,7 @@ def index_image_folder(directory, labels="inferred", class_names=None, owner="lo
     return paths, np.asarray(ids, np.int32), tuple(class_names)
 
 
-def read_image(path, resolution, color_mode="rgb", interpolation="lanczos", owner="read_image"):
+def read_image(path, resolution, color_mode="rgb", interpolation="lanczos", owner="read_image", fit="crop"):
     """Reads one image file as uint8 `(resolution, resolution, 3)` (or `(..., 1)` for `"grayscale"`).
 
     See the module docstring for the conversions. Raises `ValueError` naming the file if it cannot be read.
@@ -127,6 +129,7 @@ def read_image(path, resolution, color_mode="rgb", interpolation="lanczos", owne
         color_mode: `"rgb"` or `"grayscale"`.
         interpolation: Pillow filter name (`"lanczos"`, `"bicubic"`, `"bilinear"`, `"box"`, `"nearest"`).
         owner: name used in error messages.
+        fit: `"crop"` (centre crop to a square, then resize) or `"pad"` (resize to fit, pad with black).
     """
     if color_mode not in COLOR_MODES:
         raise ValueError(f"{owner}: expected color_mode to be one of {sorted(COLOR_MODES)}; got {color_mode!r}.")
@@ -136,7 +139,7 @@ def read_image(path, resolution, color_mode="rgb", interpolation="lanczos", owne
             mode = image.mode
             if mode in _EIGHT_BIT_MODES:
                 image = ImageOps.exif_transpose(image).convert(COLOR_MODES[color_mode])
-                array = np.asarray(crop_resize_pil(image, resolution, resample), dtype=np.uint8)
+                array = np.asarray(crop_resize_pil(image, resolution, resample, fit), dtype=np.uint8)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise ValueError(f"{owner}: cannot read the image file {path}: {e}") from e
     if mode not in _EIGHT_BIT_MODES:
@@ -191,6 +194,7 @@ class ImageFolderDataset(ShuffledBatches):
         color_mode: `"rgb"` or `"grayscale"`.
         interpolation: Pillow filter name (`"lanczos"`, `"bicubic"`, `"bilinear"`, `"box"`, `"nearest"`).
         verify_files: check every file first and raise `ValueError` listing the unusable ones.
+        fit: `"crop"` (centre crop to a square, default) or `"pad"` (keep the whole image, pad with black).
         batch_size, shuffle, seed, mirror, drop_remainder, workers, use_multiprocessing, max_queue_size:
             see `keras_gans.datasets.batches.ShuffledBatches`.
 
@@ -220,8 +224,12 @@ class ImageFolderDataset(ShuffledBatches):
         use_multiprocessing=False,
         max_queue_size=10,
         verify_files=True,
+        fit="crop",
     ):
         resampling_filter(interpolation, "ImageFolderDataset")
+        if fit not in FITS:
+            raise ValueError(f"ImageFolderDataset: expected fit to be one of {list(FITS)}; got {fit!r}.")
+        self.fit = fit
         if color_mode not in COLOR_MODES:
             raise ValueError(
                 f"ImageFolderDataset: expected color_mode to be one of {sorted(COLOR_MODES)}; got {color_mode!r}."
@@ -257,7 +265,12 @@ class ImageFolderDataset(ShuffledBatches):
 
     def read(self, index):
         return read_image(
-            self.file_paths[index], self.resolution, self.color_mode, self.interpolation, owner="ImageFolderDataset"
+            self.file_paths[index],
+            self.resolution,
+            self.color_mode,
+            self.interpolation,
+            owner="ImageFolderDataset",
+            fit=self.fit,
         )
 
     def load_images(self, indices):
@@ -290,6 +303,7 @@ def load_image_folder(
     use_multiprocessing=False,
     max_queue_size=10,
     verify_files=True,
+    fit="crop",
 ):
     """Loads a folder of PNG/JPEG/... images for GAN training, on any Keras backend.
 
@@ -312,6 +326,7 @@ def load_image_folder(
         workers, use_multiprocessing, max_queue_size: parallel loading, as in `keras.utils.PyDataset`.
         verify_files: check every file before returning (Pillow's `verify()`); raises `ValueError` listing all the
             files that cannot be read. `False` finds a bad file only when its batch is read.
+        fit: `"crop"` (centre crop to a square, default) or `"pad"` (resize to fit, pad with black).
 
     Returns:
         An `ImageFolderDataset` (a `keras.utils.PyDataset` yielding uint8 images, or `(images, int32 labels)`),
@@ -347,5 +362,6 @@ def load_image_folder(
         use_multiprocessing=use_multiprocessing,
         max_queue_size=max_queue_size,
         verify_files=verify_files,
+        fit=fit,
     )
     return dataset.to_numpy() if as_numpy else dataset

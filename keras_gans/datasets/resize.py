@@ -13,6 +13,7 @@ LANCZOS and BICUBIC overshoot at sharp edges.
 
 import numpy as np
 from PIL import Image
+from PIL import ImageOps
 
 INTERPOLATIONS = {
     "lanczos": Image.Resampling.LANCZOS,
@@ -48,8 +49,14 @@ def center_crop_box(width, height):
     return left, top, left + crop, top + crop
 
 
-def crop_resize_pil(image, resolution, resample):
-    """Centre-crops a PIL image to a square and resizes it to `resolution` x `resolution`."""
+FITS = ("crop", "pad")
+
+
+def crop_resize_pil(image, resolution, resample, fit="crop"):
+    """Fits a PIL image into `resolution` x `resolution`: `fit="crop"` centre-crops it to a square and resizes it;
+    `fit="pad"` resizes it to fit inside the square (aspect ratio kept) and centres it on black."""
+    if fit == "pad":
+        return ImageOps.pad(image, (resolution, resolution), method=resample, color=0)
     box = center_crop_box(*image.size)
     if box != (0, 0) + image.size:
         image = image.crop(box)

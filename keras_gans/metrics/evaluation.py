@@ -255,6 +255,7 @@ class GeneratorEvaluator:
         metric_options: per-metric options, e.g. `{"kid": {"num_subsets": 100, "subset_size": 1000}, "swd":
             {"num_patches": 128, "min_resolution": 16}, "precision_recall": {"k": 3}, "stacked_mnist":
             {"size_mode": "pad"}}`.
+        progress: show tqdm progress bars (on stderr) for the real and the generated images.
 
     Examples:
 
@@ -278,7 +279,9 @@ class GeneratorEvaluator:
         cache_dir=None,
         dataset_options=None,
         metric_options=None,
+        progress=False,
     ):
+        self.progress = bool(progress)
         self.metrics, self.options = _check_metrics(metrics, metric_options)
         self.num_images = _positive_int(num_images, "num_images")
         self.num_real_images = _positive_int(num_real_images or num_images, "num_real_images")
@@ -367,10 +370,12 @@ class GeneratorEvaluator:
         batches, dataset_id = _real_source(self.real, image_shape[0], self.batch_size, self.seed, self.dataset_options)
         real_images = _uint8_batches(batches, self.num_real_images, image_shape, users)
         fed = []
+        bar = _progress_bar(self.progress, self.num_real_images, "real images")
 
         def feed_consumers():
             for batch in real_images:
                 fed.append(len(batch))
+                bar.update(len(batch))
                 for consume in consumers:
                     consume(batch)
                 yield batch
@@ -395,6 +400,7 @@ class GeneratorEvaluator:
         if consumers and not fed:
             for _ in feed_consumers():
                 pass
+        bar.close()
         if self._real_features is not None:
             self._real_features = np.concatenate(self._real_features)
 
@@ -434,10 +440,12 @@ class GeneratorEvaluator:
         if extractor is not None:
             consumers.append(lambda batch: fake_features.append(_features(extractor, batch)))
         remaining = [self.num_images]
+        bar = _progress_bar(self.progress, self.num_images, "generated images")
 
         def next_batch(n):
             images = sampler.next(min(n, remaining[0]))
             remaining[0] -= len(images)
+            bar.update(len(images))
             for consume in consumers:
                 consume(images)
             return images
@@ -451,6 +459,7 @@ class GeneratorEvaluator:
         else:
             while remaining[0] > 0:
                 next_batch(self.batch_size)
+        bar.close()
         return self._results(fake_stats, fake_features, diversity)
 
     def _results(self, fake_stats, fake_features, diversity):
@@ -480,6 +489,13 @@ class GeneratorEvaluator:
             coverage = self._stacked.result()
             results.update(stacked_mnist_modes=float(coverage["modes"]), stacked_mnist_kl=float(coverage["kl"]))
         return {name: float(value) for name, value in results.items()}
+
+
+def _progress_bar(enabled, total, what):
+    """A tqdm bar on stderr counting `what`; disabled (no output) unless `enabled`."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=what, unit="img", disable=not enabled, leave=False, dynamic_ncols=True)
 
 
 def _features(extractor, images):
@@ -518,7 +534,7 @@ def evaluate_generator(
         labels: class ids for a conditional generator (default: cycle through the classes).
         seed: seed of the latents, the real data's shuffling and the metrics' random draws.
         **kwargs: the other `GeneratorEvaluator` arguments (`num_real_images`, `inception`, `real_id`,
-            `cache_dir`, `dataset_options`, `metric_options`).
+            `cache_dir`, `dataset_options`, `metric_options`, `progress`).
 
     Returns:
         e.g. `{"fid": ..., "kid": ..., "kid_std": ..., "swd_32": ..., "swd_16": ..., "swd_avg": ...,

@@ -76,7 +76,9 @@ def test_evaluate_a_train_checkpoint_with_and_without_ema(tmp_path, capsys):
     assert report["metrics"].keys() == expected.keys() == {"swd_8", "swd_avg"}
     assert report["metrics"] == pytest.approx(expected, rel=1e-6)
     assert report["dataset"] == dataset and report["use_ema"] and report["images_seen"] == 0
-    assert "swd_avg" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "swd_avg" in captured.out
+    assert "real images" in captured.err and "generated images" in captured.err  # progress bars
     raw = tmp_path / "raw.json"
     ckpt = str(next((run / "checkpoint").glob("ckpt-*")))  # one checkpoint folder works too
     assert (

@@ -30,6 +30,8 @@ def test_train_on_an_image_folder_with_kimg_checkpoint_dir_and_resume(tmp_path):
         "train",
         "--dataset",
         str(images),
+        "--preset",
+        "tiny32",
         "--resolution",
         "4",
         "--batch-size",

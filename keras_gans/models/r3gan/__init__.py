@@ -13,6 +13,7 @@ from keras_gans.converters.r3gan_official_weights import r3gan_from_official
 from keras_gans.models.r3gan import r3gan_presets
 from keras_gans.models.r3gan import r3gan_shipped
 from keras_gans.models.r3gan.r3gan import R3GAN
+from keras_gans.models.r3gan.r3gan_auto import auto_config
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
 from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 from keras_gans.models.r3gan.r3gan_presets import OFFICIAL_CHECKPOINTS
