@@ -21,7 +21,10 @@ Usage:
     KERAS_BACKEND=jax python benchmarks/train_throughput.py --config bench32 --batch 8 [--steps 5] [--warmup 2]
         [--builder my_module:build] [--jit auto|true|false] [--dtype-policy mixed_bfloat16] [--no-breakdown]
         [--float32-stages] [--conv-implementation auto|native|split|matmul] [--tf32 default|on|off]
-        [--cudnn-benchmark] [--threads N]
+        [--cudnn-benchmark] [--threads N] [--peak-tflops T]
+
+The output also has the step's FLOPs and model-FLOP utilisation (`flops`: analytic, and on JAX XLA's count of the
+compiled step; see `step_flops.py` for the counting rules and the table of device peaks).
 
 Compare float32 runs with the same `--tf32` setting on both sides: the backends' defaults differ (PyTorch uses TF32
 for convolutions but not matmuls, JAX for both on GPUs), and the official `train.py` turns TF32 off.
@@ -34,6 +37,7 @@ import time
 
 import keras
 import numpy as np
+import step_flops
 from keras import layers
 from keras import ops
 
@@ -253,6 +257,25 @@ def device_name():
     return gpus[0].name if gpus else "cpu"
 
 
+def _flops_report(gan, data, labels, args, step_s, result):
+    """Analytic (and on JAX compiled) step FLOPs, achieved TFLOP/s and MFU against the device's peak."""
+    mixed = "bfloat16" in result["dtype_policy"] or result["bfloat16_stages"]
+    precision = "bfloat16" if mixed else ("float32" if args.tf32 == "off" else "tf32")
+    peak = args.peak_tflops or step_flops.peak_tflops(result["device"], precision)
+    analytic = step_flops.analytic_step_flops(gan, args.batch)
+    compiled = step_flops.compiled_step_flops(gan, data, labels)
+    flops = compiled or analytic["step"]
+    mfu = step_flops.utilisation(flops, step_s, peak)
+    return {
+        "analytic_step": analytic["step"],
+        "compiled_step": compiled,
+        "achieved_tflops": flops / step_s / 1e12,
+        "peak_precision": precision,
+        "peak_tflops": peak if peak else "unknown",
+        "mfu": round(mfu, 4) if mfu is not None else "unknown",
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="tiny")
@@ -282,6 +305,12 @@ def main():
         "float32 matmuls; JAX: TF32 for both)",
     )
     parser.add_argument("--threads", type=int, default=0, help="PyTorch on CPU: torch.set_num_threads (0 = default)")
+    parser.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=None,
+        help="the device's peak TFLOP/s for the MFU (default: step_flops.PEAK_TFLOPS by device)",
+    )
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 0:
         parser.error("--steps must be at least 1 and --warmup at least 0.")
@@ -339,6 +368,7 @@ def main():
         "synced_step_ms": round(1000 * synced_s, 2),
         "d_loss": float(logs.get("d_loss", float("nan"))),
     }
+    result["flops"] = _flops_report(gan, data, labels, args, full_s, result)
     if not args.no_breakdown:
         d_s, _, _ = _time_steps(gan, data, labels, args.steps, args.warmup, ("discriminator",))
         dg_s, _, _ = _time_steps(gan, data, labels, args.steps, args.warmup, ("discriminator", "generator"))

@@ -10,6 +10,8 @@ from keras_gans import losses as losses_module
 from keras_gans import optimizers as optimizers_module
 from keras_gans.backend.data import peek_first_batch
 from keras_gans.backend.distribution import synchronize_variables
+from keras_gans.backend.inference import InferenceFunction
+from keras_gans.backend.inference import call_padded
 from keras_gans.presets.preset_loader import PresetMixin
 from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
@@ -540,11 +542,12 @@ class GAN(PresetMixin, keras.Model):
         n = z.shape[0]
         onehot = gan_inputs.generation_labels(labels, n, self.num_classes)
         network = self.ema_generator if use_ema else self.generator
+        forward = self._inference_function(network)
         chunks = []
         for start in range(0, n, batch_size):
             batch_labels = None if onehot is None else onehot[start : start + batch_size]
-            out = network(z[start : start + batch_size], labels=batch_labels, training=False)
-            chunks.append(np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(out, "float32"))))
+            out = call_padded(forward, z[start : start + batch_size], batch_labels, batch_size)
+            chunks.append(out)
         images = np.concatenate(chunks, axis=0) if chunks else np.zeros((0,) + self.image_shape, "float32")
         if output == "float":
             return images
@@ -560,6 +563,13 @@ class GAN(PresetMixin, keras.Model):
         from keras_gans.export import export_generator
 
         return export_generator(self, path, format=format, output=output, use_ema=use_ema, batch_size=batch_size)
+
+    def _inference_function(self, network):
+        """The compiled forward pass of `network`, made once and reused by every `generate` call."""
+        cache = self.__dict__.setdefault("_inference_cache", {})
+        if id(network) not in cache or cache[id(network)].network is not network:
+            cache[id(network)] = InferenceFunction(network)
+        return cache[id(network)]
 
     def call(self, inputs, training=False):
         """EMA generator on `z` or `(z, labels)` (labels as class ids or one-hot)."""
@@ -596,7 +606,11 @@ class GAN(PresetMixin, keras.Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        for key in ("generator", "discriminator", "augment_pipeline"):
+        if config.get("generator") is not None and config.get("ema_generator") is None:
+            # The EMA copy from the same config: cloning via get_config would serialize it again (which, in Keras,
+            # imports TensorFlow when it is installed, whatever the backend).
+            config["ema_generator"] = config["generator"]
+        for key in ("generator", "discriminator", "augment_pipeline", "ema_generator"):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key], custom_objects=custom_objects)
         return cls(**config)

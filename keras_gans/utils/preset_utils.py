@@ -12,6 +12,7 @@ or `kaggle://owner/model/keras/variant[/version]`. Registered names may point at
 format; the model family converts it once and caches the converted preset directory under `cache_root()`.
 """
 
+import contextlib
 import datetime
 import fnmatch
 import json
@@ -23,6 +24,7 @@ import tempfile
 import keras
 
 from keras_gans.utils import durable
+from keras_gans.utils.weight_loading import weights_loaded_next
 from keras_gans.utils.weights_io import load_weights_file
 from keras_gans.version import __version__
 
@@ -145,7 +147,8 @@ def load_from_preset_dir(preset_dir, expected_cls=None, load_weights=True, confi
 def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights=True):
     """Deserializes a preset's (possibly edited) `config` and loads the weights of `preset_dir` into it."""
     preset_dir = pathlib.Path(preset_dir)
-    model = keras.saving.deserialize_keras_object(config)
+    with weights_loaded_next() if load_weights else contextlib.nullcontext():
+        model = keras.saving.deserialize_keras_object(config)
     if expected_cls is not None and not isinstance(model, expected_cls):
         raise ValueError(
             f"{preset_dir} holds a {type(model).__name__}, but {expected_cls.__name__}.from_preset was called. "

@@ -8,6 +8,7 @@ only, never at run time. 1x1 convolutions are `Dense` layers over the channel ax
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gans.layers.grouped_conv import GroupedConv2D
@@ -16,6 +17,7 @@ from keras_gans.layers.resampling import InterpolativeUpsample2D
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.layers.shape_validation import check_vector_shape
+from keras_gans.utils.weight_loading import initial_values_unused
 
 LEAKY_RELU_SLOPE = 0.2
 # He gain of LeakyReLU(0.2): sqrt(2 / (1 + 0.2^2)) ~= 1.3867505. Used for initialisation only.
@@ -55,6 +57,8 @@ class MSRInitializer(keras.initializers.RandomNormal):
         self.fan_in = fan_in
 
     def __call__(self, shape, dtype=None):
+        if initial_values_unused():  # overwritten by loaded weights: skip drawing (and on JAX compiling) them
+            return np.zeros(shape, dtype=keras.backend.standardize_dtype(dtype))
         fan_in = self.fan_in if self.fan_in is not None else math.prod(shape[:-1])
         return keras.random.normal(shape, stddev=self.gain / math.sqrt(fan_in), dtype=dtype, seed=self.seed)
 
@@ -238,8 +242,8 @@ class GenerativeBasis(keras.layers.Layer):
     def build(self, input_shape):
         check_vector_shape(self, input_shape, what="latent features")
         self.basis = self.add_weight(
-            name="basis", shape=(4, 4, self.width), initializer=keras.initializers.RandomNormal(stddev=1.0)
-        )
+            name="basis", shape=(4, 4, self.width), initializer=MSRInitializer(gain=1.0, fan_in=1)
+        )  # unit normal
         self.linear = pointwise_conv(self.width, name="linear", **_child_kwargs(self))
         self.linear.build(input_shape)
 
