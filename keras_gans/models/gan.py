@@ -565,11 +565,16 @@ class GAN(PresetMixin, keras.Model):
         return export_generator(self, path, format=format, output=output, use_ema=use_ema, batch_size=batch_size)
 
     def _inference_function(self, network):
-        """The compiled forward pass of `network`, made once and reused by every `generate` call."""
+        """The compiled forward pass of `network`, made once and reused by every `generate` call.
+
+        A network whose Python-level structure changes (ProGAN's `active_resolution` while it grows) names that
+        state in `trace_key`; a new key compiles a new function, since a traced graph keeps the old structure.
+        """
         cache = self.__dict__.setdefault("_inference_cache", {})
-        if id(network) not in cache or cache[id(network)].network is not network:
-            cache[id(network)] = InferenceFunction(network)
-        return cache[id(network)]
+        key = (id(network), getattr(network, "trace_key", None))
+        if key not in cache or cache[key].network is not network:
+            cache[key] = InferenceFunction(network)
+        return cache[key]
 
     def call(self, inputs, training=False):
         """EMA generator on `z` or `(z, labels)` (labels as class ids or one-hot)."""

@@ -88,6 +88,11 @@ class ProGANNetwork(keras.Model):
         """The highest resolution whose block `call` evaluates (a Python int; see the module docstring)."""
         return self._active_resolution
 
+    @property
+    def trace_key(self):
+        """The Python-level state a traced forward pass depends on (see `GAN.generate`)."""
+        return self._active_resolution
+
     @active_resolution.setter
     def active_resolution(self, value):
         if (
