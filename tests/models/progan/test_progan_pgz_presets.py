@@ -178,7 +178,10 @@ def test_a_pth_file_of_your_own_is_converted_once_into_the_cache(pgz, monkeypatc
     from keras_gans.models.progan import ProGANGenerator
 
     generator = ProGANGenerator.from_preset(str(pth))
-    np.testing.assert_array_equal(to_numpy(generator(io_["z"])), gan.generate(io_["z"], output="float"))
+    # The same weights: `generate` runs a compiled forward pass on JAX and TensorFlow, so float32 round-off only.
+    np.testing.assert_allclose(
+        to_numpy(generator(io_["z"])), gan.generate(io_["z"], output="float"), rtol=1e-5, atol=1e-5
+    )
     assert len(list((tmp_path / "cache" / "converted").iterdir())) == 1  # converted once
 
 
