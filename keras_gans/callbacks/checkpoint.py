@@ -1,6 +1,5 @@
 """Checkpoints of a whole GAN training run that resume exactly, written atomically."""
 
-import hashlib
 import json
 import os
 import re
@@ -15,6 +14,7 @@ import numpy as np
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
 from keras_gans.callbacks.nonfinite import training_is_finite
+from keras_gans.utils.download import sha256_file
 from keras_gans.utils.durable import fsync_directory
 from keras_gans.utils.durable import fsync_tree
 from keras_gans.utils.images_seen import read_images_seen
@@ -101,14 +101,6 @@ def remove_stale_temporaries(directory):
     return removed
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_checkpoint(model, directory, keep=None):
     """Writes a checkpoint folder `ckpt-<images seen, 12 digits>` and returns its path.
 
@@ -145,7 +137,7 @@ def save_checkpoint(model, directory, keep=None):
             "keras_version": keras.__version__,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "rng_paths": [v.path for v in rng],
-            "sha256": {name: _sha256(os.path.join(tmp, name)) for name in (WEIGHTS_FILE, RNG_FILE)},
+            "sha256": {name: sha256_file(os.path.join(tmp, name)) for name in (WEIGHTS_FILE, RNG_FILE)},
         }
         with open(os.path.join(tmp, METADATA_FILE), "w") as f:
             json.dump(metadata, f, indent=1)
@@ -193,7 +185,7 @@ def checkpoint_problem(path, num_rng_states=None):
         file = os.path.join(path, name)
         if not os.path.isfile(file):
             return f"{file} is missing"
-        if name in recorded and _sha256(file) != recorded[name]:
+        if name in recorded and sha256_file(file) != recorded[name]:
             return f"{file} is corrupt (its SHA-256 differs from the one recorded in {METADATA_FILE})"
     try:
         with np.load(os.path.join(path, RNG_FILE)) as data:

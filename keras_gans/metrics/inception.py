@@ -70,14 +70,6 @@ def _instructions():
     )
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _download(url, path, sha256, timeout=DOWNLOAD_TIMEOUT_SECONDS):
     """Downloads `url` to `path` once (one attempt, `timeout` seconds per network operation), checks its sha256
     and renames it into place; a partial or wrong file is never left at `path`."""
