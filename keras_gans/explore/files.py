@@ -7,6 +7,9 @@ import uuid
 
 import numpy as np
 
+from keras_gans.utils.durable import fsync_directory
+from keras_gans.utils.durable import fsync_file
+
 
 @contextlib.contextmanager
 def atomic_output(path):
@@ -20,15 +23,9 @@ def atomic_output(path):
     tmp = path.with_name(f".tmp-{uuid.uuid4().hex}{path.suffix}")
     try:
         yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        fsync_file(tmp)
         os.replace(tmp, path)
-        if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-            directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+        fsync_directory(path.parent)  # makes the rename itself durable
     finally:
         if tmp.exists():
             tmp.unlink()
