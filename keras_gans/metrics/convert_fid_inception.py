@@ -21,6 +21,8 @@ import tempfile
 
 import numpy as np
 
+from keras_gans.utils.durable import fsync_file
+
 # TF graph unit names (the Keras layer names) -> torchvision `Inception3` module names, per block type.
 _STEM = {
     "conv": "Conv2d_1a_3x3",
@@ -170,8 +172,7 @@ def save_weights_atomically(backbone, output_path):
     os.close(handle)
     try:
         backbone.save_weights(partial)
-        with open(partial, "rb") as file:
-            os.fsync(file.fileno())
+        fsync_file(partial)
         os.replace(partial, output_path)
     finally:
         if os.path.exists(partial):
