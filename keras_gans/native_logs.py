@@ -2,15 +2,17 @@
 
 TensorFlow and XLA (inside jaxlib and TensorFlow) log through absl/TSL to stderr: oneDNN and CPU-feature notices at
 import, "slow_operation_alarm" errors when XLA constant folding takes over a second, and more. They are not problems
-of the user's run, and they hide its own output. Two measures, both skipped when the user has set
-`TF_CPP_MIN_LOG_LEVEL` (e.g. `TF_CPP_MIN_LOG_LEVEL=0 python ...` shows everything):
+of the user's run, and they hide its own output. Two measures:
 
-* `quiet_native_logs()` sets `TF_CPP_MIN_LOG_LEVEL` before Keras (and through it TensorFlow or JAX) is imported;
-  XLA reads it when it loads.
+* `quiet_native_logs()` sets `TF_CPP_MIN_LOG_LEVEL` before Keras (and through it TensorFlow or JAX) is imported,
+  unless it is already set; XLA reads it when it loads.
 * TensorFlow (2.21) prints its import notices before its logging reads that variable, so `filtered_native_stderr()`
   wraps the imports that load TensorFlow: what the process writes to stderr meanwhile is held back and written out
   afterwards without those notices. That includes Keras' own lazy import of TensorFlow, which happens on every
   backend when TensorFlow is installed (e.g. while serializing a configuration): `filter_lazy_tensorflow_import()`.
+  The notices are INFO lines (and absl's preamble to them), which every level but 0 hides, so only
+  `TF_CPP_MIN_LOG_LEVEL=0` turns this filter off; in particular the level 1 that importing JAX sets by default
+  keeps it on.
 
 Errors still reach the user as Python exceptions. Importing TensorFlow or JAX before `keras_gans` keeps their
 own defaults.
@@ -31,7 +33,8 @@ IMPORT_NOTICES = (
     b"cpu_feature_guard.cc",
     b"To enable the following instructions",
 )
-_USER_LEVEL = os.environ.get(ENV_VAR)
+# The level at which TensorFlow shows its INFO lines, and with it the notices.
+SHOW_ALL_LEVEL = "0"
 
 
 def quiet_native_logs(environ=os.environ):
@@ -46,9 +49,10 @@ def _is_notice(line):
 @contextlib.contextmanager
 def filtered_native_stderr():
     """Holds back the process's stderr (file descriptor 2) while active, then writes it out without TensorFlow's
-    import notices. Does nothing when the user set `TF_CPP_MIN_LOG_LEVEL` or stderr has no file descriptor."""
+    import notices. Does nothing when `TF_CPP_MIN_LOG_LEVEL` is 0 (show everything) or stderr has no file
+    descriptor."""
     try:
-        saved = None if _USER_LEVEL is not None else os.dup(2)
+        saved = None if os.environ.get(ENV_VAR) == SHOW_ALL_LEVEL else os.dup(2)
     except OSError:
         saved = None
     if saved is None:

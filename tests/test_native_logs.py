@@ -50,3 +50,19 @@ def test_a_run_is_quiet_unless_asked(level):
             "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
             "a line of the user's own\n"
         )
+
+
+def test_a_run_that_imports_keras_first_is_quiet():
+    """A script that imports keras before keras_gans (as the examples do). That imports JAX first (on the torch
+    backend too, when JAX is installed), which sets TF_CPP_MIN_LOG_LEVEL=1 itself; that level hides INFO lines
+    as well, so the notices are still filtered."""
+    if keras.backend.backend() == "tensorflow":
+        pytest.skip(
+            "with the TensorFlow backend `import keras` loads TensorFlow, which prints its import notices "
+            "before keras_gans is imported; only the other backends load TensorFlow later"
+        )
+    result = _run(["-c", "import keras\n" + RUN])
+    assert result.returncode == 0, result.stderr
+    # 1 where importing keras imported JAX (which Keras does on the torch backend too when JAX is installed), else 3
+    assert result.stdout.splitlines()[-1] in ("tensorflow loaded: True level: 1", "tensorflow loaded: True level: 3")
+    assert result.stderr == "a line of the user's own\n"
