@@ -29,13 +29,14 @@ This example:
 
 `QUICK = True` (the first code cell) runs a tiny version offline on a folder of 8x8 digit images (written from the
 MNIST digits shipped with the package), with tiny networks and a schedule of a few images per phase. It shows that
-everything works (its samples are noise) in under a minute on any CPU (the test suite runs it so). `QUICK = False`
-trains the `celebahq_1024` networks on your CelebA-HQ folder with the official schedule: 12M images (12,000 kimg)
+everything works (its samples are noise); on 2 CPU cores it takes a few seconds on PyTorch and TensorFlow and
+about a minute on JAX, which compiles first (measured with the test suite, which runs it so). `QUICK = False` trains
+the `celebahq_1024` networks on your CelebA-HQ folder with the official schedule: 12M images (12,000 kimg)
 at batch 4, growing from 4x4 to 1024x1024, then generates faces from a pretrained checkpoint.
 
 | run | hardware | time | source |
 |---|---|---|---|
-| quick | any CPU | under a minute | measured on 2 CPU cores (test suite) |
+| quick | any CPU | 5 s (PyTorch, TensorFlow) to 1 minute (JAX) | measured on 2 CPU cores (test suite) |
 | full, 1024x1024, 12,000 kimg | one GPU with 16 GB or more | days | **not measured** (1) |
 | full, `RESOLUTION = 256` | one GPU | less: the last resolutions cost the most | not measured |
 | the pretrained faces only | any GPU or CPU | minutes (one download) | |
@@ -51,9 +52,10 @@ the next session and set `RESUME_FROM` to its run folder (e.g.
 `"/kaggle/input/<your-notebook>/runs/progan_celebahq"`).
 """
 
+QUICK = True  # set False for the full run (hardware and time: the table above)
+
 import os
 
-QUICK = True  # set False for the full run (hardware and time: the table above)
 if "KERAS_GANS_QUICK" in os.environ:  # scripts and the test suite choose with KERAS_GANS_QUICK=1 or 0
     QUICK = os.environ["KERAS_GANS_QUICK"] != "0"
 

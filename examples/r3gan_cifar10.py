@@ -30,10 +30,10 @@ The same script runs on JAX, TensorFlow and PyTorch.
 ## Quick run or full run
 
 `QUICK = True` (the first code cell) runs a tiny version offline: tiny networks, a few steps, on the MNIST digits
-shipped inside the package. It shows that everything works (its samples are noise) in under a minute on any CPU
-(20-30 s per backend on a 2-core CPU, measured with the test suite, which runs it so). `QUICK = False` trains the
-paper's network on CIFAR-10 for 20M images seen (20,000 kimg, the length of the recipe's schedules: 400 epochs,
-each counting the 50,000 images once), at batch 64:
+shipped inside the package. It shows that everything works (its samples are noise); on 2 CPU cores it takes a few
+seconds on PyTorch and TensorFlow and about a minute on JAX, which compiles first (measured with the test suite,
+which runs it so). `QUICK = False` trains the paper's network on CIFAR-10 for 20M images seen (20,000 kimg, the
+length of the recipe's schedules: 400 epochs, each counting the 50,000 images once), at batch 64:
 
 | hardware | backend | images/s | full run (20,000 kimg) | source |
 |---|---|---:|---:|---|
@@ -63,9 +63,10 @@ built to run over several: a checkpoint is written every 200,000 images and when
   into `/kaggle/working` and training resumes from its newest checkpoint.
 """
 
+QUICK = True  # set False for the full run (hardware and time: the table above)
+
 import os
 
-QUICK = True  # set False for the full run (hardware and time: the table above)
 if "KERAS_GANS_QUICK" in os.environ:  # scripts and the test suite choose with KERAS_GANS_QUICK=1 or 0
     QUICK = os.environ["KERAS_GANS_QUICK"] != "0"
 

@@ -29,16 +29,18 @@ does:
 | run | hardware | time | source |
 |---|---|---|---|
 | quick | any CPU | seconds | measured on 2 CPU cores (test suite) |
-| full | 2 CPU cores | about 10 s per 16 faces, after the download | measured (1) |
-| full | any GPU (a Colab or Kaggle T4 included) | seconds after the download | not measured |
+| full | 2 CPU cores | 8 s (TensorFlow), 31 s (PyTorch), 61 s (JAX) per 16 faces | measured (1) |
+| full | any GPU (a Colab or Kaggle T4 included) | seconds | not measured |
 
-(1) The same architecture with fresh weights drew 16 images in 8.0 s (TensorFlow) on a loaded 2-core CPU; the
-one-time download and conversion come on top.
+(1) The same architecture with fresh weights on a loaded 2-core CPU. On top: the one-time download and
+conversion, and on JAX about 4 minutes of compilation at the first call (the CPU compiles slowly; set
+`KERAS_BACKEND` to `"tensorflow"` there).
 """
+
+QUICK = True  # set False for the FFHQ faces (one download)
 
 import os
 
-QUICK = True  # set False for the FFHQ faces (one download)
 if "KERAS_GANS_QUICK" in os.environ:  # scripts and the test suite choose with KERAS_GANS_QUICK=1 or 0
     QUICK = os.environ["KERAS_GANS_QUICK"] != "0"
 

@@ -29,9 +29,10 @@ StackedMNIST configuration) and measures both numbers with `keras_gans.metrics`.
 ## Quick run or full run
 
 `QUICK = True` (the first code cell) runs a tiny version offline: StackedMNIST built from the MNIST digits shipped
-inside the package, tiny networks, two steps, 200 samples. It shows that everything works (its samples are noise)
-in under a minute on any CPU (the test suite runs it so). `QUICK = False` trains the `stacked_mnist` preset for 6M
-images seen (6,000 kimg: 201 epochs of 29,952 images, a batch of 64 per step from 60,000 stacked images) and
+inside the package, tiny networks, two steps, 200 samples. It shows that everything works (its samples are noise);
+on 2 CPU cores it takes a few seconds on PyTorch and TensorFlow and about a minute on JAX, which compiles first
+(measured with the test suite, which runs it so). `QUICK = False` trains the `stacked_mnist` preset for 6M images
+seen (6,000 kimg: 201 epochs of 29,952 images, a batch of 64 per step from 60,000 stacked images) and
 counts modes over 26,000 samples:
 
 | hardware | backend | images/s | full run (6,000 kimg) | source |
@@ -56,9 +57,10 @@ add that version's output as input in the next session and set `RESUME_FROM` to 
 `"/kaggle/input/<your-notebook>/runs/stacked_mnist"`).
 """
 
+QUICK = True  # set False for the full run (hardware and time: the table above)
+
 import os
 
-QUICK = True  # set False for the full run (hardware and time: the table above)
 if "KERAS_GANS_QUICK" in os.environ:  # scripts and the test suite choose with KERAS_GANS_QUICK=1 or 0
     QUICK = os.environ["KERAS_GANS_QUICK"] != "0"
 

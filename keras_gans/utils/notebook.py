@@ -71,7 +71,9 @@ def output_folder(name, drive=False, copy_from=None):
     Examples:
 
     ```python
-    OUTPUT = keras_gans.utils.notebook.output_folder("r3gan_cifar10", drive=True)
+    from keras_gans.utils.notebook import output_folder
+
+    OUTPUT = output_folder("r3gan_cifar10", drive=True)
     ```
     """
     host = notebook_host()

@@ -6,15 +6,15 @@ the first cell says, `KERAS_GANS_OUTPUT` points the outputs into the test's temp
 cell must not run (`keras_gans` is importable here; shell commands fail the test).
 """
 
-import base64
 import importlib.util
-import io
 import json
 import math
 import pathlib
 
 import numpy as np
 import pytest
+from ipython_shell import ipython_shell
+from ipython_shell import png_outputs
 from PIL import Image
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -33,29 +33,12 @@ def _converter():
 
 @pytest.fixture(scope="module")
 def shell(tmp_path_factory):
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.enabled = False  # no history database in the user's home
-    shell = InteractiveShell.instance(config=config, ipython_dir=str(tmp_path_factory.mktemp("ipython")))
-    yield shell
-    InteractiveShell.clear_instance()
+    with ipython_shell(tmp_path_factory.mktemp("ipython")) as shell:
+        yield shell
 
 
 def _no_shell_commands(command):
     raise AssertionError(f"the notebook ran a shell command (the install cell must skip): {command}")
-
-
-def _png_outputs(outputs):
-    """The images of the `image/png` display outputs, decoded."""
-    images = []
-    for data in outputs:
-        if "image/png" in data:
-            png = data["image/png"]
-            png = base64.b64decode(png) if isinstance(png, str) else png
-            images.append(np.asarray(Image.open(io.BytesIO(png))))
-    return images
 
 
 def _run_quick(name, tmp_path, monkeypatch, shell):
@@ -69,15 +52,15 @@ def _run_quick(name, tmp_path, monkeypatch, shell):
     monkeypatch.setattr(shell, "system", _no_shell_commands)
     shell.reset(new_session=False)
     notebook = json.loads((EXAMPLES / f"{name}.ipynb").read_text(encoding="utf-8"))
-    outputs = []
+    shown = []
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             with capture_output(stdout=False, stderr=False) as captured:
                 result = shell.run_cell("".join(cell["source"]))
             result.raise_error()
-            outputs += [rich.data for rich in captured.outputs]
+            shown += png_outputs(captured)
     assert shell.user_ns["QUICK"] is True
-    return output, shell.user_ns, _png_outputs(outputs)
+    return output, shell.user_ns, shown
 
 
 def _png(path):
@@ -178,7 +161,7 @@ def test_committed_notebook_matches_converter(name):
     assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{path[len('github/') :]}" in badges
     # The first code cell is the visible quick/full switch; the install cell follows it.
     code = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    assert "\nQUICK = True  # set False for" in code[0]
+    assert code[0].startswith("QUICK = True  # set False for")
     install = code[1]  # skipped where keras_gans imports; else a pinned tag with the extras the tutorial needs
     assert 'if importlib.util.find_spec("keras_gans") is None:' in install
     command = install.splitlines()[-1].strip()

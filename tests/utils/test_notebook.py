@@ -1,13 +1,13 @@
 """`keras_gans.utils.notebook`: the results folder per host (Colab with and without Drive, Kaggle, local, the
 environment override), copying an earlier run in, and inline images only inside IPython."""
 
-import base64
-import io
 import sys
 import types
 
 import numpy as np
 import pytest
+from ipython_shell import ipython_shell
+from ipython_shell import png_outputs
 from PIL import Image
 
 from keras_gans.utils import notebook
@@ -74,31 +74,20 @@ def test_copy_from_fills_in_missing_files_only(host):
 
 
 def test_show_image_and_losses_display_png_only_inside_ipython(tmp_path):
-    from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
-    from traitlets.config import Config
 
     image = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3) * 10
     history = {"d_loss": [1.0, 0.5], "g_loss": [2.0, 1.5]}
-    if InteractiveShell.initialized():
-        pytest.fail("an IPython shell is already active in this process; this test needs to start without one")
     assert notebook.show_image(image) is False  # plain Python: nothing to show on
     assert notebook.show_losses(history, tmp_path / "plain.png") is False and (tmp_path / "plain.png").is_file()
-    config = Config()
-    config.HistoryManager.enabled = False
-    InteractiveShell.instance(config=config, ipython_dir=str(tmp_path / "ipython"))
-    try:
-        with capture_output() as captured:
-            assert notebook.show_image(image) is True
-            assert notebook.show_image(image[..., :1]) is True
-            assert notebook.show_losses(history, tmp_path / "losses.png") is True
-    finally:
-        InteractiveShell.clear_instance()
-    pngs = [data["image/png"] for data in (rich.data for rich in captured.outputs)]
-    pngs = [base64.b64decode(png) if isinstance(png, str) else png for png in pngs]
-    decoded = [np.asarray(Image.open(io.BytesIO(png))) for png in pngs]
-    np.testing.assert_array_equal(decoded[0], image)
-    np.testing.assert_array_equal(decoded[1], image[..., 0])
-    assert pngs[2] == (tmp_path / "losses.png").read_bytes()
+    with ipython_shell(tmp_path / "ipython"), capture_output() as captured:
+        assert notebook.show_image(image) is True
+        assert notebook.show_image(image[..., :1]) is True
+        assert notebook.show_losses(history, tmp_path / "losses.png") is True
+    shown = png_outputs(captured)
+    np.testing.assert_array_equal(shown[0], image)
+    np.testing.assert_array_equal(shown[1], image[..., 0])
+    np.testing.assert_array_equal(shown[2], np.asarray(Image.open(tmp_path / "losses.png")))
+    assert shown[2].shape[:2] == (350, 600)  # the 6 x 3.5 inch figure at 100 dpi
     with pytest.raises(ValueError, match="uint8"):
         notebook.show_image(image.astype("float32"))
