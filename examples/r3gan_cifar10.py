@@ -132,8 +132,9 @@ if QUICK:
 else:
     BATCH, STEPS_PER_EPOCH, TOTAL_IMAGES = 64, None, 20_000_000
     data, info = keras_gans.datasets.load_dataset("tfds:cifar10", labels=True, mirror=True, batch_size=2 * BATCH)
-    IMAGES_PER_EPOCH = info.num_images // (2 * BATCH) * BATCH  # images seen per epoch: one half per step
-    EPOCHS = math.ceil(TOTAL_IMAGES / IMAGES_PER_EPOCH)  # 400
+    EPOCHS = math.ceil(TOTAL_IMAGES / (info.num_images // (2 * BATCH) * BATCH))  # 400
+# Images seen per epoch: a step sees BATCH images (one half of its batch for D, the other for G).
+IMAGES_PER_EPOCH = (STEPS_PER_EPOCH or info.num_images // (2 * BATCH)) * BATCH
 print(info)
 
 """
@@ -179,7 +180,7 @@ sample_grid = SampleGrid(OUTPUT / "samples", every_n_images=every, rows=1 if QUI
 checkpoint = GANCheckpoint(OUTPUT / "checkpoints", every_n_images=every, keep=3)
 restored = checkpoint.resume(gan)
 print("Resumed from", restored["images_seen"] if restored else "scratch")
-initial_epoch = 0 if QUICK or not restored else restored["images_seen"] // IMAGES_PER_EPOCH
+initial_epoch = restored["images_seen"] // IMAGES_PER_EPOCH if restored else 0
 
 history = gan.fit(
     data,

@@ -126,8 +126,9 @@ else:
     BATCH, STEPS_PER_EPOCH, TOTAL_IMAGES, NUM_EVAL = 64, None, 6_000_000, 26_000
     data, info = keras_gans.datasets.load_dataset("stacked_mnist", batch_size=2 * BATCH)
     print(info)
-    IMAGES_PER_EPOCH = info.num_images // (2 * BATCH) * BATCH  # images seen per epoch: one half per step
-    EPOCHS = math.ceil(TOTAL_IMAGES / IMAGES_PER_EPOCH)
+    EPOCHS = math.ceil(TOTAL_IMAGES / (len(data) * BATCH))
+# Images seen per epoch: a step sees BATCH images (one half of its batch for D, the other for G).
+IMAGES_PER_EPOCH = (STEPS_PER_EPOCH or len(data)) * BATCH
 real_batch = data[0]
 real_grid = image_grid(real_batch[:8], 1, 8)
 save_png(real_grid, OUTPUT / "real_examples.png")
@@ -152,7 +153,7 @@ gan.compile(run_eagerly=QUICK and keras.backend.backend() == "tensorflow")
 SESSION_HOURS = 11.5  # Kaggle and Colab end a session after at most 12 hours
 checkpoint = GANCheckpoint(OUTPUT / "checkpoints", every_n_images=2 * BATCH if QUICK else 200_000, keep=3)
 restored = checkpoint.resume(gan)
-initial_epoch = 0 if QUICK or not restored else restored["images_seen"] // IMAGES_PER_EPOCH
+initial_epoch = restored["images_seen"] // IMAGES_PER_EPOCH if restored else 0
 history = gan.fit(
     data,
     epochs=EPOCHS,

@@ -143,6 +143,8 @@ def show_image(image):
 def show_losses(history, path=None, keys=("d_loss", "g_loss")):
     """Plots the losses of a `fit` run per epoch (matplotlib), saves the plot to `path` and shows it inline.
 
+    Returns `False` without plotting when `history` holds none of `keys`.
+
     Args:
         history: the `keras.callbacks.History` that `fit` returns, or its `history` dict.
         path: where to save the plot as PNG (optional).
@@ -158,12 +160,14 @@ def show_losses(history, path=None, keys=("d_loss", "g_loss")):
     from matplotlib.figure import Figure  # no pyplot: no global figure that a notebook would show twice
 
     logs = getattr(history, "history", history)
+    curves = {key: logs[key] for key in keys if logs.get(key)}
+    if not curves:  # e.g. a resumed run that had no epoch left
+        print("show_losses: no losses to plot.")
+        return False
     figure = Figure(figsize=(6, 3.5), dpi=100)
     axes = figure.add_subplot()
-    for key in keys:
-        if logs.get(key):
-            values = logs[key]
-            axes.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=key)
+    for key, values in curves.items():
+        axes.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=key)
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss")
     axes.legend()

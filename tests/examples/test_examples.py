@@ -88,6 +88,15 @@ def test_r3gan_cifar10_quick(tmp_path, monkeypatch, shell):
     # R3GAN: a fit batch of 2 * BATCH is one D half and one G half, so each step sees BATCH images.
     assert metrics["images_seen"] == ns["EPOCHS"] * ns["STEPS_PER_EPOCH"] * ns["BATCH"]
     assert math.isfinite(metrics["d_loss"]) and math.isfinite(metrics["g_loss"])
+    # A second session on the same folder resumes from the last checkpoint: nothing is left to train, and the
+    # restored EMA generator draws the same final grid.
+    first_grid = _png(output / "final_samples.png")
+    output, ns, shown = _run_quick("r3gan_cifar10", tmp_path, monkeypatch, shell)
+    assert ns["restored"]["images_seen"] == metrics["images_seen"] and ns["initial_epoch"] == ns["EPOCHS"]
+    resumed = json.loads((output / "metrics.json").read_text())
+    assert resumed["images_seen"] == metrics["images_seen"] and resumed["d_loss"] is None
+    np.testing.assert_array_equal(_png(output / "final_samples.png"), first_grid)
+    assert len(shown) == 1  # no loss curve without a trained epoch; the final grid
 
 
 def test_r3gan_ffhq256_generate_quick(tmp_path, monkeypatch, shell):

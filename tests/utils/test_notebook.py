@@ -91,3 +91,4 @@ def test_show_image_and_losses_display_png_only_inside_ipython(tmp_path):
     assert shown[2].shape[:2] == (350, 600)  # the 6 x 3.5 inch figure at 100 dpi
     with pytest.raises(ValueError, match="uint8"):
         notebook.show_image(image.astype("float32"))
+    assert notebook.show_losses({}, tmp_path / "none.png") is False and not (tmp_path / "none.png").exists()
