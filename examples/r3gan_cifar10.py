@@ -33,7 +33,7 @@ The same script runs on JAX, TensorFlow and PyTorch.
 shipped inside the package. It shows that everything works (its samples are noise); on 2 CPU cores it takes a few
 seconds on PyTorch and TensorFlow and about a minute on JAX, which compiles first (measured with the test suite,
 which runs it so). `QUICK = False` trains the paper's network on CIFAR-10 for 20M images seen (20,000 kimg, the
-length of the recipe's schedules: 400 epochs, each counting the 50,000 images once), at batch 64:
+length of the recipe's schedules: 401 epochs of 49,984 images seen), at batch 64:
 
 | hardware | backend | images/s | full run (20,000 kimg) | source |
 |---|---|---:|---:|---|
@@ -132,7 +132,7 @@ if QUICK:
 else:
     BATCH, STEPS_PER_EPOCH, TOTAL_IMAGES = 64, None, 20_000_000
     data, info = keras_gans.datasets.load_dataset("tfds:cifar10", labels=True, mirror=True, batch_size=2 * BATCH)
-    EPOCHS = math.ceil(TOTAL_IMAGES / (info.num_images // (2 * BATCH) * BATCH))  # 400
+    EPOCHS = math.ceil(TOTAL_IMAGES / (info.num_images // (2 * BATCH) * BATCH))  # 401
 # Images seen per epoch: a step sees BATCH images (one half of its batch for D, the other for G).
 IMAGES_PER_EPOCH = (STEPS_PER_EPOCH or info.num_images // (2 * BATCH)) * BATCH
 print(info)
