@@ -8,9 +8,12 @@ A tutobook is a Python script that reads as a tutorial:
   markdown cells;
 * the code between text blocks becomes code cells (blank lines split nothing; a text block ends a code cell).
 
-The notebook starts with a title cell built from the header, a cell of "Open in Colab" / "Open in Kaggle" badges
-pointing at `examples/<name>.ipynb` in the GitHub repository `GITHUB_REPOSITORY`, and an install cell that installs
-the release tag `RELEASE_TAG` from that repository with the tutobook's extras (there is no PyPI release).
+The notebook starts with a title cell built from the header and a cell of "Open in Colab" / "Open in Kaggle"
+badges pointing at `examples/<name>.ipynb` in the GitHub repository `GITHUB_REPOSITORY`. An install cell follows the
+tutobook's first code cell (its quick/full switch, so that the switch is the notebook's first code cell): when
+`keras_gans` cannot be imported (a fresh Colab or Kaggle runtime) it installs the release tag `RELEASE_TAG` from that
+repository with the tutobook's extras (there is no PyPI release); where it can (a checkout, the test suite) it
+installs nothing.
 
 Usage:
 
@@ -52,10 +55,22 @@ def kaggle_url(name):
 
 
 def install_command(extras):
-    """The notebook's install cell: the pinned tag of `GITHUB_REPOSITORY` with `extras` (comma-separated)."""
+    """The pip command of the install cell: the pinned tag of `GITHUB_REPOSITORY` with `extras` (comma-separated)."""
     names = ",".join(e.strip() for e in extras.split(",") if e.strip())
     requirement = f"keras-gans[{names}]" if names else "keras-gans"
     return f'!pip install -q "{requirement} @ git+https://github.com/{GITHUB_REPOSITORY}@{RELEASE_TAG}"'
+
+
+def install_cell(extras):
+    """The notebook's install cell: `install_command(extras)`, run only when `keras_gans` is not importable."""
+    return "\n".join(
+        [
+            "import importlib.util",
+            "",
+            'if importlib.util.find_spec("keras_gans") is None:  # a fresh Colab or Kaggle runtime',
+            f"    {install_command(extras)}",
+        ]
+    )
 
 
 def split_tutobook(text):
@@ -125,9 +140,10 @@ def convert(text, name):
     badges = (
         f"[![Open In Colab]({COLAB_BADGE})]({colab_url(name)}) [![Open In Kaggle]({KAGGLE_BADGE})]({kaggle_url(name)})"
     )
-    install = install_command(header["Extras"])
-    cells = [_markdown(title), _markdown(badges), _code(install)]
+    cells = [_markdown(title), _markdown(badges)]
     cells += [_markdown(source) if kind == "markdown" else _code(source) for kind, source in blocks]
+    first_code = next((i for i, cell in enumerate(cells) if cell["cell_type"] == "code"), len(cells) - 1)
+    cells.insert(first_code + 1, _code(install_cell(header["Extras"])))
     metadata = {
         "colab": {"name": f"{name}.ipynb", "provenance": [], "toc_visible": True},
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

@@ -13,3 +13,4 @@ from keras_gans.callbacks.sample_grid import SampleGrid
 from keras_gans.callbacks.sample_grid import image_grid
 from keras_gans.callbacks.sample_grid import save_png
 from keras_gans.callbacks.tensorboard_images import TensorBoardImageWriter
+from keras_gans.callbacks.time_limit import TimeLimit

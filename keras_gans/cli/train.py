@@ -194,9 +194,9 @@ def _auto_choice(args):
             "remove or replace them (16-bit images: convert to 8-bit RGB or grey)."
         )
     try:
-        config = auto_config(info, resolution=args.resolution)
+        config = auto_config(info, resolution=args.resolution, batch_size=args.batch_size, gamma=args.gamma)
     except ValueError as e:
-        _fail(f"--resolution: {e}")
+        _fail(f"--preset auto: {e}")  # names the option (resolution, batch_size or gamma)
     print("Configuration chosen for these images (--preset auto):\n" + "\n".join(f"  {r}" for r in config["reasons"]))
     return config
 

@@ -37,6 +37,7 @@ projections lose precision (about 1e-3 relative); disable TF32 to reproduce the 
 import numpy as np
 from keras import ops
 
+from keras_gans.backend.device import default_device_is_cpu
 from keras_gans.metrics.image_inputs import check_uint8_images
 from keras_gans.metrics.laplacian_pyramid import laplacian_pyramid
 
@@ -94,11 +95,6 @@ def normalize_descriptors(descriptors):
 def _unit_directions(directions):
     directions = np.asarray(directions, np.float64)
     return (directions / np.sqrt(np.sum(np.square(directions), axis=0, keepdims=True))).astype(np.float32)
-
-
-def _default_device_is_cpu():
-    # Backend tensors name their device ("cpu:0", "TFRT_CPU_0", ".../device:CPU:0", "cuda:0", ...).
-    return "cpu" in str(getattr(ops.convert_to_tensor(np.zeros(1, "float32")), "device", "cpu")).lower()
 
 
 def _projection_gaps_sum_numpy(a_rows, b_rows, unit):
@@ -159,7 +155,7 @@ def sliced_wasserstein(descriptors_a, descriptors_b, directions, compute="auto")
         raise ValueError(f"sliced_wasserstein: `compute` must be 'auto', 'keras' or 'numpy', got {compute!r}.")
     rows, num_dirs = a.shape[0], directions.shape[2]
     if compute == "auto":
-        compute = "numpy" if _default_device_is_cpu() else "keras"
+        compute = "numpy" if default_device_is_cpu() else "keras"
     if compute == "keras":
         a, b = ops.convert_to_tensor(np.ascontiguousarray(a.T)), ops.convert_to_tensor(np.ascontiguousarray(b.T))
         gaps_sum = _projection_gaps_sum_keras

@@ -49,6 +49,8 @@ def test_grayscale_non_square_mixed_sizes(tmp_path, capsys):
     metrics, samples = _train(tmp_path, folder)
     printed = capsys.readouterr().out
     assert "4 images" in printed and "grayscale (1)" in printed and "resolution 8" in printed
+    # The printed choice is the batch size actually used: --batch-size 2 overrides the CPU's default of 32.
+    assert "batch size 2: as asked" in printed and "batch size 32" not in printed
     assert (metrics["preset"], metrics["resolution"], metrics["images_seen"]) == ("auto", 8, 4)
     assert metrics["architecture"]["generator"]["image_channels"] == 1
     assert samples.shape == (4 * 8, 8 * 8)  # a grey PNG grid of 4 x 8 samples

@@ -16,7 +16,11 @@ The rules, so that a choice can be predicted and overridden:
   curve (CIFAR-10 uses 0.05 at 32x32, ImageNet-64 1.0 and FFHQ-256 150): the rule is a middle that trains, and
   `--gamma` overrides it.
 * **Batch**: `BATCH_SIZE` (32 on a CPU, 64 on a GPU); learning rate 2e-4, Adam beta_2 0.99 (the tiny CLI recipe).
+
+A `resolution`, `batch_size` or `gamma` given by the user wins over the rule, and the reasons say so.
 """
+
+from keras_gans.backend.device import default_device_is_cpu
 
 MAX_RESOLUTION = {"cpu": 64, "gpu": 256}
 BASE_WIDTH = {"cpu": 64, "gpu": 512}
@@ -29,9 +33,7 @@ MIN_RESOLUTION = 4
 
 def default_device():
     """`"gpu"` when the Keras backend puts new tensors on an accelerator (GPU or TPU), else `"cpu"`."""
-    from keras_gans.metrics.swd import _default_device_is_cpu
-
-    return "cpu" if _default_device_is_cpu() else "gpu"
+    return "cpu" if default_device_is_cpu() else "gpu"
 
 
 def auto_gamma(resolution):
@@ -48,13 +50,15 @@ def stage_widths(resolution, device="cpu"):
     return widths
 
 
-def auto_config(info, device=None, resolution=None):
+def auto_config(info, device=None, resolution=None, batch_size=None, gamma=None):
     """Chooses resolution, channels, network and recipe for training an R3GAN on a folder of images.
 
     Args:
         info: a `keras_gans.datasets.ImageFolderInfo` (from `keras_gans.datasets.inspect_image_folder`).
         device: `"cpu"` or `"gpu"` (default: what the Keras backend sees).
         resolution: force this resolution (a power of two, at least 4) instead of the data-driven choice.
+        batch_size: force this batch size (at least 1) instead of the device's `BATCH_SIZE`.
+        gamma: force this R1 + R2 weight (at least 0) instead of the resolution rule.
 
     Returns:
         A dict: `resolution`, `channels`, `generator` and `discriminator` keyword arguments of `R3GANGenerator` /
@@ -94,14 +98,26 @@ def auto_config(info, device=None, resolution=None):
         "expansion_factor": 2,
         "image_channels": info.channels,
     }
-    gamma = auto_gamma(resolution)
+    if batch_size is None:
+        batch_size, batch_why = BATCH_SIZE[device], f"batch size {BATCH_SIZE[device]} ({device})"
+    elif batch_size < 1:
+        raise ValueError(f"auto_config: batch_size must be >= 1; got {batch_size}.")
+    else:
+        batch_why = f"batch size {batch_size}: as asked"
+    if gamma is None:
+        gamma = auto_gamma(resolution)
+        gamma_why = f"gamma {gamma:g}: {GAMMA_AT_32} * (resolution / 32)^2"
+    elif gamma < 0:
+        raise ValueError(f"auto_config: gamma must be >= 0; got {gamma}.")
+    else:
+        gamma_why = f"gamma {gamma:g}: as asked"
     return {
         "resolution": resolution,
         "channels": info.channels,
         "generator": {**network, "latent_dim": 64},
         "discriminator": dict(network),
         "gamma": gamma,
-        "batch_size": BATCH_SIZE[device],
+        "batch_size": batch_size,
         "learning_rate": 2e-4,
         "beta_2": 0.99,
         "reasons": [
@@ -109,7 +125,7 @@ def auto_config(info, device=None, resolution=None):
             f"channels {info.channels}: {'every image is grayscale' if info.grayscale else 'colour images'}",
             f"network: {len(widths)} stages (4x4 to {resolution}x{resolution}), widths {widths}, group width "
             f"{GROUP_WIDTH}, {BLOCKS_PER_STAGE[device]} block(s) per stage ({device})",
-            f"gamma {gamma:g}: {GAMMA_AT_32} * (resolution / 32)^2",
-            f"batch size {BATCH_SIZE[device]} ({device})",
+            gamma_why,
+            batch_why,
         ],
     }

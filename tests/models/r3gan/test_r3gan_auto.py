@@ -40,6 +40,20 @@ def test_resolution_channels_network_and_gamma_follow_the_rules():
     assert keras_gans.models.r3gan.r3gan_auto.auto_gamma(64) == R3GAN_PRESETS["ffhq64"]["recipe"]["gamma_base"]
 
 
+def test_a_given_batch_size_or_gamma_wins_and_the_reasons_say_so():
+    info = _info({(40, 40): 2})
+    default = auto_config(info, device="cpu")
+    assert "batch size 32 (cpu)" in default["reasons"] and "gamma 0.5: 0.5 * (resolution / 32)^2" in default["reasons"]
+    given = auto_config(info, device="cpu", batch_size=5, gamma=0.25)
+    assert (given["batch_size"], given["gamma"]) == (5, 0.25)
+    assert "batch size 5: as asked" in given["reasons"] and "gamma 0.25: as asked" in given["reasons"]
+    assert not any("batch size 32" in r or "(resolution / 32)" in r for r in given["reasons"])
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        auto_config(info, device="cpu", batch_size=0)
+    with pytest.raises(ValueError, match="gamma must be >= 0"):
+        auto_config(info, device="cpu", gamma=-1.0)
+
+
 def test_the_chosen_networks_build_and_generate_the_chosen_shape():
     config = auto_config(_info({(10, 9): 2}, grayscale=True), device="cpu")
     generator = keras_gans.R3GANGenerator(**config["generator"])
