@@ -193,7 +193,10 @@ def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights
     """Deserializes a preset's (possibly edited) `config` and loads the weights of `preset_dir` into it."""
     preset_dir = pathlib.Path(preset_dir)
     with weights_loaded_next() if load_weights else contextlib.nullcontext():
-        model = keras.saving.deserialize_keras_object(config)
+        try:
+            model = keras.saving.deserialize_keras_object(config)
+        except (TypeError, ValueError) as e:  # the networks' argument checks name the field and the expectation
+            raise ValueError(f"{preset_dir / CONFIG_FILE}: the model configuration is invalid: {e}") from e
     if expected_cls is not None and not isinstance(model, expected_cls):
         raise ValueError(
             f"{preset_dir} holds a {type(model).__name__}, but {expected_cls.__name__}.from_preset was called. "
