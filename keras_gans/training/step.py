@@ -54,9 +54,13 @@ class TrainStep:
         images = model.transform_reals(images, state)
         self.eager = is_concrete(images)  # a Python bool: whether this step runs op by op
         if self.config.loss.generator_needs_reals:  # every fit batch: a D half, then a G half
-            half = (ops.shape(images)[0] + 1) // 2
-            d_reals, g_reals = images[:half], images[half:]
-            d_labels, g_labels = (None, None) if labels is None else (labels[:half], labels[half:])
+            size = ops.shape(images)[0]
+            half = (size + 1) // 2
+            # A batch of one (only possible with a dynamic batch size, and counted by batch_checks) gives the G phase
+            # the same image instead of an empty batch, which some kernels reject and others average into NaN.
+            g_start = min(half, size - 1) if isinstance(size, int) else ops.minimum(half, size - 1)
+            d_reals, g_reals = images[:half], images[g_start:]
+            d_labels, g_labels = (None, None) if labels is None else (labels[:half], labels[g_start:])
         else:
             d_reals, g_reals, d_labels, g_labels = images, None, labels, labels
         d_batch = ops.shape(d_reals)[0]
