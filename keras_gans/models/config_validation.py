@@ -43,7 +43,7 @@ def check_number(owner, name, value, minimum=None):
     return float(value)
 
 
-def check_int_list(owner, name, value, minimum=1, length=None, scalar_ok=False):
+def check_int_list(owner, name, value, minimum=1, length=None, scalar_ok=False, length_hint=None):
     """Returns `value` as a list of Python ints, each >= `minimum`.
 
     Args:
@@ -53,6 +53,7 @@ def check_int_list(owner, name, value, minimum=1, length=None, scalar_ok=False):
         minimum: the smallest allowed entry.
         length: the required number of entries, or `None` for any number (at least one).
         scalar_ok: whether a single integer is accepted.
+        length_hint: how the required length is described (default: "`length` entries").
 
     Raises:
         ValueError: `value` is a string, a mapping, not a sequence, has entries that are not integers or are too
@@ -67,7 +68,8 @@ def check_int_list(owner, name, value, minimum=1, length=None, scalar_ok=False):
         if isinstance(entry, bool) or not isinstance(entry, numbers.Integral) or entry < minimum:
             raise ValueError(f"{owner}: every entry of `{name}` must be an integer >= {minimum}, got {list(value)}.")
     if length is not None and len(value) != length:
-        raise ValueError(f"{owner}: `{name}` must have {length} entries, got {len(value)}: {list(value)}.")
+        expected = length_hint or f"{length} entries"
+        raise ValueError(f"{owner}: `{name}` must have {expected}, got {len(value)}: {list(value)}.")
     if not value:
         raise ValueError(f"{owner}: `{name}` must have at least one entry.")
     return [int(entry) for entry in value]

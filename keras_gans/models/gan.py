@@ -64,7 +64,8 @@ class GAN(PresetMixin, keras.Model):
     Data. `fit()` takes images `(N, H, W, C)` (uint8 in [0, 255], mapped by `x / 127.5 - 1`, or float in [-1, 1])
     and, for conditional networks, labels (class ids `(N,)` or one-hot `(N, K)`): NumPy arrays (`fit(x, y)`),
     `tf.data`, a PyTorch `DataLoader`, a Keras `PyDataset` or a Python generator of `images` or
-    `(images, labels)`. The first batch is checked for shape, dtype and value range before training starts.
+    `(images, labels)`. The first batch is checked for shape, dtype and value range before training starts, every
+    batch for labels that are not a class and for a size below `min_batch_size`.
 
     Two real batches per iteration. R3GAN's generator step uses its own real batch (the relativistic pairing
     anchor), different from the discriminator step's. With a loss that needs it (`"rpgan"`), every fit batch is
@@ -485,10 +486,14 @@ class GAN(PresetMixin, keras.Model):
         )
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
-        """`keras.Model.fit` after checking the first batch; adds a `TerminateOnNonFinite` callback.
+        """`keras.Model.fit` after checking the first batch; adds `TerminateOnNonFinite` and `StopOnInvalidBatch`.
 
         See the class docstring for the data format and how batches are split. Raises `ValueError` for images
-        of the wrong shape, dtype or value range and for bad labels before any training step.
+        of the wrong shape, dtype or value range, for bad labels and for a batch smaller than `min_batch_size`
+        before any training step. An array input whose last batch would be smaller than `min_batch_size` loses
+        those images, with a warning. Every later batch is checked on the device (labels that are not a class, a
+        batch below the minimum); a failed check stops training and raises `ValueError` after it (see
+        `keras_gans.training.inputs`).
         """
         from keras_gans.callbacks.batch_checks import StopOnInvalidBatch
         from keras_gans.callbacks.nonfinite import TerminateOnNonFinite

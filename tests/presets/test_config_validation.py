@@ -73,7 +73,11 @@ def test_the_progan_estimate_is_the_built_networks_parameter_count(arch, num_cla
         (R3GANGenerator, {"widths": [8, 8.5], "cardinalities": 2}, r"every entry of `widths` must be an integer >= 1"),
         (R3GANGenerator, {"widths": [8, 8], "cardinalities": "22"}, r"`cardinalities` must be .* got '22' \(str\)"),
         (R3GANGenerator, {"widths": [8, 8], "cardinalities": 2, "blocks_per_stage": -1}, r"`blocks_per_stage`.*>= 0"),
-        (R3GANGenerator, {"widths": [8, 8], "cardinalities": 2, "blocks_per_stage": [1]}, r"must have 2 entries"),
+        (
+            R3GANGenerator,
+            {"widths": [8, 8], "cardinalities": 2, "blocks_per_stage": [1]},
+            r"must have one entry per stage \(2",
+        ),
         (R3GANGenerator, {"widths": [8], "cardinalities": 2, "latent_dim": 0}, r"`latent_dim` must be an integer >= 1"),
         (R3GANGenerator, {"widths": [8], "cardinalities": 2, "kernel_size": "3"}, r"`kernel_size` must be an integer"),
         (R3GANGenerator, {"widths": [8], "cardinalities": 2, "allow_large": "yes"}, r"`allow_large` must be True or"),

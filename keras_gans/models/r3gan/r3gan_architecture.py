@@ -20,12 +20,13 @@ def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_f
     """
     widths = config_validation.check_int_list(owner, "widths", widths, minimum=1, scalar_ok=True)
     num_stages = len(widths)
-    cardinalities = config_validation.check_int_list(
-        owner, "cardinalities", cardinalities, minimum=1, length=num_stages, scalar_ok=True
-    )
-    blocks = config_validation.check_int_list(
-        owner, "blocks_per_stage", blocks_per_stage, minimum=0, length=num_stages, scalar_ok=True
-    )
+    per_stage = {
+        "length": num_stages,
+        "scalar_ok": True,
+        "length_hint": f"one entry per stage ({num_stages}, like `widths`)",
+    }
+    cardinalities = config_validation.check_int_list(owner, "cardinalities", cardinalities, minimum=1, **per_stage)
+    blocks = config_validation.check_int_list(owner, "blocks_per_stage", blocks_per_stage, minimum=0, **per_stage)
     if isinstance(expansion_factor, bool) or not isinstance(expansion_factor, int) or expansion_factor < 1:
         raise ValueError(f"{owner}: `expansion_factor` must be an integer >= 1, got {expansion_factor!r}.")
     if sum(blocks) < 1:
