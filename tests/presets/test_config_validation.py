@@ -31,8 +31,9 @@ def _trainable(network):
     return sum(int(np.prod(v.shape)) for v in network.trainable_weights)
 
 
-@pytest.mark.parametrize("arch", R3GAN_ARCHS, ids=["three-stages", "two-stages-k5"])
-@pytest.mark.parametrize("num_classes", [0, 5])
+@pytest.mark.parametrize(
+    "arch, num_classes", [(R3GAN_ARCHS[0], 0), (R3GAN_ARCHS[1], 5)], ids=["three-stages", "two-stages-k5-conditional"]
+)
 def test_the_r3gan_estimate_is_the_built_networks_parameter_count(arch, num_classes):
     with weights_loaded_next():
         g = R3GANGenerator(**arch, latent_dim=7, num_classes=num_classes, image_channels=2)
@@ -46,9 +47,10 @@ def test_the_r3gan_estimate_is_the_built_networks_parameter_count(arch, num_clas
 
 
 @pytest.mark.parametrize(
-    "arch", [{"resolution": 16, "channels": [8, 6, 4]}, {"resolution": 8, "fmap_base": 64, "fmap_max": 16}]
+    "arch, num_classes",
+    [({"resolution": 16, "channels": [8, 6, 4]}, 0), ({"resolution": 8, "fmap_base": 64, "fmap_max": 16}, 3)],
+    ids=["channels", "formula-conditional"],
 )
-@pytest.mark.parametrize("num_classes", [0, 3])
 def test_the_progan_estimate_is_the_built_networks_parameter_count(arch, num_classes):
     with weights_loaded_next():
         g = ProGANGenerator(**arch, latent_dim=5, num_classes=num_classes)
