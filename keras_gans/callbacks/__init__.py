@@ -1,5 +1,6 @@
 """Training callbacks: sample grids, checkpoints, evaluation."""
 
+from keras_gans.callbacks.batch_checks import StopOnInvalidBatch
 from keras_gans.callbacks.checkpoint import GANCheckpoint
 from keras_gans.callbacks.checkpoint import latest_checkpoint
 from keras_gans.callbacks.checkpoint import list_checkpoints

@@ -104,8 +104,8 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
         model = self._model  # not `self.model`: on JAX that would sync the training state from this thread
         with self._lock:
             self._batches_in_epoch = max(self._batches_in_epoch, int(batch) + 1)
-            if not bad:
-                return
+            if not bad or getattr(model, "invalid_batch", None) is not None:
+                return  # an invalid batch (StopOnInvalidBatch) explains the non-finite values; GAN.fit reports it
             step = self._steps_before_epoch + int(batch) + 1
             earlier = getattr(model, "diverged", None)
             if earlier is not None and earlier["step"] <= step:

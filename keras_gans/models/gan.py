@@ -64,7 +64,8 @@ class GAN(PresetMixin, keras.Model):
     Data. `fit()` takes images `(N, H, W, C)` (uint8 in [0, 255], mapped by `x / 127.5 - 1`, or float in [-1, 1])
     and, for conditional networks, labels (class ids `(N,)` or one-hot `(N, K)`): NumPy arrays (`fit(x, y)`),
     `tf.data`, a PyTorch `DataLoader`, a Keras `PyDataset` or a Python generator of `images` or
-    `(images, labels)`. The first batch is checked for shape, dtype and value range before training starts.
+    `(images, labels)`. The first batch is checked for shape, dtype and value range before training starts, every
+    batch for labels that are not a class and for a size below `min_batch_size`.
 
     Two real batches per iteration. R3GAN's generator step uses its own real batch (the relativistic pairing
     anchor), different from the discriminator step's. With a loss that needs it (`"rpgan"`), every fit batch is
@@ -182,6 +183,9 @@ class GAN(PresetMixin, keras.Model):
         }
         self._loss_scales = {which: DynamicLossScale.create(self, which) for which in ("g", "d")}
         self._trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKED}
+        # Running sums over the epoch of the step's batch checks (see `StopOnInvalidBatch`); not saved.
+        self._batch_checks = {name: keras.metrics.Sum(name=name) for name in gan_inputs.BATCH_CHECKS}
+        self.invalid_batch = None
         self._train_config = None
         self.diverged = None
         self._images_seen_host = None  # see `images_seen_host`
@@ -285,6 +289,18 @@ class GAN(PresetMixin, keras.Model):
     def loss_trackers(self):
         """`{name: keras.metrics.Mean}` of the logged loss terms (running means over the epoch)."""
         return self._trackers
+
+    @property
+    def batch_check_trackers(self):
+        """`{name: keras.metrics.Sum}` of the step's batch checks (`"invalid_labels"`: label rows that are not a
+        class; `"small_batches"`: batches below `min_batch_size`), summed over the epoch and logged."""
+        return self._batch_checks
+
+    @property
+    def min_batch_size(self):
+        """The smallest batch the step accepts: 2 when every batch is split into a D half and a G half
+        (`loss="rpgan"`), else 1 (after compile)."""
+        return self.real_batches_per_step
 
     @property
     def real_batches_per_step(self):
@@ -470,28 +486,78 @@ class GAN(PresetMixin, keras.Model):
         )
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
-        """`keras.Model.fit` after checking the first batch; adds a `TerminateOnNonFinite` callback.
+        """`keras.Model.fit` after checking the first batch; adds `TerminateOnNonFinite` and `StopOnInvalidBatch`.
 
         See the class docstring for the data format and how batches are split. Raises `ValueError` for images
-        of the wrong shape, dtype or value range and for bad labels before any training step.
+        of the wrong shape, dtype or value range, for bad labels and for a batch smaller than `min_batch_size`
+        before any training step. An array input whose last batch would be smaller than `min_batch_size` loses
+        those images, with a warning. Every later batch is checked on the device (labels that are not a class, a
+        batch below the minimum); a failed check stops training and raises `ValueError` after it (see
+        `keras_gans.training.inputs`).
         """
+        from keras_gans.callbacks.batch_checks import StopOnInvalidBatch
         from keras_gans.callbacks.nonfinite import TerminateOnNonFinite
 
         if not self.compiled:
             raise ValueError("GAN.fit: call compile() first.")
+        minimum = self.min_batch_size
+        if batch_size is not None and batch_size < minimum:
+            raise ValueError(gan_inputs.small_batch_message(batch_size, minimum))
+        x, y = self._drop_small_remainder(x, y, batch_size, minimum)
         images, labels, x = peek_first_batch(x, y, batch_size)
         if images is not None:
             gan_inputs.check_batch_values(images, labels, self.image_shape, self.num_classes)
+            if images.ndim and images.shape[0] < minimum:
+                raise ValueError(gan_inputs.small_batch_message(images.shape[0], minimum))
         if isinstance(callbacks, keras.callbacks.CallbackList):
             callbacks = callbacks.callbacks
         callbacks = list(callbacks or [])
         if not any(isinstance(c, TerminateOnNonFinite) for c in callbacks):
             callbacks.insert(0, TerminateOnNonFinite())
+        callbacks = [StopOnInvalidBatch()] + [c for c in callbacks if not isinstance(c, StopOnInvalidBatch)]
         self.diverged = None
+        self.invalid_batch = None
         self._images_seen_host = None  # callbacks or a restore may have changed images_seen
         # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
         synchronize_variables(self.variables + self.optimizer.variables)
-        return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs)
+        history = super().fit(
+            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs
+        )
+        if self.invalid_batch is not None:
+            raise ValueError(self._invalid_batch_message(self.invalid_batch))
+        return history
+
+    def _drop_small_remainder(self, x, y, batch_size, minimum):
+        """Arrays whose last batch would be smaller than `minimum` lose those last images, with a warning."""
+        if not (hasattr(x, "shape") and hasattr(x, "__getitem__") and len(getattr(x, "shape", ())) == 4):
+            return x, y
+        count, size = int(x.shape[0]), batch_size or 32
+        if count and count < minimum:
+            raise ValueError(gan_inputs.small_batch_message(count, minimum))
+        remainder = count % size
+        if 0 < remainder < minimum:
+            warnings.warn(
+                f"GAN.fit: the last batch would hold {remainder} of {count} images, fewer than the step's minimum "
+                f"of {minimum}; those images are left out of each epoch.",
+                stacklevel=3,
+            )
+            x, y = x[: count - remainder], None if y is None else y[: count - remainder]
+        return x, y
+
+    def _invalid_batch_message(self, found):
+        where = f"epoch {found['epoch'] + 1}" + (f", batch {found['batch']}" if found["batch"] is not None else "")
+        if found.get("small_batches"):
+            problem = gan_inputs.small_batch_message("fewer than " + str(self.min_batch_size), self.min_batch_size)
+            problem = problem.replace("GAN.fit: ", "")
+        else:
+            problem = (
+                f"{int(found['invalid_labels'])} label(s) in this epoch were not a class: class ids must be in "
+                f"[0, {self.num_classes}) and one-hot rows must sum to 1. Check the labels of the dataset."
+            )
+        return (
+            f"GAN.fit: training stopped at {where} (checks of every batch, read with the logs): {problem} The "
+            "batch that failed the check has already updated the weights; restore the last checkpoint."
+        )
 
     # ------------------------------------------------------------------ inference
     def generate(

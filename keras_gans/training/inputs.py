@@ -6,6 +6,12 @@ overshoot). Labels are integer class ids `(N,)` or one-hot `(N, K)`; the network
 Static problems (rank, spatial size, channels, dtype, label width) raise at trace time; value problems
 (a float image in [0, 255] or [0, 1], a class id out of range, an empty dataset) are caught on the first batch by
 `GAN.fit`.
+
+Every later batch is checked on the device, without a host synchronisation per step: the step counts label rows
+that are not a class (`invalid_label_rows`) and batches smaller than the step's minimum into running sums that
+travel with the step's logs, which Keras reads after every batch anyway;
+`keras_gans.callbacks.StopOnInvalidBatch` stops training at the first positive count and `GAN.fit` raises a
+`ValueError` saying which check failed. The batch that tripped the check has already updated the weights.
 """
 
 import warnings
@@ -18,6 +24,8 @@ RANGE_SLACK = 0.05
 # Float images with fewer negative values than this fraction look like [0, 1] data: images in [-1, 1] have their
 # dark half below 0, while [0, 1] data resized or filtered with overshoot has only a few slightly negative values.
 UNIT_RANGE_NEGATIVE_FRACTION = 0.01
+# The step's device-side checks of every batch, logged as running sums over the epoch (see the module docstring).
+BATCH_CHECKS = ("invalid_labels", "small_batches")
 
 
 def _shape_str(shape):
@@ -88,8 +96,30 @@ def labels_to_one_hot(labels, num_classes):
     if "int" in str(labels.dtype):
         if len(labels.shape) == 2:
             labels = ops.reshape(labels, (-1,))
-        return ops.one_hot(ops.cast(labels, "int32"), num_classes, dtype="float32")
+        ids = ops.cast(labels, "int32")
+        # An id outside [0, num_classes) becomes an all-zero row (PyTorch's one_hot would raise mid-step instead);
+        # `invalid_label_rows` counts such rows so that `GAN.fit` stops with a clear error.
+        valid = ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, num_classes))
+        one_hot = ops.one_hot(ops.where(valid, ids, 0), num_classes, dtype="float32")
+        return one_hot * ops.cast(valid, "float32")[:, None]
     return ops.cast(labels, "float32")
+
+
+def invalid_label_rows(one_hot):
+    """The number of rows of one-hot labels (from `labels_to_one_hot`) that are not a class: a class id outside
+    [0, num_classes) or a one-hot row that does not sum to 1. A float32 scalar, computed on the device."""
+    sums = ops.sum(one_hot, axis=-1)
+    return ops.sum(ops.cast(ops.greater(ops.abs(sums - 1.0), 1e-3), "float32"))
+
+
+def small_batch_message(size, minimum, where="GAN.fit"):
+    """The error for a batch of `size` images when the training step needs at least `minimum`."""
+    return (
+        f"{where}: a batch of {size} image{'s' if size != 1 else ''} is too small; the training step needs at "
+        f"least {minimum} (with loss='rpgan' every batch is split into a discriminator half and a generator half, "
+        "each of at least one image). Use a larger batch, and drop a last partial batch that is smaller "
+        "(tf.data: `batch(n, drop_remainder=True)`; PyTorch: `DataLoader(..., drop_last=True)`)."
+    )
 
 
 def unit_range_warning(images, what):

@@ -27,6 +27,8 @@ from keras_gans.training.discriminator_call import read_augment_state
 from keras_gans.training.discriminator_call import write_augment_state
 from keras_gans.training.discriminator_loss import discriminator_loss
 from keras_gans.training.generator_loss import generator_loss
+from keras_gans.training.inputs import invalid_label_rows
+from keras_gans.training.inputs import small_batch_message
 from keras_gans.training.inputs import unpack_batch
 from keras_gans.training.loss_scaling import scale_loss
 
@@ -48,12 +50,17 @@ class TrainStep:
         images_seen, step = state.read([model.images_seen, model.optimizer.iterations])
         model.before_step(state, images_seen)
         images, labels = unpack_batch(data, model.discriminator.image_shape, model.num_classes)
+        checks = self.batch_checks(images, labels)
         images = model.transform_reals(images, state)
         self.eager = is_concrete(images)  # a Python bool: whether this step runs op by op
         if self.config.loss.generator_needs_reals:  # every fit batch: a D half, then a G half
-            half = (ops.shape(images)[0] + 1) // 2
-            d_reals, g_reals = images[:half], images[half:]
-            d_labels, g_labels = (None, None) if labels is None else (labels[:half], labels[half:])
+            size = ops.shape(images)[0]
+            half = (size + 1) // 2
+            # A batch of one (only possible with a dynamic batch size, and counted by batch_checks) gives the G phase
+            # the same image instead of an empty batch, which some kernels reject and others average into NaN.
+            g_start = min(half, size - 1) if isinstance(size, int) else ops.minimum(half, size - 1)
+            d_reals, g_reals = images[:half], images[g_start:]
+            d_labels, g_labels = (None, None) if labels is None else (labels[:half], labels[g_start:])
         else:
             d_reals, g_reals, d_labels, g_labels = images, None, labels, labels
         d_batch = ops.shape(d_reals)[0]
@@ -79,14 +86,26 @@ class TrainStep:
         self.images_seen = images_seen + ops.cast(self.images_added, "int32")
         state.write([model.images_seen, model.optimizer.iterations], [self.images_seen, step + 1])
 
-        trackers = model.loss_trackers
-        logged = replicas.mean({k: v for k, v in terms.items() if k in trackers})
+        trackers = {**model.loss_trackers, **model.batch_check_trackers}
+        logged = replicas.mean({**{k: v for k, v in terms.items() if k in model.loss_trackers}, **checks})
         with state.scope(model.metrics_variables):
             for name, value in logged.items():
                 trackers[name].update_state(value)
             logs.update({name: trackers[name].result() for name in logged})
         logs["images_seen"] = self.images_seen
         return replicas.logs_for_engine(logs)
+
+    def batch_checks(self, images, labels):
+        """Raises `ValueError` for a batch whose static size is below `model.min_batch_size`; returns the device-side
+        checks logged through `model.batch_check_trackers` (see `keras_gans.training.inputs`)."""
+        minimum = self.model.min_batch_size
+        size = ops.shape(images)[0]
+        if isinstance(size, int) and size < minimum:  # JAX traces, PyTorch runs with the concrete size
+            raise ValueError(small_batch_message(size, minimum))
+        checks = {"small_batches": ops.cast(ops.less(size, minimum), "float32")}
+        if labels is not None:
+            checks["invalid_labels"] = invalid_label_rows(labels)
+        return checks
 
     def discriminator_phase(self, state, z, reals, labels, alpha, hp, logs):
         """D update on the D half against fakes from `z` (constants of the D loss). Returns the loss terms."""

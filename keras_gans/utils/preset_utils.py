@@ -116,17 +116,62 @@ def save_to_preset(model, preset_dir, metadata=None):
     return preset_dir
 
 
+def _type_name(value):
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+
+
+def check_serialized_object(value, path, field):
+    """Raises `ValueError` unless `value` is a serialized Keras object: a JSON object with a string `class_name`
+    and, when present, an object `config`. `path` (the file) and `field` (where in it) are named in the message."""
+    where = f"{path}: {field}" if field else str(path)
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"{where} must be a JSON object (a serialized Keras object with 'class_name' and 'config'), got "
+            f"{_type_name(value)}."
+        )
+    if not isinstance(value.get("class_name"), str):
+        got = _type_name(value.get("class_name"))
+        raise ValueError(f"{where}: 'class_name' must be a string naming the class, got {got}.")
+    if "config" in value and not isinstance(value["config"], dict):
+        got = _type_name(value["config"])
+        raise ValueError(f"{where}: 'config' must be a JSON object of constructor arguments, got {got}.")
+
+
 def load_preset_config(preset_dir):
+    """The parsed `config.json` of `preset_dir`, checked to be a serialized model (a JSON object with a string
+    `class_name`, an object `config`, and networks that are serialized objects too).
+
+    Raises:
+        ValueError: the file is missing, not JSON, or not shaped like a serialized model; the message names the
+            file and the field.
+    """
     preset_dir = pathlib.Path(preset_dir)
+    path = preset_dir / CONFIG_FILE
     try:
-        return json.loads((preset_dir / CONFIG_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{preset_dir}: not a readable preset directory ({CONFIG_FILE}: {e}).") from e
+    check_serialized_object(config, path, "")
+    for role in ("generator", "discriminator", "augment_pipeline"):
+        network = config.get("config", {}).get(role)
+        if network is not None:
+            check_serialized_object(network, path, f"config.{role}")
+    return config
 
 
 def load_preset_metadata(preset_dir):
     path = pathlib.Path(preset_dir) / METADATA_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        metadata = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not readable JSON ({e}).") from e
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path} must be a JSON object of metadata entries, got {_type_name(metadata)}.")
+    return metadata
 
 
 def load_from_preset_dir(preset_dir, expected_cls=None, load_weights=True, config_overrides=None):
@@ -148,7 +193,10 @@ def build_from_preset_config(config, preset_dir, expected_cls=None, load_weights
     """Deserializes a preset's (possibly edited) `config` and loads the weights of `preset_dir` into it."""
     preset_dir = pathlib.Path(preset_dir)
     with weights_loaded_next() if load_weights else contextlib.nullcontext():
-        model = keras.saving.deserialize_keras_object(config)
+        try:
+            model = keras.saving.deserialize_keras_object(config)
+        except (TypeError, ValueError) as e:  # the networks' argument checks name the field and the expectation
+            raise ValueError(f"{preset_dir / CONFIG_FILE}: the model configuration is invalid: {e}") from e
     if expected_cls is not None and not isinstance(model, expected_cls):
         raise ValueError(
             f"{preset_dir} holds a {type(model).__name__}, but {expected_cls.__name__}.from_preset was called. "

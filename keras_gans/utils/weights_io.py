@@ -4,11 +4,14 @@
 file") and a file written by a different architecture with "expected 1 variables, but received 0", neither naming
 the file. `load_weights_file` checks the file first (it exists, is not empty, starts with the HDF5 signature and
 its structure can be walked) and, when Keras still refuses it, compares the file with the model variable by
-variable.
+variable. After loading, every floating-point variable is checked to be finite: a file holding NaN or Inf
+(a diverged run saved by hand, a damaged conversion) would otherwise load silently and generate black images.
 """
 
 import os
 import tempfile
+
+import numpy as np
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _MAX_LISTED = 8
@@ -121,7 +124,8 @@ def load_weights_file(model, path, what="weights file"):
 
     Raises:
         WeightsFileError: the file is missing, empty, not HDF5, truncated or corrupt, or its variables do not match
-            the model's (the message lists the variables and shapes that differ).
+            the model's (the message lists the variables and shapes that differ), or a loaded value is NaN or
+            Inf (the message names the first such variable).
 
     Examples:
 
@@ -147,4 +151,45 @@ def load_weights_file(model, path, what="weights file"):
             f"The {what} {path} could not be loaded into {type(model).__name__} '{model.name}': {reason}. If the file "
             "was damaged, use an earlier copy or save it again."
         ) from e
+    check_finite_weights(model, path, what)
     return model
+
+
+# Networks of a GAN named in messages: the generator and its EMA copy share variable paths.
+_NETWORK_ATTRIBUTES = ("generator", "ema_generator", "discriminator")
+
+
+def first_nonfinite_variable(model):
+    """`(variable name, count of NaN/Inf values, size)` of the first floating-point variable of `model` holding a
+    NaN or Inf, or `None` when every value is finite. One pass over the variables on the host. A variable of a
+    GAN's network is named with the network's attribute (`ema_generator: .../kernel`)."""
+    import keras
+
+    owners = {}
+    for attribute in _NETWORK_ATTRIBUTES:
+        network = getattr(model, attribute, None)
+        for variable in getattr(network, "weights", ()):
+            owners.setdefault(id(variable), attribute)
+    for variable in model.weights:
+        if "float" not in keras.backend.standardize_dtype(variable.dtype):
+            continue
+        values = np.asarray(keras.ops.convert_to_numpy(variable), dtype="float32")
+        finite = np.isfinite(values)
+        if not finite.all():
+            owner = owners.get(id(variable))
+            name = f"{owner}: {variable.path}" if owner else variable.path
+            return name, int(values.size - finite.sum()), int(values.size)
+    return None
+
+
+def check_finite_weights(model, path, what="weights file"):
+    """Raises `WeightsFileError` naming `path` and the first variable of `model` whose loaded values are not
+    finite (NaN or Inf)."""
+    found = first_nonfinite_variable(model)
+    if found is not None:
+        name, bad, size = found
+        raise WeightsFileError(
+            f"The {what} {os.fspath(path)} holds non-finite values (NaN or Inf): the variable {name} has {bad} of "
+            f"{size} values non-finite. The weights come from a run that diverged or a damaged file; use an "
+            "earlier copy (e.g. the previous checkpoint)."
+        )

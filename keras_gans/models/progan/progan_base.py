@@ -31,6 +31,8 @@ import math
 import keras
 from keras import ops
 
+from keras_gans.models import config_validation
+
 
 def progan_feature_maps(stage, fmap_base=8192, fmap_decay=1.0, fmap_max=512):
     """ProGAN's width formula `nf(stage) = min(floor(fmap_base / 2^(stage * fmap_decay)), fmap_max)`.
@@ -60,14 +62,40 @@ def check_resolution(owner, resolution):
 def resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max):
     """Widths `[nf(0), nf(1), ..., nf(log2(R) - 1)]`; `channels` (per resolution 4..R) overrides the formula."""
     if channels is None:
+        config_validation.check_int(owner, "fmap_base", fmap_base)
+        config_validation.check_number(owner, "fmap_decay", fmap_decay, minimum=0.0)
+        config_validation.check_int(owner, "fmap_max", fmap_max)
         return [progan_feature_maps(s, fmap_base, fmap_decay, fmap_max) for s in range(resolution_log2)]
-    channels = [int(c) for c in channels]
-    if len(channels) != resolution_log2 - 1 or min(channels) < 1:
-        raise ValueError(
-            f"{owner}: `channels` must list {resolution_log2 - 1} positive widths (resolutions 4 ... "
-            f"{2**resolution_log2}), got {channels}."
-        )
+    count = resolution_log2 - 1
+    channels = config_validation.check_int_list(
+        owner, f"channels (one width per resolution 4 ... {2**resolution_log2})", channels, minimum=1, length=count
+    )
     return [channels[0]] + channels  # nf(0) = the 4x4 width when the widths are given explicitly.
+
+
+def estimate_parameters(role, nf, num_channels, latent_dim=0, num_classes=0, mbstd=True):
+    """The parameter count of a ProGAN network from its widths `nf` (see `resolve_channels`), nothing built.
+
+    Generator: a dense layer from latent (+ one-hot labels) to 4x4, a 3x3 conv at 4x4, two 3x3 convs per higher
+    resolution and a ToRGB 1x1 conv per resolution. Discriminator: a FromRGB 1x1 conv per resolution, two 3x3
+    convs per resolution above 4x4, a 3x3 conv at 4x4 (one more input channel with minibatch stddev) and two dense
+    layers. Biases are counted per output channel (the dense layer's per-unit bias option adds `15 * nf[1]`).
+    """
+    levels = range(3, len(nf) + 1)
+    if role == "generator":
+        total = (latent_dim + num_classes) * 16 * nf[1] + nf[1] + 9 * nf[1] * nf[1] + nf[1]
+        total += sum(9 * nf[r - 2] * nf[r - 1] + 9 * nf[r - 1] ** 2 + 2 * nf[r - 1] for r in levels)
+        return total + sum(nf[r - 1] * num_channels + num_channels for r in range(2, len(nf) + 1))
+    total = sum(num_channels * nf[r - 1] + nf[r - 1] for r in range(2, len(nf) + 1))
+    total += sum(9 * nf[r - 1] ** 2 + 9 * nf[r - 1] * nf[r - 2] + nf[r - 1] + nf[r - 2] for r in levels)
+    total += 9 * (nf[1] + int(mbstd)) * nf[1] + nf[1]
+    return total + 16 * nf[1] * nf[0] + nf[0] + (nf[0] + 1) * (1 + num_classes)
+
+
+def check_network_size(owner, role, resolution, nf, num_channels, allow_large, latent_dim=0, num_classes=0):
+    """Raises `ValueError` when the network exceeds `keras_gans.models.config_validation`'s size limits."""
+    parameters = estimate_parameters(role, nf, num_channels, latent_dim, num_classes)
+    config_validation.check_size(owner, parameters, allow_large, resolution=resolution)
 
 
 class ProGANNetwork(keras.Model):

@@ -13,7 +13,9 @@ from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.config_validation import check_allow_large
 from keras_gans.models.progan.progan_base import ProGANNetwork
+from keras_gans.models.progan.progan_base import check_network_size
 from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
 from keras_gans.models.progan.progan_base import resolve_channels
@@ -58,6 +60,8 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             pytorch_GAN_zoo, whose discriminator ignores its fade weight while it has exactly two scales (4x4 and
             8x8; its generator does fade): the 8x8 block is then either fully active (`lod < log2(R) - 2`) or off.
         active_resolution: highest block evaluated by `call` (default R); see `set_lod`.
+        allow_large: lifts the size limits checked before building (at most 2e9 parameters, 8192x8192 images;
+            see `keras_gans.models.config_validation`).
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
     Call arguments:
@@ -99,14 +103,15 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         wscale_convention="official",
         fade_in_8x8=True,
         active_resolution=None,
+        allow_large=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         owner = f"ProGANDiscriminator '{self.name}'"
         resolution_log2 = check_resolution(owner, resolution)
         self.fmap_base, self.fmap_decay, self.fmap_max = fmap_base, fmap_decay, fmap_max
-        self.channels = None if channels is None else [int(c) for c in channels]
         nf = resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max)
+        self.channels = None if channels is None else nf[1:]
         self.num_channels = check_positive_int(owner, "num_channels", num_channels)
         self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
         self.mbstd_group_size = check_positive_int(owner, "mbstd_group_size", mbstd_group_size, minimum=0)
@@ -119,6 +124,10 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         self.use_wscale, self.leaky_relu_slope = bool(use_wscale), float(leaky_relu_slope)
         self.fused_resample = bool(fused_resample)
         self.fade_in_8x8 = bool(fade_in_8x8)
+        self.allow_large = check_allow_large(owner, allow_large)
+        check_network_size(
+            owner, "discriminator", resolution, nf, self.num_channels, self.allow_large, num_classes=self.num_classes
+        )
         self.image_shape = (resolution, resolution, self.num_channels)
         self._init_progressive(resolution, active_resolution)
 
@@ -259,4 +268,5 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
             "downsample_order": self.downsample_order,
             "wscale_convention": self.wscale_convention,
             "fade_in_8x8": self.fade_in_8x8,
+            **({"allow_large": True} if self.allow_large else {}),
         }

@@ -12,7 +12,9 @@ from keras_gans.layers.pixel_norm import PixelNorm
 from keras_gans.layers.resampling import NearestUpsample2D
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.config_validation import check_allow_large
 from keras_gans.models.progan.progan_base import ProGANNetwork
+from keras_gans.models.progan.progan_base import check_network_size
 from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
 from keras_gans.models.progan.progan_base import resolve_channels
@@ -64,6 +66,8 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
         wscale_convention: `"official"` (gains sqrt(2)/4, sqrt(2), 1 and unscaled biases) or `"pytorch_gan_zoo"`
             (gain sqrt(2) everywhere and the runtime constant also multiplies the bias).
         active_resolution: highest block evaluated by `call` (default R); see `set_lod`.
+        allow_large: lifts the size limits checked before building (at most 2e9 parameters, 8192x8192 images;
+            see `keras_gans.models.config_validation`).
         **kwargs: `keras.Model` arguments (`name`, `dtype`).
 
     Call arguments:
@@ -107,14 +111,15 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
         dense_bias="per_channel",
         wscale_convention="official",
         active_resolution=None,
+        allow_large=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         owner = f"ProGANGenerator '{self.name}'"
         resolution_log2 = check_resolution(owner, resolution)
         self.fmap_base, self.fmap_decay, self.fmap_max = fmap_base, fmap_decay, fmap_max
-        self.channels = None if channels is None else [int(c) for c in channels]
         nf = resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max)
+        self.channels = None if channels is None else nf[1:]
         self.num_channels = check_positive_int(owner, "num_channels", num_channels)
         self.latent_dim = check_positive_int(owner, "latent_dim", nf[0] if latent_dim is None else latent_dim)
         self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
@@ -125,6 +130,17 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
         self.pixelnorm_epsilon, self.use_wscale = float(pixelnorm_epsilon), bool(use_wscale)
         self.leaky_relu_slope, self.fused_resample = float(leaky_relu_slope), bool(fused_resample)
         self.dense_bias = dense_bias
+        self.allow_large = check_allow_large(owner, allow_large)
+        check_network_size(
+            owner,
+            "generator",
+            resolution,
+            nf,
+            self.num_channels,
+            self.allow_large,
+            latent_dim=self.latent_dim,
+            num_classes=self.num_classes,
+        )
         self.image_shape = (resolution, resolution, self.num_channels)
         self._init_progressive(resolution, active_resolution)
 
@@ -242,4 +258,5 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
             "fused_resample": self.fused_resample,
             "dense_bias": self.dense_bias,
             "wscale_convention": self.wscale_convention,
+            **({"allow_large": True} if self.allow_large else {}),
         }

@@ -7,39 +7,26 @@ official generator's order; the official discriminator receives these lists reve
 import keras
 
 from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models import config_validation
 
 BFLOAT16_POLICY = "mixed_bfloat16"
-
-
-def _as_stage_list(owner, name, value, num_stages):
-    values = [value] * num_stages if isinstance(value, int) and not isinstance(value, bool) else list(value)
-    if len(values) != num_stages:
-        raise ValueError(
-            f"{owner}: `{name}` must have one entry per stage ({num_stages}, like `widths`), got "
-            f"{len(values)}: {value!r}."
-        )
-    return values
 
 
 def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_factor):
     """Validates the per-stage lists; returns `(widths, cardinalities, blocks_per_stage)` as lists of ints.
 
-    `cardinalities` and `blocks_per_stage` may be a single int used for every stage.
+    `widths` is a list of positive ints (one int is one stage); `cardinalities` and `blocks_per_stage` may be a
+    single int used for every stage.
     """
-    widths = list(widths) if not isinstance(widths, int) else [widths]
-    if not widths:
-        raise ValueError(f"{owner}: `widths` must list at least one stage.")
+    widths = config_validation.check_int_list(owner, "widths", widths, minimum=1, scalar_ok=True)
     num_stages = len(widths)
-    cardinalities = _as_stage_list(owner, "cardinalities", cardinalities, num_stages)
-    blocks = _as_stage_list(owner, "blocks_per_stage", blocks_per_stage, num_stages)
-    for name, values, minimum in (
-        ("widths", widths, 1),
-        ("cardinalities", cardinalities, 1),
-        ("blocks_per_stage", blocks, 0),
-    ):
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-                raise ValueError(f"{owner}: every entry of `{name}` must be an integer >= {minimum}, got {values}.")
+    per_stage = {
+        "length": num_stages,
+        "scalar_ok": True,
+        "length_hint": f"one entry per stage ({num_stages}, like `widths`)",
+    }
+    cardinalities = config_validation.check_int_list(owner, "cardinalities", cardinalities, minimum=1, **per_stage)
+    blocks = config_validation.check_int_list(owner, "blocks_per_stage", blocks_per_stage, minimum=0, **per_stage)
     if isinstance(expansion_factor, bool) or not isinstance(expansion_factor, int) or expansion_factor < 1:
         raise ValueError(f"{owner}: `expansion_factor` must be an integer >= 1, got {expansion_factor!r}.")
     if sum(blocks) < 1:
@@ -51,6 +38,48 @@ def normalize_stages(owner, widths, cardinalities, blocks_per_stage, expansion_f
                 f"expansion {expansion_factor}), not divisible by its cardinality {c}."
             )
     return widths, cardinalities, blocks
+
+
+def estimate_parameters(
+    widths, cardinalities, blocks_per_stage, expansion_factor, kernel_size, basis_features, image_channels, embedding
+):
+    """The parameter count of an R3GAN network, from its arguments alone (nothing is built).
+
+    The generator and the discriminator have the same stages (residual blocks, 1x1 transitions between stages of
+    different widths), a 4x4 basis of `16 * widths[0]` values with a linear map between `basis_features` (the
+    generator's latent plus class-embedding size, the discriminator's output size) and `widths[0]`, a 1x1
+    convolution between the top stage and the image channels, and a class embedding (`num_classes *
+    embedding_dim`, 0 when unconditional).
+    """
+    total = 16 * widths[0] + basis_features * widths[0] + widths[-1] * image_channels + embedding
+    total += sum(a * b for a, b in zip(widths, widths[1:]) if a != b)
+    for width, cardinality, blocks in zip(widths, cardinalities, blocks_per_stage):
+        hidden = width * expansion_factor
+        # expand 1x1, grouped kxk, project 1x1 and the two activations' biases
+        total += blocks * (2 * width * hidden + kernel_size**2 * (hidden // cardinality) * hidden + 2 * hidden)
+    return total
+
+
+def check_network_size(
+    owner,
+    widths,
+    cardinalities,
+    blocks,
+    expansion_factor,
+    kernel_size,
+    basis_features,
+    image_channels,
+    embedding,
+    allow_large,
+):
+    """Raises `ValueError` when the network exceeds `keras_gans.models.config_validation`'s size limits."""
+    kernel_size = config_validation.check_int(owner, "kernel_size", kernel_size)
+    parameters = estimate_parameters(
+        widths, cardinalities, blocks, expansion_factor, kernel_size, basis_features, image_channels, embedding
+    )
+    config_validation.check_size(
+        owner, parameters, allow_large, resolution=4 * 2 ** (len(widths) - 1), blocks_per_stage=blocks
+    )
 
 
 def class_embedding_size(owner, num_classes, embedding_dim, default):

@@ -5,6 +5,8 @@ from keras import ops
 
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
+from keras_gans.models.config_validation import check_allow_large
+from keras_gans.models.r3gan.r3gan_architecture import check_network_size
 from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
 from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
 from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
@@ -47,6 +49,8 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
         kernel_size: kernel size of the grouped convolutions.
         bfloat16_stages: stage indices (generator order) that compute in bfloat16.
         conv_implementation: `GroupedConv2D` implementation (`"auto"`, `"native"`, `"split"`, `"matmul"`).
+        allow_large: lifts the size limits checked before building (at most 2e9 parameters, 256 blocks per stage,
+            8192x8192 images; see `keras_gans.models.config_validation`).
         **kwargs: standard `keras.Model` arguments.
 
     Call arguments:
@@ -83,16 +87,30 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
         kernel_size=3,
         bfloat16_stages=(),
         conv_implementation="auto",
+        allow_large=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         owner = f"R3GANDiscriminator '{self.name}'"
+        self.allow_large = check_allow_large(owner, allow_large)
         self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
             owner, widths, cardinalities, blocks_per_stage, expansion_factor
         )
         self.expansion_factor = expansion_factor
         self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.widths[0])
         self.image_channels = check_positive_int(owner, "image_channels", image_channels)
+        check_network_size(
+            owner,
+            self.widths,
+            self.cardinalities,
+            self.blocks_per_stage,
+            expansion_factor,
+            kernel_size,
+            self.embedding_dim or 1,
+            self.image_channels,
+            self.num_classes * self.embedding_dim,
+            self.allow_large,
+        )
         self.kernel_size = kernel_size
         self.bfloat16_stages = tuple(bfloat16_stages)
         self.conv_implementation = conv_implementation
@@ -201,4 +219,5 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
             "kernel_size": self.kernel_size,
             "bfloat16_stages": list(self.bfloat16_stages),
             "conv_implementation": self.conv_implementation,
+            **({"allow_large": True} if self.allow_large else {}),
         }
