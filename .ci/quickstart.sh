@@ -3,7 +3,7 @@
 # from the shipped pretrained stacked_mnist_small R3GAN, then a small grayscale R3GAN trained on the real MNIST
 # digits that ship with the package (no download), and a self-contained HTML report (samples over time, losses,
 # configuration, classifier quality next to real digits) in runs/quickstart/report.html.
-# Extra arguments go to the script (e.g. `--steps 1200`); KERAS_BACKEND picks the backend (default jax).
+# Extra arguments go to the script (e.g. `--steps 8000`); KERAS_BACKEND picks the backend (default jax).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/env.sh

@@ -20,6 +20,8 @@ def _module():
 
 
 def test_quickstart_tiny_run_writes_grids_and_a_self_contained_report(tmp_path):
+    import keras_gans
+
     quickstart = _module()
     out = tmp_path / "qs"
     summary = quickstart.main(
@@ -46,6 +48,10 @@ def test_quickstart_tiny_run_writes_grids_and_a_self_contained_report(tmp_path):
     assert 'src="http' not in page and "src='http" not in page  # nothing fetched: every image is embedded
     assert len(re.findall(r'src="data:image/png;base64,', page)) >= 4  # pretrained, snapshots, final, losses
     assert json.loads((out / "quickstart.json").read_text())["quality"] == summary["quality"]
+    # The reference at the training resolution is the same figure on real digits downscaled as the data was.
+    assert "real digits at 8x8" in page and "real digits at 28x28" in page
+    real_8, _ = keras_gans.datasets.load_embedded_digits(8, as_rgb=False, pad_or_resize="resize")
+    assert summary["real_digits_at_resolution"] == quickstart.digit_quality(real_8[: quickstart.REFERENCE_IMAGES])
     real = summary["real_digits"]
     # 1000 real digits: the shipped classifier is confident on most and sees all ten classes.
     assert real["confident_fraction"] > 0.8 and real["classes_covered"] == 10
