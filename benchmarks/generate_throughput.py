@@ -68,26 +68,12 @@ def _official_architecture(config):
     }, int(g.get("latent_dim", 64))
 
 
-def _provide_pkg_resources():
-    """The official code imports `parse_version` from `pkg_resources`, which recent setuptools no longer ship;
-    `packaging.version.parse` is the same function."""
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
-        import types
-
-        from packaging.version import parse
-
-        sys.modules["pkg_resources"] = types.SimpleNamespace(parse_version=parse)
-
-
 def official_throughput(root, config, batch_sizes, repeats):
     """The official generator's `{batch: {time_to_first_image_s, images_per_s}}` on the CPU or one GPU."""
     import official_r3gan_throughput as official
     import torch
 
     official.import_official(root)
-    _provide_pkg_resources()
     architecture, latent_dim = _official_architecture(config)
     official.NOISE_DIM = latent_dim
     device = "cuda" if torch.cuda.is_available() else "cpu"
