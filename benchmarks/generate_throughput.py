@@ -2,10 +2,11 @@
 generator on the same machine), as JSON.
 
 For each batch size it reports the time to the first image (the first `generate` call of that size, tracing and
-compilation included) and images/s over `--repeats` further calls. `--config` is an R3GAN preset name
-(`stacked_mnist_small` loads its shipped weights; `--fresh-weights` for a preset without weights) or
-`bench32` (fresh weights); the official generator is built
-with the same architecture from its own `R3GAN/Networks.py`, as in `official_r3gan_throughput.py`.
+compilation included) and images/s (the median over `--repeats` further calls); with `--official-root` the two
+implementations are called in turn in one process, so that load on a shared machine affects both alike.
+`--config` is an R3GAN preset name (`stacked_mnist_small` loads its shipped weights; `--fresh-weights` for a preset
+without weights) or `bench32` (fresh weights); the official generator is built with the same architecture from
+its own `R3GAN/Networks.py`, as in `official_r3gan_throughput.py`.
 
 Usage:
 
@@ -16,6 +17,7 @@ Usage:
 import argparse
 import json
 import pathlib
+import statistics
 import sys
 import time
 
@@ -30,8 +32,8 @@ def _timed(fn):
     return time.perf_counter() - start
 
 
-def keras_gans_throughput(config, batch_sizes, repeats, fresh_weights=False):
-    """`{batch: {time_to_first_image_s, images_per_s}}` of `R3GAN.generate`, plus the model load time."""
+def keras_gans_generate(config, fresh_weights=False):
+    """`(seconds to load the model, run(batch, seed))`: `R3GAN.generate` of `batch` uint8 images in one chunk."""
     import r3gan_benchmark_presets
 
     from keras_gans.models.r3gan import R3GAN
@@ -40,12 +42,7 @@ def keras_gans_throughput(config, batch_sizes, repeats, fresh_weights=False):
     start = time.perf_counter()
     model = R3GAN.from_preset(config, load_weights=not (fresh_weights or config == "bench32"))
     load_s = time.perf_counter() - start
-    rows = {}
-    for batch in batch_sizes:
-        first = _timed(lambda b=batch: model.generate(b, seed=0, batch_size=b))
-        total = sum(_timed(lambda b=batch, r=r: model.generate(b, seed=r + 1, batch_size=b)) for r in range(repeats))
-        rows[str(batch)] = {"time_to_first_image_s": round(first, 4), "images_per_s": round(batch * repeats / total, 2)}
-    return {"from_preset_s": round(load_s, 3), "batches": rows}
+    return load_s, lambda batch, seed: model.generate(batch, seed=seed, batch_size=batch)
 
 
 def _official_architecture(config):
@@ -68,26 +65,12 @@ def _official_architecture(config):
     }, int(g.get("latent_dim", 64))
 
 
-def _provide_pkg_resources():
-    """The official code imports `parse_version` from `pkg_resources`, which recent setuptools no longer ship;
-    `packaging.version.parse` is the same function."""
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
-        import types
-
-        from packaging.version import parse
-
-        sys.modules["pkg_resources"] = types.SimpleNamespace(parse_version=parse)
-
-
-def official_throughput(root, config, batch_sizes, repeats):
-    """The official generator's `{batch: {time_to_first_image_s, images_per_s}}` on the CPU or one GPU."""
+def official_generate(root, config):
+    """`(device name, run(batch, seed))`: the official generator's uint8 images on the CPU or one GPU."""
     import official_r3gan_throughput as official
     import torch
 
     official.import_official(root)
-    _provide_pkg_resources()
     architecture, latent_dim = _official_architecture(config)
     official.NOISE_DIM = latent_dim
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -99,15 +82,28 @@ def official_throughput(root, config, batch_sizes, repeats):
         z = z.to(device)
         with torch.inference_mode():
             images = generator(z)
-            (images * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+            return (images * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
-    rows = {}
-    for batch in batch_sizes:
-        first = _timed(lambda b=batch: run(b, 0))
-        total = sum(_timed(lambda b=batch, r=r: run(b, r + 1)) for r in range(repeats))
-        rows[str(batch)] = {"time_to_first_image_s": round(first, 4), "images_per_s": round(batch * repeats / total, 2)}
     name = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
-    return {"device": name, "batches": rows}
+    return name, run
+
+
+def throughput(runs, batch_sizes, repeats):
+    """`{implementation: {batch: {time_to_first_image_s, images_per_s, images_per_s_runs}}}` of `runs`
+    (name -> run(batch, seed)): per batch size the first call of each, then `repeats` rounds that call each once
+    in turn, so that a load change on the machine affects every implementation alike."""
+    rows = {name: {} for name in runs}
+    for batch in batch_sizes:
+        per_call = {name: [] for name in runs}
+        for name, run in runs.items():
+            rows[name][str(batch)] = {"time_to_first_image_s": round(_timed(lambda: run(batch, 0)), 4)}
+        for r in range(repeats):
+            for name, run in runs.items():
+                per_call[name].append(_timed(lambda: run(batch, r + 1)))
+        for name, times in per_call.items():
+            rows[name][str(batch)]["images_per_s"] = round(batch / statistics.median(times), 2)
+            rows[name][str(batch)]["images_per_s_runs"] = [round(batch / t, 2) for t in times]
+    return rows
 
 
 def main():
@@ -122,18 +118,23 @@ def main():
 
     import keras
 
-    result = {
-        "backend": keras.backend.backend(),
-        "config": args.config,
-        "repeats": args.repeats,
-        "keras_gans": keras_gans_throughput(args.config, args.batch_sizes, args.repeats, args.fresh_weights),
-    }
+    load_s, ours = keras_gans_generate(args.config, args.fresh_weights)
+    runs = {"keras_gans": ours}
+    result = {"backend": keras.backend.backend(), "config": args.config, "repeats": args.repeats}
     if args.official_root:
-        if args.threads:
-            import torch
+        import torch
 
+        if args.threads:
             torch.set_num_threads(args.threads)
-        result["official"] = official_throughput(args.official_root, args.config, args.batch_sizes, args.repeats)
+        result["official_device"], runs["official"] = official_generate(args.official_root, args.config)
+    result.update(throughput(runs, args.batch_sizes, args.repeats))
+    result["keras_gans"]["from_preset_s"] = round(load_s, 3)
+    if args.official_root:
+        result["speed_vs_official"] = {
+            batch: round(result["keras_gans"][batch]["images_per_s"] / result["official"][batch]["images_per_s"], 3)
+            for batch in result["official"]
+            if batch != "from_preset_s"
+        }
     print(json.dumps(result))
 
 

@@ -50,6 +50,20 @@ def import_official(root):
         return original_load(*load_args, build_directory=build_directory, **load_kwargs)
 
     cpp_extension.load = load_with_import_path
+    _provide_pkg_resources()
+
+
+def _provide_pkg_resources():
+    """The official code imports `parse_version` from `pkg_resources`, which recent setuptools no longer ship;
+    `packaging.version.parse` is the same function."""
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        import types
+
+        from packaging.version import parse
+
+        sys.modules["pkg_resources"] = types.SimpleNamespace(parse_version=parse)
 
 
 def build(config, bfloat16_stages, device):

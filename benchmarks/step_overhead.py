@@ -64,7 +64,11 @@ def keras_gans_step(width, batch):
 
     import keras_gans
     from keras_gans.models import r3gan
+    from keras_gans.training.discriminator_call import DiscriminatorCall
 
+    # Count the work of the step an eager GPU step runs: it scores reals and fakes in one D call, which the CPU
+    # path does not (see `DiscriminatorCall.can_pair`).
+    DiscriminatorCall.pair_on_cpu = True
     r3gan_benchmark_presets.register()
     if keras.backend.backend() != "torch":
         raise SystemExit("step_overhead: counts ATen ops, so it needs KERAS_BACKEND=torch.")

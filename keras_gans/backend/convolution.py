@@ -72,5 +72,7 @@ def cached_constant(array, like):
         return ops.convert_to_tensor(array, dtype=like.dtype)
     key = (id(array), like.dtype, like.device)
     if key not in _CONSTANTS:
-        _CONSTANTS[key] = (array, torch.as_tensor(array, dtype=like.dtype, device=like.device))
+        # Made outside inference mode: an inference tensor could not be saved for a later training step's backward.
+        with torch.inference_mode(False):
+            _CONSTANTS[key] = (array, torch.as_tensor(array, dtype=like.dtype, device=like.device))
     return _CONSTANTS[key][1]

@@ -23,3 +23,16 @@ def is_concrete(value):
     if _BACKEND == "torch":
         return not torch.compiler.is_compiling()
     return True
+
+
+def is_on_cpu(value):
+    """True when the kernels on `value` (a backend tensor) run on the CPU: its device on PyTorch and TensorFlow,
+    JAX's default backend on JAX (where `value` may be a tracer of a differentiated function)."""
+    if _BACKEND == "torch":
+        return value.device.type == "cpu"
+    if _BACKEND == "jax":
+        return jax.default_backend() == "cpu"
+    if _BACKEND == "tensorflow":
+        device = (getattr(value, "device", "") or "").upper()
+        return "GPU" not in device and "TPU" not in device
+    return True

@@ -1,5 +1,5 @@
-"""A network's forward pass for inference, compiled once per input shape (JAX, TensorFlow) or run without autograd
-recording (PyTorch).
+"""A network's forward pass for inference, compiled once per input shape (JAX, TensorFlow) or run in
+`torch.inference_mode` (PyTorch).
 
 `GAN.generate` pads each chunk of latents to a small family of batch sizes (`bucket_size`) so that the compiled
 function is reused across calls with different image counts instead of being traced again for every count.
@@ -35,8 +35,10 @@ def bucket_size(n, batch_size):
 
 class InferenceFunction:
     """`network(z, labels=labels, training=False)`, compiled on JAX (`jax.jit` of the stateless call, so weights
-    are arguments and later weight updates are seen) and TensorFlow (`tf.function`), run under `torch.no_grad`
-    on PyTorch.
+    are arguments and later weight updates are seen) and TensorFlow (`tf.function`), run in
+    `torch.inference_mode` on PyTorch (no autograd recording, no version counting of the tensors it makes) once
+    the network is built; a network built by this call runs under `torch.no_grad` instead, because weights created
+    in inference mode could not be trained afterwards.
 
     Args:
         network: a built Keras model called as `network(z, labels=..., training=False)`.
@@ -77,7 +79,7 @@ class InferenceFunction:
         if _BACKEND == "tensorflow":
             return self._compiled(tf.convert_to_tensor(z), None if labels is None else tf.convert_to_tensor(labels))
         if _BACKEND == "torch":
-            with torch.no_grad():
+            with torch.inference_mode() if self.network.built else torch.no_grad():
                 return self._forward(z, labels)
         return self._forward(z, labels)
 

@@ -28,7 +28,9 @@ def fir_kernel_2d():
 # - "taps": padded slices times the taps, per axis (~12 small ops per axis; XLA fuses them into one kernel);
 # - "matrix": per axis one matmul with the banded (out, in) resampling matrix: 2 ops in all, which is what an eager
 #   backend wants, at the cost of `in` multiply-adds per output instead of 2-4 (cheap while sides are small).
-# "auto" picks "matrix" on PyTorch (eager) for sides up to MATRIX_MAX_SIZE and "taps" everywhere else.
+# "auto" picks "matrix" for sides up to MATRIX_MAX_SIZE on PyTorch (eager) and TensorFlow (whose graph runs the
+# strided slices and, for gradients, StridedSliceGrad ops that fill input-sized buffers, one per tap: a quarter of
+# the kernel time of an R3GAN step on the CPU), and "taps" everywhere else.
 FIR_IMPLEMENTATIONS = ("auto", "taps", "matrix")
 MATRIX_MAX_SIZE = 64
 
@@ -37,7 +39,7 @@ def resolve_fir_implementation(implementation, height, width):
     """The implementation `"auto"` stands for on this backend for an image of this size (see above)."""
     if implementation != "auto":
         return implementation
-    if keras.backend.backend() == "torch" and max(height, width) <= MATRIX_MAX_SIZE:
+    if keras.backend.backend() in ("torch", "tensorflow") and max(height, width) <= MATRIX_MAX_SIZE:
         return "matrix"
     return "taps"
 

@@ -5,8 +5,9 @@ from conftest import load_benchmark
 
 def test_generate_throughput_reports_every_batch_size():
     benchmark = load_benchmark("generate_throughput")
-    report = benchmark.keras_gans_throughput("fixture_unconditional", [1, 3], repeats=1, fresh_weights=True)
-    assert set(report["batches"]) == {"1", "3"}
-    for row in report["batches"].values():
-        assert row["time_to_first_image_s"] > 0 and row["images_per_s"] > 0
-    assert report["from_preset_s"] > 0
+    load_s, run = benchmark.keras_gans_generate("fixture_unconditional", fresh_weights=True)
+    assert load_s > 0 and run(3, 0).shape[0] == 3
+    report = benchmark.throughput({"keras_gans": run}, [1, 3], repeats=2)
+    assert set(report["keras_gans"]) == {"1", "3"}
+    for row in report["keras_gans"].values():
+        assert row["time_to_first_image_s"] > 0 and row["images_per_s"] > 0 and len(row["images_per_s_runs"]) == 2

@@ -27,6 +27,7 @@ from keras_gans.callbacks import latest_checkpoint
 from keras_gans.callbacks import list_checkpoints
 from keras_gans.callbacks import restore_checkpoint
 from keras_gans.training import inputs as gan_inputs
+from keras_gans.training.discriminator_call import DiscriminatorCall
 
 BACKEND = keras.backend.backend()
 
@@ -407,7 +408,8 @@ class _RecordingDiscriminator(TinyDiscriminator):
         return super().call(images, labels=labels, training=training)
 
 
-def _two_steps(loss, penalties, batch_independent, run_eagerly=True):
+def _two_steps(loss, penalties, batch_independent, run_eagerly=True, pair_on_cpu=True):
+    """Two steps with a recording D; `pair_on_cpu` lets the eager step pair on the CPU (where the tests run)."""
     keras.utils.set_random_seed(4)
     g = TinyGenerator(num_classes=3)
     d = _RecordingDiscriminator(num_classes=3)
@@ -424,7 +426,12 @@ def _two_steps(loss, penalties, batch_independent, run_eagerly=True):
     )
     d.batch_sizes = []  # the calls of the training steps only
     labels = np.arange(16) % 3
-    history = gan.fit(uint8_images(16), labels, batch_size=8, shuffle=False, verbose=0)
+    default = DiscriminatorCall.pair_on_cpu
+    DiscriminatorCall.pair_on_cpu = pair_on_cpu
+    try:
+        history = gan.fit(uint8_images(16), labels, batch_size=8, shuffle=False, verbose=0)
+    finally:
+        DiscriminatorCall.pair_on_cpu = default
     return gan, history.history, set(d.batch_sizes)
 
 
@@ -444,6 +451,13 @@ def test_a_batch_independent_discriminator_scores_reals_and_fakes_in_one_call(lo
     expected, got = _state(separate), _state(paired)
     for key in expected:
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_an_eager_step_on_the_cpu_calls_the_discriminator_per_batch_by_default():
+    """On the CPU pairing is off unless `DiscriminatorCall.pair_on_cpu` is set (the doubled batch is slower there)."""
+    assert DiscriminatorCall.pair_on_cpu is False
+    _, _, sizes = _two_steps("rpgan", dict(r1_gamma=1.0, r2_gamma=1.0), batch_independent=True, pair_on_cpu=False)
+    assert sizes == {4}
 
 
 def test_a_compiled_step_calls_the_discriminator_per_batch():

@@ -66,3 +66,17 @@ def test_generate_sees_weight_updates_after_compiling():
     z = np.random.default_rng(0).standard_normal((2, model.latent_dim)).astype("float32")
     np.testing.assert_allclose(after, _unbucketed(model.ema_generator, z, None, 64), rtol=0, atol=1e-5)
     assert not np.allclose(before, after)
+
+
+def test_a_model_trains_after_generating():
+    """`generate` runs the generator in `torch.inference_mode` on PyTorch: what it caches (the FIR resampling
+    matrices) must still be usable by a training step's backward pass afterwards, and the step must change the
+    images."""
+    model = R3GAN.from_preset("fixture_unconditional", load_weights=False, augment=False, bfloat16_stages=(), seed=4)
+    model.compile()
+    before = model.generate(2, seed=0, output="float", use_ema=False)
+    images = np.random.default_rng(5).integers(0, 256, (2 * 2,) + model.image_shape, dtype=np.uint8)
+    logs = model.train_on_batch(images, return_dict=True)
+    assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
+    after = model.generate(2, seed=0, output="float", use_ema=False)
+    assert not np.allclose(before, after)
