@@ -173,7 +173,8 @@ def first_nonfinite_variable(model):
     for variable in model.weights:
         if "float" not in keras.backend.standardize_dtype(variable.dtype):
             continue
-        values = np.asarray(keras.ops.convert_to_numpy(variable), dtype="float32")
+        # Variable.numpy(): convert_to_numpy of a TensorFlow variable warns about numpy 2's copy keyword.
+        values = np.asarray(variable.numpy(), dtype="float32")
         finite = np.isfinite(values)
         if not finite.all():
             owner = owners.get(id(variable))

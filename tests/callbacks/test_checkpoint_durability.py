@@ -55,7 +55,7 @@ def _assert_restores_4(directory, first, damaged):
     fresh = _model()
     with pytest.warns(RuntimeWarning, match="ckpt-000000000008") as record:
         metadata = restore_checkpoint(fresh, directory)
-    assert damaged in str(record[0].message)
+    assert any(damaged in str(warning.message) for warning in record), [str(w.message) for w in record]
     assert metadata["images_seen"] == 4 and metadata["path"].endswith("ckpt-000000000004")
     for a, b in zip(first, _weights(fresh)):
         np.testing.assert_array_equal(a, b)
