@@ -22,5 +22,13 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -c .ci/constraints.txt -e ".[all,dev]"
+# pip and the build backend print deprecation notices and the like to stderr on every install; they are shown
+# only when the install fails, so that the main job's output is the job's own.
+PIP_LOG=$(mktemp)
+trap 'rm -f "$PIP_LOG"' EXIT
+if ! { .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>"$PIP_LOG" \
+    && .venv/bin/python -m pip install -q -c .ci/constraints.txt -e ".[all,dev]" 2>>"$PIP_LOG"; }; then
+  cat "$PIP_LOG" >&2
+  echo "env.sh: installing the project into .venv failed (pip's messages above)." >&2
+  exit 1
+fi
