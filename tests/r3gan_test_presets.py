@@ -7,8 +7,9 @@ embedding sizes, bfloat16 stages, parameter counts). Their recipe is the FFHQ-64
 fixture's training step used.
 """
 
-import importlib.util
 import pathlib
+
+from script_loading import load_script
 
 from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.models.r3gan.r3gan_presets import architecture
@@ -47,7 +48,5 @@ BENCHMARK_PRESETS_FILE = pathlib.Path(__file__).resolve().parents[1] / "benchmar
 def register():
     """Registers the fixture architectures and the benchmark's (idempotent)."""
     register_presets(PRESET_FAMILY, FIXTURE_PRESETS)
-    spec = importlib.util.spec_from_file_location("r3gan_benchmark_presets", BENCHMARK_PRESETS_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(BENCHMARK_PRESETS_FILE, "r3gan_benchmark_presets")
     module.register()

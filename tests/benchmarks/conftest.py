@@ -1,10 +1,10 @@
 """Fixtures of the benchmark tests: the benchmark scripts are not a package, so they are imported from their path."""
 
-import importlib.util
 import pathlib
 import sys
 
 import pytest
+from script_loading import load_script
 
 BENCHMARKS_DIR = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
 WEIGHTS_DIR = pathlib.Path(__file__).resolve().parents[2] / "weights"
@@ -14,18 +14,12 @@ def load_benchmark(name):
     """Imports `benchmarks/<name>.py` as a module, with the folder importable as when the script runs."""
     if str(BENCHMARKS_DIR) not in sys.path:
         sys.path.append(str(BENCHMARKS_DIR))
-    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARKS_DIR / f"{name}.py", f"benchmark_{name}")
 
 
 def load_packaging_tool():
     """Imports `weights/package_shipped_preset.py` (the tool that turns a trained run into a shipped preset)."""
-    spec = importlib.util.spec_from_file_location("package_shipped_preset", WEIGHTS_DIR / "package_shipped_preset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(WEIGHTS_DIR / "package_shipped_preset.py", "package_shipped_preset")
 
 
 @pytest.fixture(scope="session")

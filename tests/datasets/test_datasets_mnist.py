@@ -1,7 +1,6 @@
 """MNIST through the Keras API (served offline from the test fixture) and the digits shipped in the package."""
 
 import hashlib
-import importlib.util
 import pathlib
 
 import numpy as np
@@ -10,6 +9,7 @@ from fixture_paths import MNIST_SUBSET
 from fixture_paths import mnist_digests
 from fixture_paths import mnist_subset
 from PIL import Image
+from script_loading import load_script
 
 from keras_gans.datasets import load_embedded_digits
 from keras_gans.datasets import load_mnist
@@ -24,10 +24,7 @@ def _sha256(array):
 
 
 def _build_script():
-    spec = importlib.util.spec_from_file_location("build_embedded_digits", BUILD_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BUILD_SCRIPT, "build_embedded_digits")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the first cell says, `KERAS_GANS_OUTPUT` points the outputs into the test's temp
 cell must not run (`keras_gans` is importable here; shell commands fail the test).
 """
 
-import importlib.util
 import json
 import math
 import pathlib
@@ -16,6 +15,7 @@ import pytest
 from ipython_shell import ipython_shell
 from ipython_shell import png_outputs
 from PIL import Image
+from script_loading import load_script
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -25,10 +25,7 @@ TUTOBOOKS = ("r3gan_cifar10", "r3gan_ffhq256_generate", "progan_celebahq", "stac
 
 
 def _converter():
-    spec = importlib.util.spec_from_file_location("tutobook_to_notebook", EXAMPLES / "tutobook_to_notebook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / "tutobook_to_notebook.py", "tutobook_to_notebook")
 
 
 @pytest.fixture(scope="module")

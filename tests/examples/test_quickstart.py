@@ -1,22 +1,19 @@
 """examples/quickstart.py (the main job of .ci/quickstart.sh) at tiny size: it writes the pretrained grid, trains,
 and writes a self-contained report whose quality figures are those of `digit_quality` on the same images."""
 
-import importlib.util
 import json
 import pathlib
 import re
 
 import numpy as np
 from PIL import Image
+from script_loading import load_script
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "examples" / "quickstart.py"
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("quickstart", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "quickstart")
 
 
 def test_quickstart_tiny_run_writes_grids_and_a_self_contained_report(tmp_path):

