@@ -38,3 +38,6 @@ from keras_gans.models.r3gan import R3GAN
 from keras_gans.models.r3gan import R3GANDiscriminator
 from keras_gans.models.r3gan import R3GANGenerator
 from keras_gans.version import __version__
+
+# On JAX, compiled programs are kept on disk, so a new process does not compile a generator again.
+backend.compilation_cache.enable_default()

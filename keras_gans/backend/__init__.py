@@ -1,5 +1,6 @@
 """The only backend-specific code of the package: gradients of gradients, distribution, eager-or-traced."""
 
+from keras_gans.backend.compilation_cache import enable_compilation_cache
 from keras_gans.backend.device import default_device_is_cpu
 from keras_gans.backend.execution import is_concrete
 from keras_gans.backend.gradients import input_gradient
