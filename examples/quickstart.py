@@ -27,6 +27,9 @@ import time
 
 import numpy as np
 
+from keras_gans.metrics.mnist_classifier import CONFIDENT
+from keras_gans.metrics.mnist_classifier import digit_quality
+
 # The configuration .ci/quickstart.sh runs, chosen by measuring candidates with the classifier figure and by eye
 # (the README's main-job section lists them): a narrow network (width 32, two groups of 16) at batch 8 runs many
 # more steps per second on a CPU than a wider one at a larger batch and reaches readable digits in fewer seconds;
@@ -44,7 +47,6 @@ DEFAULTS = {
     "ema_half_life_images": 2000.0,
     "snapshots": 6,
 }
-CONFIDENT = 0.9
 REFERENCE_IMAGES = 1000  # real digits scored for the reference column
 
 
@@ -68,26 +70,6 @@ def _grid(model, seed=0, n=64):
     from keras_gans.callbacks import image_grid
 
     return image_grid(model.generate(n, seed=seed), int(math.sqrt(n)), int(math.sqrt(n)))
-
-
-def digit_quality(images, classifier=None):
-    """Classifier figures of uint8 `(N, H, W, 1 or 3)` digit images: mean confidence, confident fraction and the
-    number of digit classes among the confidently classified images (0-10)."""
-    from keras_gans.datasets import center_crop_and_resize
-    from keras_gans.metrics.mnist_classifier import load_mnist_classifier
-
-    classifier = classifier or load_mnist_classifier()
-    images = np.asarray(images)[..., :1]
-    if images.shape[1] != 28:
-        images = center_crop_and_resize(images, 28)
-    probabilities = np.asarray(classifier.predict_on_batch(images.astype("float32") / 255.0))
-    confidence, digits = probabilities.max(axis=1), probabilities.argmax(axis=1)
-    confident = confidence >= CONFIDENT
-    return {
-        "mean_confidence": float(confidence.mean()),
-        "confident_fraction": float(confident.mean()),
-        "classes_covered": int(len(np.unique(digits[confident]))),
-    }
 
 
 def _loss_plot(history):

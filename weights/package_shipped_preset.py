@@ -1,8 +1,10 @@
 """Packages a trained R3GAN run as a shipped preset (package data, `keras_gans/models/r3gan/weights/<name>/`).
 
-A run of `benchmarks/stacked_mnist.py --output DIR` writes its preset to `DIR/<config>/preset`;
+A run of `benchmarks/stacked_mnist.py --output DIR` writes its preset to `DIR/<config>/preset`, and one of
+`weights/train_mnist_small.py --output DIR` to `DIR/preset`;
 
     python weights/package_shipped_preset.py DIR/rpgan_r1_r2/preset --name stacked_mnist_small [--package-copy]
+    python weights/package_shipped_preset.py DIR/preset --name mnist_small [--package-copy]
 
 copies it into the package data folder (or `--weights-root`, and with `--package-copy` the package too) without the
 optimizer
@@ -28,10 +30,14 @@ REQUIRED_METADATA = (
     "training_command",
     "objective",
     "images_seen",
-    "metrics.modes",
-    "metrics.kl",
     "metrics.num_samples",
     "metrics.classifier_test_accuracy",
+)
+# Quality figures: a shipped preset carries one complete group, that of its data (StackedMNIST mode coverage, or
+# the MNIST classifier's reading of class-conditional digits).
+QUALITY_METRICS = (
+    ("metrics.modes", "metrics.kl"),
+    ("metrics.label_agreement", "metrics.confident_fraction", "metrics.mean_confidence"),
 )
 _PRESET_FILES = (preset_utils.CONFIG_FILE, preset_utils.METADATA_FILE, preset_utils.WEIGHTS_FILE)
 
@@ -62,8 +68,11 @@ def check_shipped_metadata(metadata, owner="check_shipped_metadata"):
     if missing:
         raise ValueError(
             f"{owner}: the preset metadata lacks {missing} (expected the keys {list(REQUIRED_METADATA)};"
-            " train with benchmarks/stacked_mnist.py --output, which writes them)."
+            " train with benchmarks/stacked_mnist.py or weights/train_mnist_small.py, which write them)."
         )
+    if not any(all(_lookup(metadata, key) is not None for key in group) for group in QUALITY_METRICS):
+        groups = " or ".join(str(list(group)) for group in QUALITY_METRICS)
+        raise ValueError(f"{owner}: the preset metadata lacks its quality figures: {groups}.")
     paths = absolute_paths(metadata)
     if paths:
         raise ValueError(f"{owner}: the preset metadata contains absolute paths: {paths}.")

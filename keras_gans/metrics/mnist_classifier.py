@@ -160,3 +160,53 @@ def classify_digits(classifier, digits, batch_size=2048):
         scores = classifier.predict_on_batch(digits[start : start + batch_size])
         predictions.append(np.argmax(keras.ops.convert_to_numpy(scores), axis=-1).astype("int64"))
     return np.concatenate(predictions)
+
+
+# Predictions at or above this probability count as confident in `digit_quality`.
+CONFIDENT = 0.9
+
+
+def digit_quality(images, classifier=None, labels=None):
+    """Classifier figures of generated (or real) digit images.
+
+    Larger images are centre-cropped to 28x28 (MNIST digits padded to 32x32 come back unchanged), smaller ones
+    resized up (`keras_gans.datasets.center_crop_and_resize`); only the first channel is read.
+
+    Args:
+        images: uint8 `(N, H, W, 1 or 3)` images, 0..255.
+        classifier: the MNIST classifier; default: `load_mnist_classifier()`.
+        labels: the class each image was generated for (`(N,)` ids), to measure how often the classifier
+            reads the requested digit.
+
+    Returns:
+        A dict: `mean_confidence` (mean top probability), `confident_fraction` (top probability >= `CONFIDENT`),
+        `classes_covered` (distinct digits among the confident images, 0-10) and, with `labels`,
+        `label_agreement` (fraction whose predicted digit is the requested one).
+
+    Examples:
+
+    >>> figures = digit_quality(gan.generate(1000, labels=np.arange(1000) % 10), labels=np.arange(1000) % 10)
+    """
+    from keras_gans.datasets import center_crop_and_resize
+
+    classifier = classifier or load_mnist_classifier()
+    images = np.asarray(images)[..., :1]
+    if images.shape[1] > INPUT_SIZE and images.shape[2] > INPUT_SIZE:
+        top, left = (images.shape[1] - INPUT_SIZE) // 2, (images.shape[2] - INPUT_SIZE) // 2
+        images = images[:, top : top + INPUT_SIZE, left : left + INPUT_SIZE]
+    elif images.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
+        images = center_crop_and_resize(images, INPUT_SIZE)
+    probabilities = np.asarray(classifier.predict_on_batch(images.astype("float32") / 255.0))
+    confidence, digits = probabilities.max(axis=1), probabilities.argmax(axis=1)
+    confident = confidence >= CONFIDENT
+    figures = {
+        "mean_confidence": float(confidence.mean()),
+        "confident_fraction": float(confident.mean()),
+        "classes_covered": int(len(np.unique(digits[confident]))),
+    }
+    if labels is not None:
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape != digits.shape:
+            raise ValueError(f"digit_quality: {len(digits)} images but labels of shape {labels.shape}.")
+        figures["label_agreement"] = float((digits == labels).mean())
+    return figures

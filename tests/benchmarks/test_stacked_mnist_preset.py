@@ -118,9 +118,17 @@ def test_packaging_refuses_what_should_not_ship(
         packaging_tool.package_preset(
             run_preset, SMOKE_NAME, root, allow_smoke=True, extra_metadata={"note": "trained in /home/someone/runs"}
         )
-    with pytest.raises(ValueError, match=r"lacks \['metrics.modes'"):
+    with pytest.raises(ValueError, match=r"lacks \['metrics.num_samples'"):
         packaging_tool.package_preset(
             run_preset, SMOKE_NAME, root, allow_smoke=True, extra_metadata={"metrics": {"kl": 0.1}}
+        )
+    with pytest.raises(ValueError, match=r"lacks its quality figures: \['metrics.modes', 'metrics.kl'\] or"):
+        packaging_tool.package_preset(
+            run_preset,
+            SMOKE_NAME,
+            root,
+            allow_smoke=True,
+            extra_metadata={"metrics": {"kl": 0.1, "num_samples": 64, "classifier_test_accuracy": 0.98}},
         )
     with pytest.raises(ValueError, match="differs from the preset 'stacked_mnist_small'"):
         packaging_tool.package_preset(run_preset, "stacked_mnist_small", root, allow_smoke=True)
@@ -154,14 +162,18 @@ def test_shipped_presets_are_registered_and_load_offline(packaging_tool, monkeyp
         metadata = preset_utils.load_preset_metadata(directory)
         packaging_tool.check_shipped_metadata(metadata, name)
         metrics = metadata["metrics"]
-        assert not metadata.get("smoke") and metrics["num_samples"] == 26_000
-        assert 1 <= metrics["modes"] <= 1000
-        assert math.log(1000 / metrics["modes"]) - 1e-3 <= metrics["kl"] <= math.log(1000) + 1e-3
-        assert metrics["classifier_test_accuracy"] >= 0.95
+        assert not metadata.get("smoke") and metrics["classifier_test_accuracy"] >= 0.95
         model = keras_gans.R3GAN.from_preset(name)
-        assert model.image_shape == (32, 32, 3)
+        if "modes" in metrics:  # StackedMNIST: mode coverage of 26,000 samples
+            assert metrics["num_samples"] == 26_000 and 1 <= metrics["modes"] <= 1000
+            assert math.log(1000 / metrics["modes"]) - 1e-3 <= metrics["kl"] <= math.log(1000) + 1e-3
+            assert model.image_shape == (32, 32, 3)
+        else:  # class-conditional MNIST: the classifier's reading of the requested digits
+            assert metrics["num_samples"] == 10_000 and model.num_classes == 10
+            assert 0.0 <= metrics["label_agreement"] <= 1.0 and 0.0 <= metrics["confident_fraction"] <= 1.0
+            assert model.image_shape == (32, 32, 1)
         images = model.generate(8, seed=0)
-        assert images.shape == (8, 32, 32, 3) and images.dtype == np.uint8 and images.std() > 0
+        assert images.shape == (8, *model.image_shape) and images.dtype == np.uint8 and images.std() > 0
         generator = R3GANGenerator.from_preset(name)
         z = np.random.default_rng(0).standard_normal((2, generator.latent_dim)).astype("float32")
         np.testing.assert_allclose(

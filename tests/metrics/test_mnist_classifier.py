@@ -93,3 +93,18 @@ def test_training_script_writes_weights_and_sidecar(tmp_path, mnist_test):
 def test_classify_digits_rejects_wrong_shapes():
     with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
         mnist_classifier.classify_digits(None, np.zeros((2, 32, 32, 1), "float32"))
+
+
+def test_digit_quality_reads_real_digits_and_their_labels(mnist_test):
+    """Real test digits: the classifier is confident on most, covers all 10 and agrees with most labels; with
+    the labels shifted by one digit it agrees with almost none. Other sizes are brought to 28x28 first."""
+    digits, labels = mnist_test
+    images = np.round(np.asarray(digits[:500]).reshape(-1, 28, 28, 1) * 255).astype("uint8")
+    figures = mnist_classifier.digit_quality(images, labels=labels[:500])
+    assert figures["confident_fraction"] >= 0.9 and figures["classes_covered"] == 10
+    assert figures["label_agreement"] >= 0.95
+    assert mnist_classifier.digit_quality(images, labels=(labels[:500] + 1) % 10)["label_agreement"] <= 0.05
+    padded = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    assert mnist_classifier.digit_quality(padded, labels=labels[:500]) == figures
+    with pytest.raises(ValueError, match="500 images but labels of shape"):
+        mnist_classifier.digit_quality(images, labels=labels[:10])
