@@ -8,9 +8,10 @@ a laptop CPU: the recipe's 300,000 images take about an hour and a half on two c
 
 At the end the EMA generator is scored with the shipped MNIST classifier (`keras_gans.metrics.mnist_classifier.
 digit_quality`) on `--num-samples` images, one tenth per digit: how often the classifier reads the requested
-digit, how confident it is, and the same figures on real test digits (the ceiling). The preset, with the command,
-images seen, device, time and those figures in its `metadata.json`, goes to `OUTPUT/preset`; a grid of samples
-(one row per digit) to `OUTPUT/samples.png`. Package it with
+digit, how confident it is, the Frechet and kernel distances to real test digits in the classifier's feature space
+(which also see a lack of variety within a class), and the same figures of real digits (the ceiling). The preset,
+with the command, images seen, device, time and those figures in its `metadata.json`, goes to `OUTPUT/preset`; a
+grid of samples (one row per digit) to `OUTPUT/samples.png`. Package it with
 
     python weights/package_shipped_preset.py OUTPUT/preset --name mnist_small --package-copy
 
@@ -41,6 +42,8 @@ from keras_gans.callbacks import save_png
 from keras_gans.callbacks.checkpoint import latest_checkpoint
 from keras_gans.cli.train import training_batches
 from keras_gans.metrics import mnist_classifier
+from keras_gans.metrics.fid import frechet_distance
+from keras_gans.metrics.fid import kernel_inception_distance
 
 PRESET = "mnist_small"
 SMOKE_NETWORKS = {"widths": [8] * 4, "cardinalities": [1] * 4}
@@ -85,13 +88,25 @@ def training_command(args, steps):
 
 
 def score(model, classifier, num_samples, seed):
-    """`digit_quality` of `num_samples` EMA samples, the labels cycling through 0-9, and of real test digits."""
+    """Figures of `num_samples` EMA samples (labels cycling through 0-9) and, as the ceiling, of real test digits:
+    `digit_quality`, and the Frechet and kernel distances to real test digits in the classifier's feature space
+    (`digit_features`; the real figures compare training digits with test digits)."""
     labels = np.arange(num_samples) % mnist_classifier.NUM_CLASSES
     generated = model.generate(num_samples, labels=labels, seed=seed, batch_size=500)
+    test, test_labels = keras_gans.datasets.load_mnist("test", resolution=32)
+    train, _ = keras_gans.datasets.load_mnist("train", resolution=32)
+    test, test_labels, train = test[:num_samples], test_labels[:num_samples], train[:num_samples]
     quality = mnist_classifier.digit_quality(generated, classifier, labels=labels)
-    real, real_labels = keras_gans.datasets.load_mnist("test", resolution=32)
-    reference = mnist_classifier.digit_quality(real[:num_samples], classifier, labels=real_labels[:num_samples])
-    return {key: round(value, 4) for key, value in quality.items()}, {k: round(v, 4) for k, v in reference.items()}
+    reference = mnist_classifier.digit_quality(test, classifier, labels=test_labels)
+    test_features = mnist_classifier.digit_features(test, classifier)
+    for figures, images in ((quality, generated), (reference, train)):
+        features = mnist_classifier.digit_features(images, classifier)
+        figures["classifier_fid"] = frechet_distance(
+            features.mean(0), np.cov(features, rowvar=False), test_features.mean(0), np.cov(test_features, rowvar=False)
+        )
+        subset = min(1000, len(features) // 2)
+        figures["classifier_kid"] = kernel_inception_distance(test_features, features, subset_size=subset)[0]
+    return {k: round(v, 4) for k, v in quality.items()}, {k: round(v, 4) for k, v in reference.items()}
 
 
 def main(argv=None):
@@ -153,7 +168,10 @@ def main(argv=None):
             "real_test_digits": reference,
             "classifier_test_accuracy": sidecar.get("test_accuracy"),
             "protocol": "EMA generator, labels cycling 0-9; the shipped MNIST classifier on the centre 28x28: "
-            "label_agreement = predicted digit is the requested one; confident = top probability >= 0.9",
+            "label_agreement = predicted digit is the requested one; confident = top probability >= 0.9; "
+            "classifier_fid and classifier_kid = Frechet and kernel (KID, mean of 100 subsets) distances to as many "
+            "real test digits in the classifier's 1600 flatten features; real_test_digits: the same figures of "
+            "real digits (training digits for the distances)",
         },
     }
     model.save_to_preset(output / "preset", metadata=metadata)

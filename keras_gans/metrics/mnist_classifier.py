@@ -166,11 +166,40 @@ def classify_digits(classifier, digits, batch_size=2048):
 CONFIDENT = 0.9
 
 
-def digit_quality(images, classifier=None, labels=None):
-    """Classifier figures of generated (or real) digit images.
+def classifier_input(images):
+    """uint8 digit images `(N, H, W, 1 or 3)` as the classifier's input, float32 `(N, 28, 28, 1)` in [0, 1].
 
     Larger images are centre-cropped to 28x28 (MNIST digits padded to 32x32 come back unchanged), smaller ones
     resized up (`keras_gans.datasets.center_crop_and_resize`); only the first channel is read.
+    """
+    from keras_gans.datasets import center_crop_and_resize
+
+    images = np.asarray(images)[..., :1]
+    if images.shape[1] > INPUT_SIZE and images.shape[2] > INPUT_SIZE:
+        top, left = (images.shape[1] - INPUT_SIZE) // 2, (images.shape[2] - INPUT_SIZE) // 2
+        images = images[:, top : top + INPUT_SIZE, left : left + INPUT_SIZE]
+    elif images.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
+        images = center_crop_and_resize(images, INPUT_SIZE)
+    return images.astype("float32") / 255.0
+
+
+def digit_features(images, classifier=None, batch_size=2048):
+    """The classifier's 1,600 penultimate features (`flatten`) of uint8 digit images, float64 `(N, 1600)`: the
+    feature space of a Frechet or kernel distance between generated and real digits (`keras_gans.metrics.fid.
+    frechet_distance`, `kernel_inception_distance`), which also sees a lack of variety within a class."""
+    classifier = classifier or load_mnist_classifier()
+    features = keras.Model(classifier.inputs, classifier.get_layer("flatten").output)
+    inputs = classifier_input(images)
+    chunks = [
+        np.asarray(features.predict_on_batch(inputs[i : i + batch_size])) for i in range(0, len(inputs), batch_size)
+    ]
+    return np.concatenate(chunks).astype("float64")
+
+
+def digit_quality(images, classifier=None, labels=None):
+    """Classifier figures of generated (or real) digit images.
+
+    Images are brought to the classifier's input as `classifier_input` says.
 
     Args:
         images: uint8 `(N, H, W, 1 or 3)` images, 0..255.
@@ -187,16 +216,8 @@ def digit_quality(images, classifier=None, labels=None):
 
     >>> figures = digit_quality(gan.generate(1000, labels=np.arange(1000) % 10), labels=np.arange(1000) % 10)
     """
-    from keras_gans.datasets import center_crop_and_resize
-
     classifier = classifier or load_mnist_classifier()
-    images = np.asarray(images)[..., :1]
-    if images.shape[1] > INPUT_SIZE and images.shape[2] > INPUT_SIZE:
-        top, left = (images.shape[1] - INPUT_SIZE) // 2, (images.shape[2] - INPUT_SIZE) // 2
-        images = images[:, top : top + INPUT_SIZE, left : left + INPUT_SIZE]
-    elif images.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
-        images = center_crop_and_resize(images, INPUT_SIZE)
-    probabilities = np.asarray(classifier.predict_on_batch(images.astype("float32") / 255.0))
+    probabilities = np.asarray(classifier.predict_on_batch(classifier_input(images)))
     confidence, digits = probabilities.max(axis=1), probabilities.argmax(axis=1)
     confident = confidence >= CONFIDENT
     figures = {

@@ -108,3 +108,20 @@ def test_digit_quality_reads_real_digits_and_their_labels(mnist_test):
     assert mnist_classifier.digit_quality(padded, labels=labels[:500]) == figures
     with pytest.raises(ValueError, match="500 images but labels of shape"):
         mnist_classifier.digit_quality(images, labels=labels[:10])
+
+
+def test_digit_features_are_the_classifiers_flatten_layer(mnist_test):
+    """The features are the 1,600 inputs of the classifier's last layer: that layer applied to them gives the
+    classifier's own probabilities."""
+    digits, _ = mnist_test
+    images = np.round(np.asarray(digits[:64]).reshape(-1, 28, 28, 1) * 255).astype("uint8")
+    classifier = mnist_classifier.load_mnist_classifier()
+    features = mnist_classifier.digit_features(images, classifier, batch_size=16)
+    assert features.shape == (64, 1600) and features.dtype == np.float64
+    dense = classifier.get_layer("probabilities")
+    kernel, bias = (keras.ops.convert_to_numpy(w).astype("float64") for w in dense.weights)
+    logits = features @ kernel + bias
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    probabilities = keras.ops.convert_to_numpy(classifier.predict_on_batch(images.astype("float32") / 255.0))
+    np.testing.assert_allclose(expected, probabilities, atol=1e-5)
