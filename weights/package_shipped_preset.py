@@ -111,7 +111,8 @@ def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, 
     differs = {
         k: (network_config.get(k), v)
         for k, v in expected.items()
-        if k in network_config and _normalize(network_config.get(k)) != _normalize(v)
+        # None in a preset means the network's default, which the built network's config spells out.
+        if k in network_config and v is not None and _normalize(network_config.get(k)) != _normalize(v)
     }
     if differs:
         raise ValueError(f"{owner}: the run's generator differs from the preset '{name}' ((run, preset): {differs}).")

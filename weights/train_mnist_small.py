@@ -27,6 +27,7 @@ run cleanly after a time budget (the preset then records the images it saw).
 
 import argparse
 import json
+import os
 import pathlib
 import platform
 import time
@@ -125,7 +126,11 @@ def main(argv=None):
         "mnist", resolution=32, batch_size=model.real_batches_per_step * batch_size, labels=True, seed=args.seed
     )
     checkpoint = GANCheckpoint(output / "checkpoint", every_n_images=args.checkpoint_every, keep=2)
+    earlier_seconds = 0.0  # training time of the processes this run resumes (from the preset they saved)
     if args.resume and latest_checkpoint(output / "checkpoint"):
+        if (output / "preset" / "metadata.json").is_file():
+            earlier = json.loads((output / "preset" / "metadata.json").read_text())
+            earlier_seconds = float(earlier.get("train_seconds", 0.0))
         restored = checkpoint.resume(model)
         print(f"Resumed from {restored['path']} ({restored['images_seen']} images seen)", flush=True)
     steps_done = int(keras.ops.convert_to_numpy(model.images_seen)) // batch_size
@@ -156,9 +161,9 @@ def main(argv=None):
         "training_command": training_command(args, steps),
         "images_seen": images_seen,
         "batch_size": batch_size,
-        "train_seconds_this_process": round(train_seconds, 1),
+        "train_seconds": round(earlier_seconds + train_seconds, 1),
         "backend": keras.backend.backend(),
-        "device": f"cpu ({platform.processor() or platform.machine()})",
+        "device": f"cpu ({platform.machine()}, {os.cpu_count()} cores)",
         "seed": args.seed,
         "smoke": args.smoke,
         "metrics": {
@@ -175,7 +180,7 @@ def main(argv=None):
         },
     }
     model.save_to_preset(output / "preset", metadata=metadata)
-    print(json.dumps({"images_seen": images_seen, "train_seconds": round(train_seconds, 1), **metadata["metrics"]}))
+    print(json.dumps({"images_seen": images_seen, "train_seconds": metadata["train_seconds"], **metadata["metrics"]}))
     return metadata
 
 

@@ -39,7 +39,7 @@ def test_quickstart_tiny_run_writes_grids_and_a_self_contained_report(tmp_path):
             "16",
         ]
     )
-    assert np.asarray(Image.open(out / "pretrained.png")).shape == (8 * 32, 8 * 32, 3)  # stacked_mnist_small
+    assert np.asarray(Image.open(out / "pretrained.png")).shape == (10 * 32, 10 * 32)  # mnist_small, grey
     assert np.asarray(Image.open(out / "final.png")).shape == (8 * 8, 8 * 8)  # grayscale 8x8 digits
     page = (out / "report.html").read_text()
     assert 'src="http' not in page and "src='http" not in page  # nothing fetched: every image is embedded

@@ -188,7 +188,7 @@ OFFICIAL_CHECKPOINTS = {
 # (so in wheels too); `r3gan_shipped.shipped_preset_dir` finds them. Add a name only once its files exist
 # (`python weights/package_shipped_preset.py` packages a trained run): the test suite loads every name listed here
 # and fails when its files are missing.
-SHIPPED_PRESETS = ("stacked_mnist_small",)
+SHIPPED_PRESETS = ("stacked_mnist_small", "mnist_small")
 
 registry.register_presets(PRESET_FAMILY, _PUBLISHED_PRESETS)
 # Every registered R3GAN architecture: the published ones above and any registered later (a live view).
