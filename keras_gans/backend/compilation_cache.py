@@ -12,6 +12,7 @@ the cache on when it is imported on JAX (`enable_default`), in `cache_root() / "
 TensorFlow and PyTorch have nothing to set: their first call traces or runs Python, which no cache removes.
 """
 
+import importlib.util
 import os
 import pathlib
 
@@ -21,7 +22,8 @@ ENV_VAR = "KERAS_GANS_COMPILATION_CACHE"
 # Programs that compile faster than this are not written (the cache would fill with trivial ones); a generator or
 # a training step takes far longer.
 MIN_COMPILE_SECONDS = 0.25
-# Least-recently-used programs are evicted beyond this size.
+# Least-recently-used programs are evicted beyond this size, where JAX can do so: its eviction needs the `filelock`
+# package (without it, setting a size makes every cache read fail, so the cache is left unbounded).
 MAX_BYTES = 2 * 1024**3
 
 
@@ -55,7 +57,8 @@ def enable_compilation_cache(directory=None):
     directory = pathlib.Path(directory) if directory is not None else compilation_cache_dir()
     jax.config.update("jax_compilation_cache_dir", os.fspath(directory))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
-    jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
+    if importlib.util.find_spec("filelock") is not None:
+        jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return directory
 
 
