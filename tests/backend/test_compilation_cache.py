@@ -90,7 +90,7 @@ def test_other_backends_configure_nothing(tmp_path):
         import jax
 
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "c")
-        compilation_cache.enable_compilation_cache()  # back to the default of this session
+        compilation_cache.enable_compilation_cache()  # back to the default of this test run
     else:
         assert compilation_cache.enable_compilation_cache(tmp_path / "c") is None
         assert compilation_cache.enable_default() is None
