@@ -56,6 +56,7 @@ import keras
 import numpy as np
 
 import keras_gans
+from keras_gans.backend import device_name
 from keras_gans.callbacks.sample_grid import image_grid
 from keras_gans.callbacks.sample_grid import save_png
 from keras_gans.datasets.stacked_mnist import load_stacked_mnist
@@ -174,22 +175,6 @@ def parse_args(argv=None):
     # Whole compiled calls only, so that every configuration runs exactly the same steps.
     args.steps = math.ceil(args.steps / args.steps_per_execution) * args.steps_per_execution
     return args
-
-
-def device_name():
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return str(jax.devices()[0].device_kind)
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    return gpus[0].name if gpus else "cpu"
 
 
 def training_command(args, config):

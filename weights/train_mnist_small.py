@@ -36,6 +36,7 @@ import keras
 import numpy as np
 
 import keras_gans
+from keras_gans.backend import device_name
 from keras_gans.callbacks import GANCheckpoint
 from keras_gans.callbacks import TimeLimit
 from keras_gans.callbacks import image_grid
@@ -154,6 +155,7 @@ def main(argv=None):
     rows = model.generate(100, labels=np.repeat(np.arange(10), 10), seed=args.seed + 1)
     save_png(image_grid(rows, 10, 10), output / "samples.png")
     sidecar = mnist_classifier.classifier_sidecar(classifier_path)
+    device = device_name()
     metadata = {
         "preset_name": PRESET,
         "objective": "RpGAN + R1 + R2",
@@ -163,7 +165,7 @@ def main(argv=None):
         "batch_size": batch_size,
         "train_seconds": round(earlier_seconds + train_seconds, 1),
         "backend": keras.backend.backend(),
-        "device": f"cpu ({platform.machine()}, {os.cpu_count()} cores)",
+        "device": f"cpu ({platform.machine()}, {os.cpu_count()} cores)" if device == "cpu" else device,
         "seed": args.seed,
         "smoke": args.smoke,
         "metrics": {

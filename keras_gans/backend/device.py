@@ -1,5 +1,6 @@
 """Which device the Keras backend computes on."""
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -18,3 +19,28 @@ def default_device_is_cpu():
     """
     # Backend tensors name their device ("cpu:0", "TFRT_CPU_0", ".../device:CPU:0", "cuda:0", ...).
     return "cpu" in str(getattr(ops.convert_to_tensor(np.zeros(1, "float32")), "device", "cpu")).lower()
+
+
+def device_name():
+    """The first device of the active backend, in words: the accelerator's model name (e.g. an NVIDIA GPU's
+    marketing name) or `"cpu"`.
+
+    Examples:
+
+    ```python
+    metadata["device"] = keras_gans.backend.device_name()
+    ```
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return str(jax.devices()[0].device_kind)
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return gpus[0].name if gpus else "cpu"

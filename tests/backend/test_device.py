@@ -25,3 +25,12 @@ def test_default_device_matches_the_backends_own_answer():
     has_accelerator = _backend_has_accelerator()
     assert default_device_is_cpu() is (not has_accelerator)
     assert default_device() == ("gpu" if has_accelerator else "cpu")
+
+
+def test_device_name_says_cpu_exactly_when_tensors_live_on_the_cpu():
+    from keras_gans.backend import default_device_is_cpu
+    from keras_gans.backend import device_name
+
+    name = device_name()
+    assert isinstance(name, str) and name
+    assert (name == "cpu") == default_device_is_cpu(), name
