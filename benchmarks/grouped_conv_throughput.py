@@ -36,9 +36,9 @@ import time
 import keras
 import numpy as np
 from keras import ops
-from train_throughput import device_name
 from train_throughput import set_gpu_math
 
+from keras_gans.backend import device_name
 from keras_gans.backend import input_gradient
 from keras_gans.backend import value_and_grad
 from keras_gans.layers import GroupedConv2D

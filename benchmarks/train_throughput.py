@@ -42,6 +42,7 @@ from keras import layers
 from keras import ops
 
 import keras_gans
+from keras_gans.backend import device_name
 from keras_gans.layers.grouped_conv import IMPLEMENTATIONS
 from keras_gans.training import TrainStep
 
@@ -238,23 +239,6 @@ def set_gpu_math(tf32, cudnn_benchmark):
         import jax
 
         jax.config.update("jax_default_matmul_precision", "tensorfloat32" if tf32 == "on" else "float32")
-
-
-def device_name():
-    """The first device of the active backend, in words."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return str(jax.devices()[0])
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    return gpus[0].name if gpus else "cpu"
 
 
 def _flops_report(gan, data, labels, args, step_s, result):

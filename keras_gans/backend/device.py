@@ -43,4 +43,8 @@ def device_name():
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    return gpus[0].name if gpus else "cpu"
+    if not gpus:
+        return "cpu"
+    # The physical device's own name is "/physical_device:GPU:0"; its details carry the model name.
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return str(details.get("device_name") or gpus[0].name)
