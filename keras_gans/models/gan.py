@@ -17,6 +17,7 @@ from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
 from keras_gans.training.ema import ExponentialMovingAverage
 from keras_gans.training.loss_scaling import DynamicLossScale
+from keras_gans.training.network_variables import StepNetworks
 from keras_gans.training.state import ValueState
 from keras_gans.training.state import VariableState
 from keras_gans.training.step import TrainStep
@@ -187,6 +188,7 @@ class GAN(PresetMixin, keras.Model):
         self._batch_checks = {name: keras.metrics.Sum(name=name) for name in gan_inputs.BATCH_CHECKS}
         self.invalid_batch = None
         self._train_config = None
+        self._step_networks = None  # see `step_networks`
         self.diverged = None
         self._images_seen_host = None  # see `images_seen_host`
         self.built = True
@@ -274,6 +276,14 @@ class GAN(PresetMixin, keras.Model):
     def train_config(self):
         """The `keras_gans.training.TrainConfig` built by `compile()` (None before)."""
         return self._train_config
+
+    @property
+    def step_networks(self):
+        """The networks' variable lists as the training step reads them (`keras_gans.training.StepNetworks`), taken
+        once per `compile()`."""
+        if self._step_networks is None or not self._step_networks.belong_to(self):
+            self._step_networks = StepNetworks(self)
+        return self._step_networks
 
     @property
     def ema(self):
@@ -410,6 +420,7 @@ class GAN(PresetMixin, keras.Model):
             and any(net.dtype_policy.compute_dtype == "float16" for net in (self.generator, self.discriminator))
         )
         self._train_config = config
+        self._step_networks = None
         super().compile(
             optimizer=optimizer,
             jit_compile=jit_compile,

@@ -28,8 +28,9 @@ class DiscriminatorCall:
     pair_on_cpu = False
 
     def __init__(self, model, values, augment_probability, eager):
-        self.discriminator = model.discriminator
-        self.augment_pipeline = model.augment_pipeline
+        networks = model.step_networks
+        self.discriminator = networks.discriminator  # NetworkVariables: the stored lists and `stateless_call`
+        self.augment_pipeline = networks.augment_pipeline
         self.values = values
         self.augment_probability = augment_probability
         self.eager = eager
@@ -81,7 +82,7 @@ class DiscriminatorCall:
         return (
             self.eager
             and (self.pair_on_cpu or not is_on_cpu(first))
-            and bool(getattr(self.discriminator, "batch_independent", False))
+            and bool(getattr(self.discriminator.network, "batch_independent", False))
             and keras.backend.standardize_dtype(first.dtype) == keras.backend.standardize_dtype(second.dtype)
         )
 
@@ -117,17 +118,18 @@ def _augment_seed_offsets(pipeline, variables, replicas):
         return [None] * len(variables)
     seeds = {
         id(generator.state)
-        for layer in pipeline._flatten_layers()
+        for layer in pipeline.network._flatten_layers()
         for generator in getattr(layer, "_seed_generators", [])
     }
     return [replicas.seed_offset(v.dtype) if id(v) in seeds else None for v in variables]
 
 
 def read_augment_state(state, pipeline, replicas):
-    """The pipeline's non-trainable values; with several replicas each draws its own augmentations (seeds offset)."""
+    """The non-trainable values of the pipeline (`NetworkVariables` or None); with several replicas each draws its
+    own augmentations (seeds offset)."""
     if pipeline is None:
         return []
-    variables = pipeline.non_trainable_variables
+    variables = pipeline.non_trainable
     values = state.read(variables)
     offsets = _augment_seed_offsets(pipeline, variables, replicas)
     return [value if o is None else value + o for value, o in zip(values, offsets)]
@@ -137,6 +139,6 @@ def write_augment_state(state, pipeline, replicas, values):
     """Writes the pipeline's new values back (the shared seeds, without this replica's offset)."""
     if pipeline is None:
         return
-    variables = pipeline.non_trainable_variables
+    variables = pipeline.non_trainable
     offsets = _augment_seed_offsets(pipeline, variables, replicas)
     state.write(variables, [value if o is None else value - o for value, o in zip(values, offsets)])

@@ -4,7 +4,8 @@ Order per step (R3GAN's loop; ProGAN's is the same with one real batch): hyperpa
 D update (`discriminator_loss`) -> G update against the updated D (`generator_loss`) -> EMA of G (`ema`) ->
 `images_seen += D batch`, `iterations += 1` -> metrics. The step reads and writes through a `state`
 (`keras_gans.training.state`), so the same code runs functionally on JAX and on the variables elsewhere; networks
-run through `stateless_call` and gradients come from `keras_gans.backend.value_and_grad`.
+run through `stateless_call` over the variable lists of `model.step_networks`, and gradients come from
+`keras_gans.backend.value_and_grad`.
 
 Several replicas (`keras_gans.distribution`). Where the engine runs this step once per replica (TensorFlow,
 PyTorch; JAX runs one global program), `step_replicas()` says so, and the step (1) draws its latents and WGAN-GP
@@ -43,6 +44,7 @@ class TrainStep:
     def __init__(self, model):
         self.model = model
         self.config = model.train_config
+        self.networks = model.step_networks
         self.replicas = step_replicas()
 
     def __call__(self, state, data):
@@ -109,11 +111,11 @@ class TrainStep:
 
     def discriminator_phase(self, state, z, reals, labels, alpha, hp, logs):
         """D update on the D half against fakes from `z` (constants of the D loss). Returns the loss terms."""
-        model, G, D = self.model, self.model.generator, self.model.discriminator
-        g_values, g_nt = state.read(G.trainable_variables), state.read(G.non_trainable_variables)
+        model, G, D = self.model, self.networks.generator, self.networks.discriminator
+        g_values, g_nt = state.read(G.trainable), state.read(G.non_trainable)
         with no_grad():  # PyTorch: no graph of G's forward pass
             fakes, g_nt = G.stateless_call(g_values, g_nt, z, labels=labels, training=True)
-        state.write(G.non_trainable_variables, g_nt)
+        state.write(G.non_trainable, g_nt)
         scale = self.loss_scale(state, "d")
 
         def loss_fn(d_values, d_state):
@@ -124,17 +126,17 @@ class TrainStep:
             return scale_loss(total, scale), (terms, d_state)
 
         (_, (terms, d_state)), grads = value_and_grad(loss_fn, has_aux=True)(
-            state.read(D.trainable_variables), self.read_discriminator_state(state)
+            state.read(D.trainable), self.read_discriminator_state(state)
         )
         self.write_discriminator_state(state, d_state)
-        self.update(state, "d", grads, D.trainable_variables, scale, logs)
+        self.update(state, "d", grads, D.trainable, scale, logs)
         return terms
 
     def generator_phase(self, state, z, reals, labels, hp, d_values, logs):
         """G update against D's values `d_values` (None: D's current, updated values). Returns the loss terms."""
-        model, G, D = self.model, self.model.generator, self.model.discriminator
+        model, G, D = self.model, self.networks.generator, self.networks.discriminator
         if d_values is None:
-            d_values = state.read(D.trainable_variables)
+            d_values = state.read(D.trainable)
         d = DiscriminatorCall(model, d_values, hp["augment_probability"], self.eager)
         scale = self.loss_scale(state, "g")
 
@@ -144,13 +146,13 @@ class TrainStep:
             return scale_loss(total, scale), (terms, g_nt, d_state)
 
         (_, (terms, g_nt, d_state)), grads = value_and_grad(loss_fn, has_aux=True)(
-            state.read(G.trainable_variables),
-            state.read(G.non_trainable_variables),
+            state.read(G.trainable),
+            state.read(G.non_trainable),
             self.read_discriminator_state(state),
         )
-        state.write(G.non_trainable_variables, g_nt)
+        state.write(G.non_trainable, g_nt)
         self.write_discriminator_state(state, d_state)
-        self.update(state, "g", grads, G.trainable_variables, scale, logs)
+        self.update(state, "g", grads, G.trainable, scale, logs)
         return terms
 
     def ema_phase(self, state, beta):
@@ -175,11 +177,11 @@ class TrainStep:
             )
 
     def read_discriminator_state(self, state):
-        pipeline = self.model.augment_pipeline
-        return state.read(self.model.discriminator.non_trainable_variables), read_augment_state(
-            state, pipeline, self.replicas
+        networks = self.networks
+        return state.read(networks.discriminator.non_trainable), read_augment_state(
+            state, networks.augment_pipeline, self.replicas
         )
 
     def write_discriminator_state(self, state, d_state):
-        state.write(self.model.discriminator.non_trainable_variables, d_state[0])
-        write_augment_state(state, self.model.augment_pipeline, self.replicas, d_state[1])
+        state.write(self.networks.discriminator.non_trainable, d_state[0])
+        write_augment_state(state, self.networks.augment_pipeline, self.replicas, d_state[1])

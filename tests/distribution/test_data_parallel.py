@@ -93,9 +93,9 @@ def test_augmentation_draws_differ_per_replica_and_seeds_are_restored():
         for v, value in zip(variables, initial):
             v.assign(value)
         replicas = Replicas(2, index)
-        values = read_augment_state(state, gan.augment_pipeline, replicas)
+        values = read_augment_state(state, gan.step_networks.augment_pipeline, replicas)
         out, new_values = pipeline.stateless_call([], values, images, probability=0.5, training=True)
-        write_augment_state(state, gan.augment_pipeline, replicas, new_values)
+        write_augment_state(state, gan.step_networks.augment_pipeline, replicas, new_values)
         flipped.append(np.asarray(keras.ops.convert_to_numpy(out)))
         stored = np.asarray(keras.ops.convert_to_numpy(variables[0]))
         np.testing.assert_array_equal(stored, initial[0] + np.array([0, 1]))  # shared seed, counter advanced

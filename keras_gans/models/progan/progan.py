@@ -242,7 +242,7 @@ class ProGAN(GAN):
         if not self._joint_step:
             return None
         # Copies: PyTorch updates the variables in place.
-        return [ops.copy(v) for v in state.read(self.discriminator.trainable_variables)]
+        return [ops.copy(v) for v in state.read(self.step_networks.discriminator.trainable)]
 
     def fit(
         self,
