@@ -43,8 +43,13 @@ class InferenceFunction:
     Args:
         network: a built Keras model called as `network(z, labels=..., training=False)`.
 
+    On TensorFlow the first call of each input shape runs eagerly and the second traces the `tf.function`: an eager
+    pass costs a fraction of a trace, so a single `generate` call (a CLI run, the first image of a session) is
+    not held up by tracing, while repeated calls still run the traced graph.
+
     Attributes:
         traces: how many times the Python forward pass was traced (JAX, TensorFlow) or run (PyTorch).
+        eager_calls: TensorFlow calls that ran eagerly (the first of each input shape).
 
     Examples:
 
@@ -55,6 +60,8 @@ class InferenceFunction:
     def __init__(self, network):
         self.network = network
         self.traces = 0
+        self.eager_calls = 0
+        self._shapes_seen = set()
         # Only a compiled function gains from a few fixed shapes; eager PyTorch runs each chunk as it is.
         self.compiled = _BACKEND in ("jax", "tensorflow")
         if _BACKEND == "jax":
@@ -77,7 +84,13 @@ class InferenceFunction:
             non_trainable = [v.value for v in self.network.non_trainable_variables]
             return self._compiled(trainable, non_trainable, z, labels)
         if _BACKEND == "tensorflow":
-            return self._compiled(tf.convert_to_tensor(z), None if labels is None else tf.convert_to_tensor(labels))
+            z, labels = tf.convert_to_tensor(z), None if labels is None else tf.convert_to_tensor(labels)
+            shape = (tuple(z.shape), None if labels is None else tuple(labels.shape))
+            if shape not in self._shapes_seen:
+                self._shapes_seen.add(shape)
+                self.eager_calls += 1
+                return self.network(z, labels=labels, training=False)
+            return self._compiled(z, labels)
         if _BACKEND == "torch":
             with torch.inference_mode() if self.network.built else torch.no_grad():
                 return self._forward(z, labels)
