@@ -40,12 +40,12 @@ class InferenceFunction:
     the network is built; a network built by this call runs under `torch.no_grad` instead, because weights created
     in inference mode could not be trained afterwards.
 
-    Args:
-        network: a built Keras model called as `network(z, labels=..., training=False)`.
-
     On TensorFlow the first call of each input shape runs eagerly and the second traces the `tf.function`: an eager
     pass costs a fraction of a trace, so a single `generate` call (a CLI run, the first image of a session) is
     not held up by tracing, while repeated calls still run the traced graph.
+
+    Args:
+        network: a built Keras model called as `network(z, labels=..., training=False)`.
 
     Attributes:
         traces: how many times the Python forward pass was traced (JAX, TensorFlow) or run (PyTorch).
