@@ -90,13 +90,15 @@ def official_generate(root, config):
 
 def throughput(runs, batch_sizes, repeats):
     """`{implementation: {batch: {time_to_first_image_s, images_per_s, images_per_s_runs}}}` of `runs`
-    (name -> run(batch, seed)): per batch size the first call of each, then `repeats` rounds that call each once
-    in turn, so that a load change on the machine affects every implementation alike."""
+    (name -> run(batch, seed)): per batch size the first call of each, an untimed second call (TensorFlow traces
+    the generator on the second call of a shape, see `InferenceFunction`), then `repeats` rounds that call each
+    once in turn, so that a load change on the machine affects every implementation alike."""
     rows = {name: {} for name in runs}
     for batch in batch_sizes:
         per_call = {name: [] for name in runs}
         for name, run in runs.items():
             rows[name][str(batch)] = {"time_to_first_image_s": round(_timed(lambda: run(batch, 0)), 4)}
+            run(batch, 0)
         for r in range(repeats):
             for name, run in runs.items():
                 per_call[name].append(_timed(lambda: run(batch, r + 1)))
