@@ -2,9 +2,9 @@
 
 Keras' `trainable_variables` and `non_trainable_variables` walk every sub-layer on each access, and
 `Layer.stateless_call` reads both lists five times per call. An eager (PyTorch) step calls the networks a few
-times per phase, so these walks were about a quarter of its Python calls. The lists are taken once per `compile()`,
-when the optimizer is built for the trainable ones: a network whose variables change after that needs a new
-`compile()`, as the optimizer does (and as Keras asks after a change of `trainable`).
+times per phase, so these walks were about a quarter of its Python calls. The lists are taken at the first step
+after each `compile()`, which builds the optimizer for the same trainable variables: a network whose variables
+change after that needs a new `compile()`, as the optimizer does (and as Keras asks after a change of `trainable`).
 """
 
 import keras
