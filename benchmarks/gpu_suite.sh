@@ -23,7 +23,10 @@ official="$(cd "$official" && pwd)" || exit 1
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 cd "$(dirname "$0")" || exit 1
+# The package from this checkout, installed or not; `PYTHON` picks the interpreter (default python3).
+export PYTHONPATH="$(cd .. && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONUNBUFFERED=1
+python="${PYTHON:-python3}"
 
 run() {  # run NAME BACKEND|- ARGS...: one benchmark, its JSON line appended to results.jsonl
     local name="$1" backend="$2"
@@ -31,22 +34,22 @@ run() {  # run NAME BACKEND|- ARGS...: one benchmark, its JSON line appended to 
     echo "== $name: $*"
     local start=$SECONDS
     if [ "$backend" = - ]; then
-        python "$@" >"$out/$name.log" 2>&1
+        "$python" "$@" >"$out/$name.log" 2>&1
     else
-        KERAS_BACKEND="$backend" python "$@" >"$out/$name.log" 2>&1
+        KERAS_BACKEND="$backend" "$python" "$@" >"$out/$name.log" 2>&1
     fi
     local rc=$?
     echo "   exit $rc after $((SECONDS - start)) s"
-    grep '^{' "$out/$name.log" | tail -n 1 | python -c "
+    grep '^{' "$out/$name.log" | tail -n 1 | "$python" -c "
 import json, sys
 line = sys.stdin.read().strip()
 record = {'run': '$name', 'exit': $rc, 'seconds': $((SECONDS - start)), 'result': json.loads(line) if line else None}
 print(json.dumps(record))" >>"$out/results.jsonl"
 }
 
-has() { python -c "import $1" >/dev/null 2>&1; }
+has() { "$python" -c "import $1" >/dev/null 2>&1; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$out/device.txt" 2>&1
-python -c "import sys, keras; print(sys.version.split()[0], 'keras', keras.__version__)" >>"$out/device.txt" 2>&1
+"$python" -c "import sys, keras; print(sys.version.split()[0], 'keras', keras.__version__)" >>"$out/device.txt" 2>&1
 
 train="train_throughput.py --batch $batch --steps $steps --warmup $warmup --no-breakdown"
 official_step="official_r3gan_throughput.py --official-root $official --batch $batch --steps $((2 * steps)) --warmup $warmup"
