@@ -33,17 +33,15 @@ run() {  # run NAME BACKEND|- ARGS...: one benchmark, its JSON line appended to 
     shift 2
     echo "== $name: $*"
     local start=$SECONDS
-    if [ "$backend" = - ]; then
-        "$python" "$@" >"$out/$name.log" 2>&1
-    else
-        KERAS_BACKEND="$backend" "$python" "$@" >"$out/$name.log" 2>&1
-    fi
-    local rc=$?
-    echo "   exit $rc after $((SECONDS - start)) s"
+    local backend_env=()
+    [ "$backend" = - ] || backend_env=(KERAS_BACKEND="$backend")
+    env "${backend_env[@]}" "$python" "$@" >"$out/$name.log" 2>&1
+    local rc=$? seconds=$((SECONDS - start))
+    echo "   exit $rc after $seconds s"
     grep '^{' "$out/$name.log" | tail -n 1 | "$python" -c "
 import json, sys
 line = sys.stdin.read().strip()
-record = {'run': '$name', 'exit': $rc, 'seconds': $((SECONDS - start)), 'result': json.loads(line) if line else None}
+record = {'run': '$name', 'exit': $rc, 'seconds': $seconds, 'result': json.loads(line) if line else None}
 print(json.dumps(record))" >>"$out/results.jsonl"
 }
 
