@@ -91,7 +91,7 @@ def official_generate(root, config):
 def throughput(runs, batch_sizes, repeats):
     """`{implementation: {batch: {time_to_first_image_s, images_per_s, images_per_s_runs}}}` of `runs`
     (name -> run(batch, seed)): per batch size the first call of each, an untimed second call (TensorFlow traces
-    the generator on the second call of a shape, see `InferenceFunction`), then `repeats` rounds that call each
+    the generator on its second call, see `InferenceFunction`), then `repeats` rounds that call each
     once in turn, so that a load change on the machine affects every implementation alike."""
     rows = {name: {} for name in runs}
     for batch in batch_sizes:

@@ -1,8 +1,9 @@
-"""A network's forward pass for inference, compiled once per input shape (JAX, TensorFlow) or run in
-`torch.inference_mode` (PyTorch).
+"""A network's forward pass for inference: compiled once per input shape (JAX), traced once for any batch size
+(TensorFlow), or run in `torch.inference_mode` (PyTorch).
 
-`GAN.generate` pads each chunk of latents to a small family of batch sizes (`bucket_size`) so that the compiled
-function is reused across calls with different image counts instead of being traced again for every count.
+On JAX `GAN.generate` pads each chunk of latents to a small family of batch sizes (`bucket_size`), so that the
+compiled programs are reused across calls with different image counts instead of being compiled again for every
+count. TensorFlow's graph leaves the batch size unknown and needs no padding.
 """
 
 import keras
@@ -40,16 +41,20 @@ class InferenceFunction:
     the network is built; a network built by this call runs under `torch.no_grad` instead, because weights created
     in inference mode could not be trained afterwards.
 
-    On TensorFlow the first call of each input shape runs eagerly and the second traces the `tf.function`: an eager
-    pass costs a fraction of a trace, so a single `generate` call (a CLI run, the first image of a session) is
-    not held up by tracing, while repeated calls still run the traced graph.
+    On TensorFlow the first call runs eagerly and the second traces a `tf.function` whose batch size is unknown,
+    which then serves every batch size: an eager pass costs a fraction of a trace, so a single `generate` call (a
+    CLI run, the first image of a session) is not held up by tracing, while repeated calls run the graph, and a
+    new image count neither traces again nor pads. Inputs of another dtype or per-image shape start over with an
+    eager call.
 
     Args:
         network: a built Keras model called as `network(z, labels=..., training=False)`.
 
     Attributes:
         traces: how many times the Python forward pass was traced (JAX, TensorFlow) or run (PyTorch).
-        eager_calls: TensorFlow calls that ran eagerly (the first of each input shape).
+        eager_calls: TensorFlow calls that ran eagerly (the first of each input signature).
+        pads_batches: whether inputs should be padded to `bucket_size` rows (JAX: XLA compiles one program per
+            input shape).
 
     Examples:
 
@@ -61,13 +66,11 @@ class InferenceFunction:
         self.network = network
         self.traces = 0
         self.eager_calls = 0
-        self._shapes_seen = set()
-        # Only a compiled function gains from a few fixed shapes; eager PyTorch runs each chunk as it is.
-        self.compiled = _BACKEND in ("jax", "tensorflow")
+        self.pads_batches = _BACKEND == "jax"
         if _BACKEND == "jax":
             self._compiled = jax.jit(self._stateless_forward)
         elif _BACKEND == "tensorflow":
-            self._compiled = tf.function(self._forward, autograph=False)
+            self._graphs = {}  # input signature without the batch size -> tf.function
 
     def _forward(self, z, labels):
         self.traces += 1
@@ -78,19 +81,26 @@ class InferenceFunction:
         out, _ = self.network.stateless_call(trainable, non_trainable, z, labels=labels, training=False)
         return out
 
+    def _tensorflow_call(self, z, labels):
+        z = tf.convert_to_tensor(z)
+        labels = None if labels is None else tf.convert_to_tensor(labels)
+        inputs = (z,) if labels is None else (z, labels)
+        specs = tuple(tf.TensorSpec((None,) + tuple(x.shape[1:]), x.dtype) for x in inputs)
+        graph = self._graphs.get(specs)
+        if graph is None:
+            forward = (lambda z: self._forward(z, None)) if labels is None else self._forward
+            self._graphs[specs] = tf.function(forward, autograph=False, input_signature=specs)
+            self.eager_calls += 1
+            return self.network(z, labels=labels, training=False)
+        return graph(*inputs)
+
     def __call__(self, z, labels=None):
         if _BACKEND == "jax":
             trainable = [v.value for v in self.network.trainable_variables]
             non_trainable = [v.value for v in self.network.non_trainable_variables]
             return self._compiled(trainable, non_trainable, z, labels)
         if _BACKEND == "tensorflow":
-            z, labels = tf.convert_to_tensor(z), None if labels is None else tf.convert_to_tensor(labels)
-            shape = (tuple(z.shape), None if labels is None else tuple(labels.shape))
-            if shape not in self._shapes_seen:
-                self._shapes_seen.add(shape)
-                self.eager_calls += 1
-                return self.network(z, labels=labels, training=False)
-            return self._compiled(z, labels)
+            return self._tensorflow_call(z, labels)
         if _BACKEND == "torch":
             with torch.inference_mode() if self.network.built else torch.no_grad():
                 return self._forward(z, labels)
@@ -98,12 +108,13 @@ class InferenceFunction:
 
 
 def call_padded(function, z, labels, batch_size):
-    """`function(z, labels)` on `z` padded with zero rows to `bucket_size(len(z), batch_size)` when `function` is
-    compiled, as float32 NumPy with the padding rows removed. Each image depends only on its own latent and label,
-    so padding changes the real rows by float32 round-off at most (other kernels for another batch size).
+    """`function(z, labels)` on `z` padded with zero rows to `bucket_size(len(z), batch_size)` when `function`
+    compiles one program per shape (`pads_batches`), as float32 NumPy with the padding rows removed. Each image
+    depends only on its own latent and label, so padding changes the real rows by float32 round-off at most (other
+    kernels for another batch size).
     """
     n = z.shape[0]
-    size = bucket_size(n, batch_size) if getattr(function, "compiled", True) else n
+    size = bucket_size(n, batch_size) if getattr(function, "pads_batches", True) else n
     if size > n:
         z = np.concatenate([z, np.zeros((size - n,) + z.shape[1:], z.dtype)])
         if labels is not None:

@@ -14,7 +14,7 @@ def test_generate_throughput_reports_every_batch_size():
 
 
 def test_images_per_s_is_timed_after_an_untimed_second_call():
-    # TensorFlow traces the generator on the second call of a shape: that call must not be one of the timed repeats.
+    # TensorFlow traces the generator on its second call: that call must not be one of the timed repeats.
     benchmark = load_benchmark("generate_throughput")
     calls = []
     report = benchmark.throughput({"stub": lambda batch, seed: calls.append((batch, seed))}, [2], repeats=3)
