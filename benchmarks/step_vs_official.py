@@ -10,7 +10,7 @@ ratios. Both sides train the same architecture at the same batch in float32 with
 Usage:
 
     KERAS_BACKEND=torch python benchmarks/step_vs_official.py --official-root PATH [--config bench32] [--batch 16]
-        [--steps 2] [--repeats 5] [--warmup 1] [--threads N]
+        [--steps 2] [--repeats 5] [--warmup 1] [--threads N] [--float32-stages]
 """
 
 import argparse
@@ -35,18 +35,19 @@ def keras_gans_step(config, batch):
     generator, discriminator = spec["build"](config)
     gan = keras_gans.GAN(generator, discriminator, seed=0)
     gan.compile(**spec["compile"])
-    images = np.random.default_rng(0).integers(0, 256, (gan.real_batches_per_step * batch,) + gan.image_shape)
-    images = images.astype(np.uint8)
-    return lambda: gan.train_on_batch(images)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (gan.real_batches_per_step * batch,) + gan.image_shape).astype(np.uint8)
+    labels = rng.integers(0, gan.num_classes, len(images)) if gan.num_classes else None
+    return lambda: gan.train_on_batch(images, labels)
 
 
-def official_step(root, config, batch):
-    """A callable running one official step (D step, G step, EMA) on the CPU."""
+def official_step(root, config, batch, device="cpu"):
+    """A callable running one official step (D step, G step, EMA) on `device` ("cpu" or "cuda")."""
     import official_r3gan_throughput as official
 
     official.import_official(root)
-    G, D, classes = official.build(config, False, "cpu")
-    d_step, g_step, ema = official.training_step(G, D, classes, batch, "cpu")
+    G, D, classes = official.build(config, False, device)
+    d_step, g_step, ema = official.training_step(G, D, classes, batch, device)
 
     def step():
         d_step()
@@ -66,18 +67,24 @@ def _block_ms(step, steps):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--official-root", required=True, help="checkout of the official R3GAN repository")
-    parser.add_argument("--config", default="bench32", help="a configuration both sides know (bench32)")
+    parser.add_argument("--config", default="bench32", help="a configuration both sides know (bench32, cifar10)")
     parser.add_argument("--batch", type=int, default=16, help="images per phase")
     parser.add_argument("--steps", type=int, default=2, help="steps per timed block")
     parser.add_argument("--repeats", type=int, default=5, help="alternating blocks per side")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps per side before the blocks")
     parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads for both sides (0 = default)")
+    parser.add_argument(
+        "--float32-stages", action="store_true", help="R3GAN presets without their bf16 stages (the official: float32)"
+    )
     args = parser.parse_args()
     import keras
     import torch
+    import train_throughput
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.float32_stages:
+        train_throughput.R3GAN_OVERRIDES["bfloat16_stages"] = []
     ours = keras_gans_step(args.config, args.batch)
     theirs = official_step(args.official_root, args.config, args.batch)
     for step in (ours, theirs):
@@ -95,6 +102,7 @@ def main():
                 "device": f"cpu ({torch.get_num_threads()} torch threads)",
                 "config": args.config,
                 "batch": args.batch,
+                "float32_stages": args.float32_stages,
                 "keras_gans_step_ms": [round(t, 1) for t in ours_ms],
                 "official_step_ms": [round(t, 1) for t in theirs_ms],
                 "keras_gans_median_ms": round(statistics.median(ours_ms), 1),

@@ -3,6 +3,7 @@
 from keras_gans.backend.compilation_cache import enable_compilation_cache
 from keras_gans.backend.device import default_device_is_cpu
 from keras_gans.backend.device import device_name
+from keras_gans.backend.device import enable_convolution_autotuning
 from keras_gans.backend.execution import is_concrete
 from keras_gans.backend.gradients import input_gradient
 from keras_gans.backend.gradients import no_grad

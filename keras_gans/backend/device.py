@@ -48,3 +48,26 @@ def device_name():
     # The physical device's own name is "/physical_device:GPU:0"; its details carry the model name.
     details = tf.config.experimental.get_device_details(gpus[0])
     return str(details.get("device_name") or gpus[0].name)
+
+
+def enable_convolution_autotuning():
+    """Lets cuDNN time its convolution algorithms for each new input shape and keep the fastest, on PyTorch
+    (`torch.backends.cudnn.benchmark`, process-wide), as the official R3GAN training script does. A GAN
+    trains on a few fixed shapes, so the timing is paid once per shape. JAX and TensorFlow autotune by default;
+    there, and without cuDNN, this does nothing.
+
+    Returns:
+        `True` when it turned autotuning on, `False` when the backend needs nothing.
+
+    Examples:
+
+    ```python
+    keras_gans.backend.enable_convolution_autotuning()  # before gan.fit(...) on a GPU with PyTorch
+    ```
+    """
+    if keras.backend.backend() != "torch":
+        return False
+    import torch
+
+    torch.backends.cudnn.benchmark = True
+    return True

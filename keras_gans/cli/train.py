@@ -516,6 +516,7 @@ def train_command(args):
         scope.enter_context(setup.scope())
     output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
+    keras_gans.backend.enable_convolution_autotuning()  # cuDNN's fastest algorithms, as the official scripts
     steps_total = _target_steps(args)
     # R3GAN's step takes two real halves (D step, G step); ProGAN's WGAN-GP step takes one batch.
     fit_batch = 2 * args.batch_size if run["model"] == "r3gan" else args.batch_size

@@ -1,4 +1,4 @@
-"""`default_device_is_cpu` against each backend's own answer to "is there an accelerator"."""
+"""`default_device_is_cpu`, `device_name` and `enable_convolution_autotuning` against each backend's own answers."""
 
 import keras
 
@@ -34,3 +34,16 @@ def test_device_name_says_cpu_exactly_when_tensors_live_on_the_cpu():
     name = device_name()
     assert isinstance(name, str) and name
     assert (name == "cpu") == default_device_is_cpu(), name
+
+
+def test_convolution_autotuning_turns_on_cudnn_benchmark_on_pytorch_only(monkeypatch):
+    from keras_gans.backend import enable_convolution_autotuning
+
+    if keras.backend.backend() != "torch":
+        assert enable_convolution_autotuning() is False  # XLA and TensorFlow autotune by default
+        return
+    import torch
+
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)  # restored after the test
+    assert enable_convolution_autotuning() is True
+    assert torch.backends.cudnn.benchmark is True
