@@ -7,7 +7,9 @@
 #
 # `quick` halves the timed steps and runs 3 generation repeats instead of 10; most of the suite's time is
 # process start-up and compilation either way. `smoke` checks the plumbing on any machine (a CPU too): batch 2,
-# one timed step, bench32 in place of CIFAR-10. TensorFlow's rows run only where it is installed. The runs go one
+# one timed step, bench32 in place of CIFAR-10. TensorFlow's rows run only where it is installed. `ONLY` (an
+# extended regular expression) keeps the runs whose name it matches, e.g. ONLY='^(official|torch)_' for the PyTorch
+# rows; `RUN_TIMEOUT` (seconds) stops a run that takes longer, recorded with exit 124. The runs go one
 # after the other, most important first: PyTorch against the official step, JAX's MFU, generation, then where the
 # PyTorch step's time goes beside the official step's (kernel time per op family).
 set -u
@@ -32,11 +34,15 @@ python="${PYTHON:-python3}"
 run() {  # run NAME BACKEND|- ARGS...: one benchmark, its JSON line appended to results.jsonl
     local name="$1" backend="$2"
     shift 2
+    if [ -n "${ONLY:-}" ] && ! [[ "$name" =~ $ONLY ]]; then
+        return 0
+    fi
     echo "== $name: $*"
     local start=$SECONDS
-    local backend_env=()
+    local backend_env=() limit=()
     [ "$backend" = - ] || backend_env=(KERAS_BACKEND="$backend")
-    env "${backend_env[@]}" "$python" "$@" >"$out/$name.log" 2>&1
+    [ -z "${RUN_TIMEOUT:-}" ] || limit=(timeout "$RUN_TIMEOUT")
+    "${limit[@]}" env "${backend_env[@]}" "$python" "$@" >"$out/$name.log" 2>&1
     local rc=$? seconds=$((SECONDS - start))
     echo "   exit $rc after $seconds s"
     grep '^{' "$out/$name.log" | tail -n 1 | "$python" -c "
