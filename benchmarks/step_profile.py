@@ -127,16 +127,36 @@ def profile_kinds(step, steps):
         return {kind: ps / 1e12 for kind, ps in _xplane_kinds(directory, backend).items()}
 
 
+def _synced(step):
+    """`step` followed by a wait for the GPU (the official step queues its kernels and returns; keras-gans'
+    `train_on_batch` already waits for its logs)."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return step
+    import torch
+
+    if not torch.cuda.is_available():
+        return step
+
+    def run():
+        step()
+        torch.cuda.synchronize()
+
+    return run
+
+
 def profile_report(step, steps, top):
     """First-step and step seconds of `step`, then its profile: kernel seconds per step and the `top` kinds."""
     import keras
 
+    synced = _synced(step)
     start = time.perf_counter()
-    step()
+    synced()
     first_s = time.perf_counter() - start
-    step()
+    synced()
     start = time.perf_counter()
-    step()
+    synced()
     step_s = time.perf_counter() - start
     kinds = profile_kinds(step, steps)
     total = sum(kinds.values())

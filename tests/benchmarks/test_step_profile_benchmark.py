@@ -86,3 +86,17 @@ def test_on_a_gpu_each_kernel_counts_once_for_the_op_that_launched_it(monkeypatc
     kinds = load_benchmark("step_profile")._torch_kinds(lambda: steps.append(1), 2)
     assert steps == [1, 1]
     assert kinds == {"aten::mm": 3e-4, "aten::convolution_backward": 2e-4, "BiasActFunction": 5e-5}
+
+
+def test_the_timed_steps_wait_for_the_gpu(monkeypatch):
+    """The official step queues its kernels and returns: on a GPU each timed step waits for them."""
+    if keras.backend.backend() != "torch":
+        pytest.skip("JAX's and TensorFlow's steps wait for their logs; only PyTorch's official step needs the wait")
+    import torch
+
+    waits = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: waits.append("sync"))
+    calls = []
+    load_benchmark("step_profile")._synced(lambda: calls.append("step"))()
+    assert calls == ["step"] and waits == ["sync"]
