@@ -41,6 +41,11 @@ class InferenceFunction:
     the network is built; a network built by this call runs under `torch.no_grad` instead, because weights created
     in inference mode could not be trained afterwards.
 
+    On JAX the first call of a new batch size runs the largest smaller batch size already compiled, chunk by chunk,
+    and the second call of that size compiles it: XLA's compilation of a new size costs many runs of a compiled
+    program, so a new image count shows its first images without waiting for it, while repeated calls run the
+    program compiled for their size.
+
     On TensorFlow the first call runs eagerly and the second traces a `tf.function` whose batch size is unknown,
     which then serves every batch size: an eager pass costs a fraction of a trace, so a single `generate` call (a
     CLI run, the first image of a session) is not held up by tracing, while repeated calls run the graph, and a
@@ -53,6 +58,7 @@ class InferenceFunction:
     Attributes:
         traces: how many times the Python forward pass was traced (JAX, TensorFlow) or run (PyTorch).
         eager_calls: TensorFlow calls that ran eagerly (the first of each input signature).
+        chunked_calls: JAX calls that ran in chunks of a batch size already compiled.
         pads_batches: whether inputs should be padded to `bucket_size` rows (JAX: XLA compiles one program per
             input shape).
 
@@ -66,9 +72,11 @@ class InferenceFunction:
         self.network = network
         self.traces = 0
         self.eager_calls = 0
+        self.chunked_calls = 0
         self.pads_batches = _BACKEND == "jax"
         if _BACKEND == "jax":
             self._compiled = jax.jit(self._stateless_forward)
+            self._batch_sizes = {}  # per-image input shapes -> {batch size: compiled (True) or run in chunks (False)}
         elif _BACKEND == "tensorflow":
             self._graphs = {}  # input signature without the batch size -> tf.function
 
@@ -80,6 +88,28 @@ class InferenceFunction:
         self.traces += 1
         out, _ = self.network.stateless_call(trainable, non_trainable, z, labels=labels, training=False)
         return out
+
+    def _jax_call(self, z, labels):
+        trainable = [v.value for v in self.network.trainable_variables]
+        non_trainable = [v.value for v in self.network.non_trainable_variables]
+        sizes = self._batch_sizes.setdefault((z.shape[1:], None if labels is None else labels.shape[1:]), {})
+        n = z.shape[0]
+        compiled = [size for size, done in sizes.items() if done and size < n]
+        if n in sizes or not compiled:
+            sizes[n] = True
+            return self._compiled(trainable, non_trainable, z, labels)
+        sizes[n] = False  # the next call of this size compiles it
+        self.chunked_calls += 1
+        size = max(compiled)
+        # Sliced and padded in NumPy: each eager JAX op would compile a small program of its own.
+        inputs = [np.asarray(x) for x in (z, labels) if x is not None]
+        outputs = []
+        for start in range(0, n, size):
+            chunk = [x[start : start + size] for x in inputs]
+            chunk = [np.pad(x, [(0, size - len(x))] + [(0, 0)] * (x.ndim - 1)) for x in chunk]
+            out = self._compiled(trainable, non_trainable, chunk[0], chunk[1] if len(chunk) > 1 else None)
+            outputs.append(np.asarray(out))
+        return np.concatenate(outputs)[:n]
 
     def _tensorflow_call(self, z, labels):
         z = tf.convert_to_tensor(z)
@@ -96,9 +126,7 @@ class InferenceFunction:
 
     def __call__(self, z, labels=None):
         if _BACKEND == "jax":
-            trainable = [v.value for v in self.network.trainable_variables]
-            non_trainable = [v.value for v in self.network.non_trainable_variables]
-            return self._compiled(trainable, non_trainable, z, labels)
+            return self._jax_call(z, labels)
         if _BACKEND == "tensorflow":
             return self._tensorflow_call(z, labels)
         if _BACKEND == "torch":

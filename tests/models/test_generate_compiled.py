@@ -1,6 +1,7 @@
 """`GAN.generate` compiles the generator once per padded batch size (JAX) or once for any batch size (TensorFlow)
-and reuses it: calls with other image counts do not trace again, and the compiled calls give the same images as
-calling the generator on each chunk directly, which is what `generate` did before it was compiled."""
+and reuses it: calls with other image counts do not trace again, a new batch size on JAX first runs in chunks of
+a compiled one, and the compiled calls give the same images as calling the generator on each chunk directly, which
+is what `generate` did before it was compiled."""
 
 import keras
 import numpy as np
@@ -57,6 +58,28 @@ def test_generate_reuses_its_compiled_function_and_matches_the_unbucketed_path(p
         assert images.shape == expected.shape
         # Compiled vs eager kernels on other batch sizes: float32 rounding only.
         np.testing.assert_allclose(images, expected, rtol=0, atol=1e-5)
+
+
+def test_a_new_batch_size_first_runs_in_chunks_of_a_compiled_one():
+    """JAX runs the first call of a new batch size with the program of a smaller size already compiled, chunk by
+    chunk (labels too), and compiles the new size on its second call; the images are the same either way."""
+    model = R3GAN.from_preset("fixture_conditional", load_weights=False, augment=False, bfloat16_stages=(), seed=3)
+    model.generate(2, seed=1, output="float", batch_size=8)  # JAX compiles batch size 2
+    forward = model._inference_function(model.ema_generator)
+    traces = forward.traces
+    first = model.generate(7, seed=2, output="float", batch_size=8)  # JAX: padded to 8, run as 4 chunks of 2
+    chunked = (forward.traces, forward.chunked_calls)
+    second = model.generate(7, seed=2, output="float", batch_size=8)
+    if BACKEND == "jax":
+        assert chunked == (traces, 1), "the first call of size 8 must reuse the compiled size 2"
+        assert (forward.traces, forward.chunked_calls) == (traces + 1, 1), "the second call compiles size 8"
+    else:
+        assert forward.chunked_calls == 0
+    z = np.random.default_rng(2).standard_normal((7, model.latent_dim)).astype("float32")
+    labels = np.eye(model.num_classes, dtype="float32")[np.arange(7) % model.num_classes]
+    expected = _unbucketed(model.ema_generator, z, labels, 8)
+    np.testing.assert_allclose(first, expected, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(second, expected, rtol=0, atol=1e-5)
 
 
 def test_generate_sees_weight_updates_after_compiling():
