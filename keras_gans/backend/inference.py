@@ -34,6 +34,13 @@ def bucket_size(n, batch_size):
     return min(1 << (n - 1).bit_length(), batch_size)
 
 
+def _pad_rows(x, size):
+    """NumPy `x` with zero rows appended up to `size` rows."""
+    if len(x) >= size:
+        return x
+    return np.concatenate([x, np.zeros((size - len(x),) + x.shape[1:], x.dtype)])
+
+
 class InferenceFunction:
     """`network(z, labels=labels, training=False)`, compiled on JAX (`jax.jit` of the stateless call, so weights
     are arguments and later weight updates are seen) and TensorFlow (`tf.function`), run in
@@ -105,8 +112,7 @@ class InferenceFunction:
         inputs = [np.asarray(x) for x in (z, labels) if x is not None]
         outputs = []
         for start in range(0, n, size):
-            chunk = [x[start : start + size] for x in inputs]
-            chunk = [np.pad(x, [(0, size - len(x))] + [(0, 0)] * (x.ndim - 1)) for x in chunk]
+            chunk = [_pad_rows(x[start : start + size], size) for x in inputs]
             out = self._compiled(trainable, non_trainable, chunk[0], chunk[1] if len(chunk) > 1 else None)
             outputs.append(np.asarray(out))
         return np.concatenate(outputs)[:n]
@@ -143,9 +149,7 @@ def call_padded(function, z, labels, batch_size):
     """
     n = z.shape[0]
     size = bucket_size(n, batch_size) if getattr(function, "pads_batches", True) else n
-    if size > n:
-        z = np.concatenate([z, np.zeros((size - n,) + z.shape[1:], z.dtype)])
-        if labels is not None:
-            labels = np.concatenate([labels, np.zeros((size - n,) + labels.shape[1:], labels.dtype)])
+    z = _pad_rows(z, size)
+    labels = None if labels is None else _pad_rows(labels, size)
     out = function(z, labels)
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(out, "float32")))[:n]
