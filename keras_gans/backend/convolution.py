@@ -9,7 +9,9 @@ on every call (and the autograd graph copies back). An NHWC-contiguous tensor vi
 channels-last tensor, which cuDNN convolves directly; these functions pass such views, to the convolution of
 `torch_convolution`, whose second-order gradients (R1, R2, WGAN-GP) are single kernels instead of PyTorch's
 per-group or whole-image convolutions, and whose padding and crop are part of the convolution. JAX and TensorFlow
-use `keras.ops` (their gradients are single kernels already).
+use `keras.ops` (their gradients are single kernels already), except that TensorFlow calls `tf.nn.conv2d` itself for
+an ungrouped convolution: `keras.ops.conv` makes a new `tf.function` (its XLA route for grouped convolutions) on
+every call, which in an eager forward pass (the first `generate` call) costs more than some of the convolutions.
 
 `cached_constant`: a NumPy constant as a tensor of a given dtype, made once per device and dtype on PyTorch (a
 host-to-device copy inside every call would also make the host wait for the GPU).
@@ -24,6 +26,8 @@ if _BACKEND == "torch":
     import torch
 
     from keras_gans.backend.torch_convolution import convolution_nchw
+elif _BACKEND == "tensorflow":
+    import tensorflow as tf
 
 _CONSTANTS = {}
 
@@ -42,15 +46,19 @@ def conv2d_same(inputs, kernel):
     The number of groups is `C_in / kernel.shape[2]`, as in `keras.ops.conv`. Differentiable to any order.
     """
     kh, kw = kernel.shape[0], kernel.shape[1]
+    groups = inputs.shape[-1] // kernel.shape[2]
+    if _BACKEND == "tensorflow" and groups == 1:
+        return tf.nn.conv2d(inputs, kernel, strides=1, padding="SAME")
     if _BACKEND != "torch" or kh % 2 == 0 or kw % 2 == 0:
         return ops.conv(inputs, kernel, padding="same")
-    groups = inputs.shape[-1] // kernel.shape[2]
     return _torch_convolution_nhwc(inputs, kernel, padding=(kh // 2, kw // 2), groups=groups)
 
 
 def conv2d_padded(inputs, kernel, strides, padding):
     """`keras.ops.conv(pad(inputs, padding), kernel, strides, "valid")`: NHWC `inputs` zero-padded by `padding`
     pixels on every side, convolved with an HWIO `kernel` (ungrouped). Differentiable to any order."""
+    if _BACKEND == "tensorflow":
+        return tf.nn.conv2d(inputs, kernel, strides=strides, padding=[[0, 0], [padding] * 2, [padding] * 2, [0, 0]])
     if _BACKEND != "torch":
         padded = ops.pad(inputs, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) if padding else inputs
         return ops.conv(padded, kernel, strides=strides, padding="valid")

@@ -168,7 +168,7 @@ class GroupedConv2D(keras.layers.Layer):
             outputs = grouped_conv_as_matmul(inputs, kernel, self.groups)
         else:
             pairs = zip(ops.split(inputs, self.groups, axis=-1), ops.split(kernel, self.groups, axis=-1))
-            outputs = ops.concatenate([ops.conv(x, k, padding="same") for x, k in pairs], axis=-1)
+            outputs = ops.concatenate([conv2d_same(x, k) for x, k in pairs], axis=-1)
         if self.bias is not None:
             outputs = outputs + ops.cast(self.bias, outputs.dtype)
         return outputs
