@@ -58,10 +58,27 @@ def test_forward_parity_with_the_official_outputs(fixtures_dir, config, implemen
     np.testing.assert_allclose(_np(discriminator(images.astype("float32"), labels)), io["D_fake"], atol=1e-5)
 
 
+def _bfloat16_matmul_truncates():
+    """Whether this backend's bfloat16 matmul truncates its float32 result instead of rounding it to nearest.
+
+    Its mean error against the exact product of the bf16 inputs is compared with that of rounding the exact product
+    once (`cast`): about 1x where the kernel rounds, 2x where it truncates (TensorFlow's CPU kernels on processors
+    without bfloat16 instructions do).
+    """
+    rng = np.random.default_rng(0)
+    a, b = (ops.cast(rng.standard_normal(shape).astype("float32"), "bfloat16") for shape in ((64, 256), (256, 64)))
+    exact = _np(a) @ _np(b)
+    kernel_error = np.abs(_np(ops.matmul(a, b)) - exact).mean()
+    rounding_error = np.abs(_np(ops.cast(ops.cast(exact.astype("float32"), "bfloat16"), "float32")) - exact).mean()
+    return kernel_error > 1.5 * rounding_error
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_bfloat16_stage_layout_stays_close_to_the_official_mixed_outputs(fixtures_dir, config):
     """The official layout (FP16Stages, which is bfloat16) via per-stage `mixed_bfloat16` policies; bf16 noise
-    allows only the fixture's sanity tolerance (atol 0.05)."""
+    allows only the fixture's sanity tolerance (atol 0.05), doubled where the backend's bf16 matmul truncates
+    (twice the rounding error of every product; measured on such a CPU: max 0.078 against the official mixed
+    outputs, where rounding kernels stay under 0.034)."""
     io, g_state, d_state, _, meta = _fixture(fixtures_dir, config)
     stages = meta["G_kwargs"]["FP16Stages"]  # generator-order indices, used by both networks
     generator = r3gan_from_official(g_state, bfloat16_stages=stages)
@@ -72,11 +89,12 @@ def test_bfloat16_stage_layout_stays_close_to_the_official_mixed_outputs(fixture
     real = discriminator(_nhwc(io["x_real"]), labels)
     fake = discriminator(images, labels)
     assert keras.backend.standardize_dtype(real.dtype) == "float32"
-    np.testing.assert_allclose(_np(images), _nhwc(io["G_out_mixed"]), atol=0.05)
-    np.testing.assert_allclose(_np(real), io["D_real_mixed"], atol=0.05)
-    np.testing.assert_allclose(_np(fake), io["D_fake_mixed"], atol=0.05)
+    atol = 0.1 if _bfloat16_matmul_truncates() else 0.05
+    np.testing.assert_allclose(_np(images), _nhwc(io["G_out_mixed"]), atol=atol)
+    np.testing.assert_allclose(_np(real), io["D_real_mixed"], atol=atol)
+    np.testing.assert_allclose(_np(fake), io["D_fake_mixed"], atol=atol)
     # The bf16 layout really differs from float32 (the policy is applied), by about the official amount.
-    assert 1e-3 < np.abs(_np(images) - _nhwc(io["G_out"])).max() < 0.05
+    assert 1e-3 < np.abs(_np(images) - _nhwc(io["G_out"])).max() < atol
 
 
 def _official_layout(model, grads):
