@@ -517,11 +517,11 @@ def test_generate_conversions_labels_and_determinism():
     np.testing.assert_array_equal(progan, np.clip(np.round(raw.astype("float64") * 127.5 + 127.5), 0, 255))
     one_class = gan.generate(z, labels=2, output="float")
     np.testing.assert_allclose(
-        one_class, _np(gan.ema_generator(z, labels=np.eye(3, dtype="float32")[[2] * 5])), rtol=1e-6
-    )
+        one_class, _np(gan.ema_generator(z, labels=np.eye(3, dtype="float32")[[2] * 5])), rtol=1e-6, atol=1e-6
+    )  # compiled and padded against eager: float32 round-off, absolute near zero (seen: 1.5e-8 at -0.0065)
     gan.generator.weights[0].assign(np.zeros(tuple(gan.generator.weights[0].shape), "float32"))
     assert not np.array_equal(gan.generate(z, use_ema=False, output="float"), raw)
-    np.testing.assert_allclose(_np(gan((z, np.array([0, 1, 2, 0, 1])))), raw, rtol=1e-6)
+    np.testing.assert_allclose(_np(gan((z, np.array([0, 1, 2, 0, 1])))), raw, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="class ids"):
         gan.generate(2, labels=[0, 5])
 
