@@ -62,8 +62,8 @@ def _bfloat16_matmul_truncates():
     """Whether this backend's bfloat16 matmul truncates its float32 result instead of rounding it to nearest.
 
     Its mean error against the exact product of the bf16 inputs is compared with that of rounding the exact product
-    once (`cast`): about 1x where the kernel rounds, 2x where it truncates (TensorFlow's CPU kernels on processors
-    without bfloat16 instructions do).
+    once (`cast`): about 1x where the kernel rounds, 2x where it truncates (TensorFlow's CPU kernels did on an AMD
+    EPYC with AVX2 and no AVX-512).
     """
     rng = np.random.default_rng(0)
     a, b = (ops.cast(rng.standard_normal(shape).astype("float32"), "bfloat16") for shape in ((64, 256), (256, 64)))
