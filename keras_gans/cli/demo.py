@@ -1,6 +1,6 @@
 """`keras-gans demo`: a local web page (Gradio) to explore a model: seed, class, truncation, interpolation.
 
-    keras-gans demo --preset stacked_mnist_small --port 7860
+    keras-gans demo --preset mnist_small --port 7860
 
 Serves on http://127.0.0.1:<port>/ only (this machine) until Ctrl-C. Needs `pip install "keras-gans[demo]"`.
 """

@@ -1,7 +1,7 @@
 """`keras-gans interpolate`: an animated GIF (or MP4) walking the latent space between two seeds.
 
     keras-gans interpolate --preset stacked_mnist_small --start-seed 0 --end-seed 7 --steps 32 --output walk.gif
-    keras-gans interpolate --preset my_conditional_preset --start-seed 3 --end-seed 3 --class 1 --end-class 4 \\
+    keras-gans interpolate --preset mnist_small --start-seed 3 --end-seed 3 --class 1 --end-class 4 \\
         --output class_blend.mp4
 
 Frame `i` of `--steps` frames is the image of the latent `slerp(z_start, z_end, i / (steps - 1))` (or `--method

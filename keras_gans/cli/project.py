@@ -1,6 +1,6 @@
 """`keras-gans project`: finds the latents that reproduce given images (GAN inversion) and writes them.
 
-    keras-gans project --preset stacked_mnist_small --images a.png b.png --steps 300 --output projected/
+    keras-gans project --preset mnist_small --images a.png b.png --steps 300 --output projected/
 
 Images are read with Pillow, converted to the model's channels (RGB or grayscale) and resized to its resolution
 (bicubic) when their size differs. Writes, in `--output`: `<image name>_projected.png` (each reconstruction),

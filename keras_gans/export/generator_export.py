@@ -27,7 +27,9 @@ trained on any backend can be exported from another one: save it with `save_to_p
 `KERAS_BACKEND=tensorflow`. Install the converters with `pip install "keras-gans[export]"`.
 """
 
+import contextlib
 import importlib.util
+import logging
 import os
 import pathlib
 import shutil
@@ -60,6 +62,9 @@ _REQUIRED = {
     ("litert", "jax"): (("tensorflow", "tensorflow-cpu"),),
 }
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
+# Loggers of the converters, quiet below ERROR during a write: they log (e.g. jax2onnx's serializer for the
+# symbolic batch size of a class-id input) what does not affect the artefact, which the exports' tests run.
+CONVERTER_LOGGERS = ("onnx_ir", "onnxscript", "jax2onnx", "tf2onnx")
 OUTPUTS = ("uint8", "float")
 INPUT_NAMES = ("latents", "labels")
 OUTPUT_NAME = "images"
@@ -181,9 +186,22 @@ def _rename_onnx_output(path):
         onnx.save(model, str(path))
 
 
+@contextlib.contextmanager
+def _quiet_converter_loggers():
+    loggers = [logging.getLogger(name) for name in CONVERTER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.ERROR))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 def _write(serving, name, target):
     signature = serving.input_signature()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _quiet_converter_loggers():
         warnings.simplefilter("ignore")  # converters warn about tracing internals that do not affect the result
         if name == "litert" and keras.backend.backend() == "jax":  # Keras converts JAX models to SavedModel only
             from keras_gans.backend.export import saved_model_to_litert
