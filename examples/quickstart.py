@@ -28,26 +28,13 @@ import time
 
 import numpy as np
 
+from keras_gans.cli.train import DIGITS
 from keras_gans.metrics.mnist_classifier import CONFIDENT
 from keras_gans.metrics.mnist_classifier import digit_quality
 
-# The configuration .ci/quickstart.sh runs, chosen by measuring candidates with the classifier figure and by eye
-# (the README's main-job section lists them): a narrow network (width 32, two groups of 16) at batch 8 runs many
-# more steps per second on a CPU than a wider one at a larger batch and reaches readable digits in fewer seconds;
-# the learning rate 1e-3 with Adam (0, 0.99) learns faster than 5e-4 at the same steps without losing classes.
-DEFAULTS = {
-    "resolution": 16,
-    "width": 32,
-    "group_width": 16,
-    "blocks_per_stage": 1,
-    "latent_dim": 64,
-    "batch_size": 8,
-    "steps": 6000,
-    "gamma": 1.0,
-    "learning_rate": 1e-3,
-    "ema_half_life_images": 2000.0,
-    "snapshots": 6,
-}
+# The configuration .ci/quickstart.sh runs, `keras-gans train --dataset embedded` by default (its `digits` preset):
+# chosen by measuring candidates with the classifier figure and by eye (the README's main-job section lists them).
+DEFAULTS = {**DIGITS, "snapshots": 6}
 REFERENCE_IMAGES = 1000  # real digits scored for the reference column
 
 

@@ -1,6 +1,6 @@
 """The `keras-gans` command line: one module per subcommand.
 
-    keras-gans train --dataset embedded --architecture tiny32 --steps 300 --output runs/quickstart
+    keras-gans train --dataset embedded --output runs/digits
 
 Each subcommand module in `keras_gans.cli` has `register(commands)`, which adds its parser to the
 `argparse` subparsers and sets `func` (called with the parsed arguments). The backend is Keras'

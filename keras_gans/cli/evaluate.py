@@ -16,10 +16,10 @@ import pathlib
 
 from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
+from keras_gans.cli.generate import run_checkpoint_dir
 
 # The names of keras_gans.metrics.evaluation.METRICS (not imported here: subcommand modules import keras lazily).
 METRIC_NAMES = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist")
-TRAIN_METRICS_FILE = "metrics.json"  # written by `keras-gans train` in its --output folder
 RUN_FILE = "run.json"  # written by `keras-gans train` in its checkpoint directory (the dataset spec is in it)
 
 
@@ -90,10 +90,7 @@ def _checkpoint_and_dataset(path):
     path = pathlib.Path(path).expanduser()
     if not path.exists():
         _fail(f"--checkpoint {path} does not exist.")
-    if (path / TRAIN_METRICS_FILE).is_file():  # the --output folder of `keras-gans train`
-        saved = json.loads((path / TRAIN_METRICS_FILE).read_text()).get("checkpoint_dir")
-        candidates = [pathlib.Path(saved)] if saved else []
-        path = next((c for c in candidates + [path / "checkpoint"] if c.is_dir()), path)
+    path = run_checkpoint_dir(path)  # the --output folder of `keras-gans train` names its checkpoint directory
     run_file = next((d / RUN_FILE for d in (path, path.parent) if (d / RUN_FILE).is_file()), None)
     dataset = json.loads(run_file.read_text()).get("dataset") if run_file else None
     return path, dataset

@@ -26,6 +26,7 @@ from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
 
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
+TRAIN_METRICS_FILE = "metrics.json"  # written by `keras-gans train` in its --output folder
 _CHECKPOINT_NAME = re.compile(r"^ckpt-\d{12}$")
 
 
@@ -69,7 +70,9 @@ def add_model_arguments(parser):
     `--batch-size` and `--backend`."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
-    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
+    source.add_argument(
+        "--checkpoint", help="checkpoint directory of `keras-gans train`, its --output folder, or one ckpt-* folder"
+    )
     parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
     parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
     parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
@@ -101,11 +104,26 @@ def parse_seeds(text):
     return seeds
 
 
+def run_checkpoint_dir(path):
+    """The checkpoint directory of `path` when it is the --output folder of `keras-gans train` (the one its
+    `metrics.json` names, else `<path>/checkpoint`); otherwise `path` itself."""
+    if not (path / TRAIN_METRICS_FILE).is_file():
+        return path
+    try:
+        saved = json.loads((path / TRAIN_METRICS_FILE).read_text()).get("checkpoint_dir")
+    except (OSError, ValueError, AttributeError):
+        saved = None  # a damaged metrics.json still leaves the default folder
+    candidates = ([pathlib.Path(saved)] if isinstance(saved, str) else []) + [path / "checkpoint"]
+    return next((candidate for candidate in candidates if candidate.is_dir()), path)
+
+
 def _checkpoint_paths(path):
-    """`(checkpoint folder, model.json)` when `path` is a training checkpoint directory or folder, else None."""
+    """`(checkpoint folder, model.json)` when `path` is a training checkpoint directory or folder (or the run's
+    --output folder), else None."""
     from keras_gans.callbacks.checkpoint import checkpoint_problem
     from keras_gans.callbacks.checkpoint import list_checkpoints
 
+    path = run_checkpoint_dir(path)
     if _CHECKPOINT_NAME.match(path.name) and (path.parent / CHECKPOINT_MODEL_FILE).is_file():
         return path, path.parent / CHECKPOINT_MODEL_FILE
     if (path / CHECKPOINT_MODEL_FILE).is_file():

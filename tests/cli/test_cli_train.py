@@ -130,11 +130,47 @@ def test_presets_are_built_with_from_preset_and_the_paper_recipe_with_compile_de
     assert (schedule.lod_training_kimg, schedule.lod_transition_kimg, schedule.resolution) == (2.0, 400.0, 32)
 
 
+def test_the_digits_default_is_the_quickstart_configuration(monkeypatch):
+    # The MNIST digits train by default with the measured configuration of examples/quickstart.py.
+    args, run = _parsed("--dataset", "embedded")
+    assert (run["preset"], run["resolution"], run["channels"]) == ("digits", 16, 1)
+    assert (args.batch_size, train._target_steps(args)) == (8, 6000) == (train.DIGITS["batch_size"], 6000)
+    model = train._build_model(run, args, num_classes=0, total_images=64)
+    assert list(model.generator.widths) == [32, 32, 32] and list(model.generator.cardinalities) == [2, 2, 2]
+    assert model.generator.image_channels == 1 and model.generator.latent_dim == 64
+    recorder = _Recorder()
+    train._compile(recorder, run, args)
+    assert recorder.calls == [
+        ("compile", {"beta_2": 0.99, "gamma": 1.0, "learning_rate": 1e-3, "ema_half_life_images": 2000.0})
+    ]
+    # Options override it; other datasets and ProGAN keep tiny32; mnist (downloaded) is digits too.
+    args, run = _parsed("--dataset", "mnist", "--resolution", "8", "--batch-size", "4", "--kimg", "1", "--gamma", "2")
+    assert (run["preset"], run["resolution"], args.batch_size, train._target_steps(args)) == ("digits", 8, 4, 250)
+    recorder.calls.clear()
+    train._compile(recorder, run, args)
+    assert recorder.calls[0][1]["gamma"] == 2.0 and recorder.calls[0][1]["learning_rate"] == 1e-3
+    assert _parsed("--dataset", "stacked_mnist")[1]["preset"] == "tiny32"
+    assert _parsed("--model", "progan", "--dataset", "embedded")[1]["preset"] == "tiny32"
+    assert _parsed("--dataset", "embedded", "--preset", "tiny32")[1]["channels"] == 3
+
+
+def test_a_digits_run_trains_a_grayscale_model_on_grayscale_digits(tmp_path):
+    out = tmp_path / "run"
+    argv = ["train", "--resolution", "4", "--batch-size", "2", "--steps", "2", "--output", str(out)]
+    assert cli.main(argv) == 0
+    config = json.loads((out / "checkpoint" / train.MODEL_CONFIG_FILE).read_text())
+    assert config["config"]["generator"]["config"]["image_channels"] == 1
+    assert json.loads((out / "checkpoint" / train.RUN_FILE).read_text())["preset"] == "digits"
+    assert Image.open(out / "samples.png").mode == "L"
+    assert cli.main(["generate", "--checkpoint", str(out), "--seeds", "0", "--output", str(tmp_path / "g.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "g.png")).shape == (4, 4)
+
+
 def test_train_rejects_bad_arguments(tmp_path):
     out = str(tmp_path / "out")
     cases = [
         (["--resolution", "12"], "resolution must be 4 \\* 2\\^k"),
-        (["--architecture", "nope"], "unknown --preset 'nope' for --model r3gan. Known: tiny32, tiny, bench32"),
+        (["--architecture", "nope"], "unknown --preset 'nope' for --model r3gan. Known: tiny32, tiny, digits, bench32"),
         (["--model", "progan", "--preset", "cifar10"], "unknown --preset 'cifar10' for --model progan"),
         (["--paper-recipe"], "--paper-recipe needs an R3GAN preset"),
         (["--model", "progan", "--gamma", "1"], "--gamma is an R3GAN option"),
@@ -144,6 +180,8 @@ def test_train_rejects_bad_arguments(tmp_path):
         (["--dataset", str(tmp_path / "missing.npz"), "--resolution", "4"], "no such .npz file"),
         (["--dataset", "not-a-dataset", "--resolution", "4"], "unknown dataset spec 'not-a-dataset'"),
         (["--resume", "--overwrite"], "give --resume or --overwrite, not both"),
+        (["--preset", "digits", "--dataset", "stacked_mnist"], "grayscale model of the MNIST digits: --dataset"),
+        (["--model", "progan", "--preset", "digits"], "--preset digits is an R3GAN configuration"),
     ]
     for extra, message in cases:
         with pytest.raises(SystemExit, match=message):
