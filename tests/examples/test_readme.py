@@ -40,3 +40,26 @@ def test_readme_examples_index_and_fresh_clone_commands():
     assert "bash .ci/quickstart.sh" in text and "bash .ci/test.sh" in text
     for notebook in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
         assert f"examples/{notebook.stem}.py" in text, f"README.md does not list examples/{notebook.stem}.py"
+
+
+def test_quick_start_training_snippet_runs(monkeypatch):
+    """The README's first Python block, on the first 32 digits for one epoch (2 steps) instead of 10 epochs."""
+    import keras
+    import numpy as np
+
+    import keras_gans
+
+    code = README.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    assert "epochs=10" in code
+    load_dataset = keras_gans.datasets.load_dataset
+
+    def first_digits(*args, **kwargs):
+        (images, labels), info = load_dataset(*args, **kwargs)
+        return (images[:32], labels), info
+
+    monkeypatch.setattr(keras_gans.datasets, "load_dataset", first_digits)
+    namespace = {}
+    exec(code.replace("epochs=10", "epochs=1"), namespace)
+    assert namespace["images"].shape == (32, 16, 16, 1)
+    assert namespace["samples"].shape == (16, 16, 16, 1) and namespace["samples"].dtype == np.uint8
+    assert int(keras.ops.convert_to_numpy(namespace["gan"].images_seen)) == 16  # 2 steps of 8 real images for D
