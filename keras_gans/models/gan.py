@@ -608,15 +608,29 @@ class GAN(PresetMixin, keras.Model):
 
         if output not in ("uint8", "float"):
             raise ValueError(f"GAN.generate: `output` must be 'uint8' or 'float', got {output!r}.")
-        if isinstance(n_or_z, (int, np.integer)):
+        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"GAN.generate: `batch_size` must be an integer >= 1, got {batch_size!r}.")
+        count = not isinstance(n_or_z, (bool, np.bool_)) and isinstance(n_or_z, (int, np.integer))
+        if count and n_or_z < 0:
+            raise ValueError(f"GAN.generate: the number of images must be >= 0, got {n_or_z}.")
+        if count:
             z = np.random.default_rng(seed).standard_normal((int(n_or_z), self.latent_dim)).astype("float32")
         else:
             z = np.asarray(keras.ops.convert_to_numpy(n_or_z), dtype="float32")
             if z.ndim != 2 or z.shape[1] != self.latent_dim:
-                raise ValueError(f"GAN.generate: latents must have shape (N, {self.latent_dim}); got {z.shape}.")
+                raise ValueError(
+                    f"GAN.generate: `n_or_z` must be a number of images (an integer) or latents of shape "
+                    f"(N, {self.latent_dim}); got a {type(n_or_z).__name__} of shape {z.shape}."
+                )
+            bad_rows = np.flatnonzero(~np.isfinite(z).all(axis=1))
+            if bad_rows.size:
+                rows = bad_rows[:10].tolist()
+                raise ValueError(f"GAN.generate: latents must be finite; rows {rows} hold NaN or Inf.")
         if truncation_psi != 1.0:
             z = truncate_latents(z, truncation_psi)
         n = z.shape[0]
+        if n == 0:
+            return np.zeros((0,) + tuple(self.image_shape), "float32" if output == "float" else "uint8")
         onehot = gan_inputs.generation_labels(labels, n, self.num_classes)
         network = self.ema_generator if use_ema else self.generator
         forward = self._inference_function(network)

@@ -78,11 +78,15 @@ def _unknown_name_error(owner, family, name):
         preset_utils.check_preset_name(name, known, owner)
     except preset_utils.PresetNotFoundError as e:
         suffixes = ", ".join(registry.checkpoint_suffixes(family))
-        return preset_utils.PresetNotFoundError(
+        message = (
             f"{e} A checkpoint file of the original code ({suffixes}) is converted on first use."
             if suffixes
             else str(e)
         )
+        for other in registry.families_with(name):  # e.g. a ProGAN preset asked of R3GAN
+            other_cls = registry.model_class(other).__name__
+            message += f" '{name}' is a preset of keras_gans.{other_cls}: keras_gans.{other_cls}.from_preset('{name}')."
+        return preset_utils.PresetNotFoundError(message)
     return None
 
 

@@ -96,6 +96,11 @@ def checkpoint_suffixes(family):
     return sorted({s for suffixes, _ in _CONVERTERS.get(family, ()) for s in suffixes})
 
 
+def families_with(name):
+    """The registered families (with a model class) that know `name` as an architecture or a weighted preset."""
+    return [family for family in sorted(_MODELS) if name in presets_table(family) or name in weighted_names(family)]
+
+
 def register_model(family, model_cls, network_arguments):
     """Binds `family` to its model class and to `network_arguments(name, role)` (constructor arguments)."""
     _MODELS[family] = (model_cls, network_arguments)

@@ -526,6 +526,25 @@ def test_generate_conversions_labels_and_determinism():
         gan.generate(2, labels=[0, 5])
 
 
+def test_generate_rejects_bad_counts_latents_and_batch_sizes_by_name():
+    gan = keras_gans.GAN(*tiny_networks(num_classes=3))
+    empty = gan.generate(0)  # nothing to draw: an empty batch of the model's images, like NumPy
+    assert empty.shape == (0, 8, 8, 3) and empty.dtype == np.uint8
+    assert gan.generate(np.zeros((0, 8), "float32"), output="float").dtype == np.float32
+    cases = [
+        (lambda: gan.generate(-1), "the number of images must be >= 0, got -1"),
+        (lambda: gan.generate(2.5), r"a number of images \(an integer\) or latents of shape \(N, 8\); got a float"),
+        (lambda: gan.generate(True), r"got a bool of shape \(\)"),
+        (lambda: gan.generate(np.zeros((2, 3))), r"latents of shape \(N, 8\); got a ndarray of shape \(2, 3\)"),
+        (lambda: gan.generate(np.array([[0.0] * 8, [np.nan] * 8])), r"latents must be finite; rows \[1\] hold NaN"),
+        (lambda: gan.generate(2, batch_size=0), "`batch_size` must be an integer >= 1, got 0"),
+        (lambda: gan.generate(2, batch_size=1.5), "`batch_size` must be an integer >= 1, got 1.5"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
 def test_a_compile_config_written_before_train_config_still_loads():
     """The compile config that saved models hold, as the earlier `GAN.compile` wrote it (see data/README.md)."""
     path = os.path.join(os.path.dirname(__file__), "data", "gan_compile_config_before_train_config.json")

@@ -120,8 +120,16 @@ def test_files_and_folders_that_are_not_presets_point_at_convert(cache, tmp_path
         R3GAN.from_preset(str(text))
     with pytest.raises(PresetNotFoundError, match="not a preset directory.*keras-gans convert"):
         ProGAN.from_preset(str(tmp_path))
-    with pytest.raises(PresetNotFoundError, match=r"unknown preset 'ffhq1024'.*\.pkl"):
+    with pytest.raises(PresetNotFoundError, match=r"unknown preset 'ffhq1024'.*\.pkl") as info:
         R3GAN.from_preset("ffhq1024")
+    assert "is a preset of" not in str(info.value)
+
+
+def test_a_preset_of_the_other_model_names_the_class_that_has_it(cache):
+    with pytest.raises(PresetNotFoundError, match=r"'pgz_dtd_128' is a preset of keras_gans.ProGAN: .*ProGAN.from_pre"):
+        R3GAN.from_preset("pgz_dtd_128")
+    with pytest.raises(PresetNotFoundError, match=r"'ffhq256' is a preset of keras_gans.R3GAN: .*R3GAN.from_preset"):
+        ProGAN.from_preset("ffhq256", load_weights=False)
 
 
 def test_networks_share_the_models_default_for_load_weights(cache):
