@@ -19,7 +19,7 @@ from keras_gans.cli import folder_problem
 from keras_gans.cli.generate import run_checkpoint_dir
 
 # The names of keras_gans.metrics.evaluation.METRICS (not imported here: subcommand modules import keras lazily).
-METRIC_NAMES = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist")
+METRIC_NAMES = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist", "mnist_digits")
 RUN_FILE = "run.json"  # written by `keras-gans train` in its checkpoint directory (the dataset spec is in it)
 
 

@@ -21,7 +21,9 @@ from keras_gans.metrics.image_sets import kid
 from keras_gans.metrics.inception import FIDInceptionV3
 from keras_gans.metrics.inception import fid_inception_weights
 from keras_gans.metrics.laplacian_pyramid import laplacian_pyramid
+from keras_gans.metrics.mnist_classifier import DigitQuality
 from keras_gans.metrics.mnist_classifier import build_mnist_classifier
+from keras_gans.metrics.mnist_classifier import digit_quality
 from keras_gans.metrics.mnist_classifier import load_mnist_classifier
 from keras_gans.metrics.ms_ssim import MS_SSIM_WEIGHTS
 from keras_gans.metrics.ms_ssim import MultiScaleSSIMDiversity

@@ -14,6 +14,10 @@ metrics themselves are the functions and classes of this package:
 | `"ms_ssim"` | no | `ms_ssim` (`MultiScaleSSIMDiversity`, consecutive pairs; lower is more diverse) |
 | `"precision_recall"` | yes | `precision`, `recall` (`precision_recall`, k = 3, on Inception features by default) |
 | `"stacked_mnist"` | no | `stacked_mnist_modes`, `stacked_mnist_kl` (`StackedMNISTModeCoverage`) |
+| `"mnist_digits"` | no | `digit_confidence`, `digit_confident_fraction`, `digit_classes` (`DigitQuality`) |
+
+`"mnist_digits"` reads generated digits (grey or RGB, any size) with the shipped MNIST classifier: its mean top
+probability, the fraction it reads with confidence >= 0.9 and how many of the 10 digits those cover.
 
 FID, KID and precision/recall share one Inception pass. The reals' Inception statistics are cached on disk
 (`dataset_statistics`) when the reals have an identity: a dataset spec, or `real_id` for arrays and iterables.
@@ -33,13 +37,14 @@ from keras_gans.metrics.feature_statistics import inception_statistics
 from keras_gans.metrics.fid import fid_from_statistics
 from keras_gans.metrics.fid import kid_from_statistics
 from keras_gans.metrics.image_inputs import images_to_uint8
+from keras_gans.metrics.mnist_classifier import DigitQuality
 from keras_gans.metrics.ms_ssim import MS_SSIM_WEIGHTS
 from keras_gans.metrics.ms_ssim import MultiScaleSSIMDiversity
 from keras_gans.metrics.precision_recall import precision_recall
 from keras_gans.metrics.stacked_mnist import StackedMNISTModeCoverage
 from keras_gans.metrics.swd import SlicedWassersteinDistance
 
-METRICS = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist")
+METRICS = ("fid", "kid", "swd", "ms_ssim", "precision_recall", "stacked_mnist", "mnist_digits")
 _NEEDS_REALS = ("fid", "kid", "swd", "precision_recall")
 # Options each metric accepts in `metric_options` (the evaluation's `seed` seeds KID subsets and SWD).
 _OPTIONS = {
@@ -49,6 +54,7 @@ _OPTIONS = {
     "ms_ssim": ("max_val", "filter_size", "filter_sigma", "k1", "k2", "weights"),
     "precision_recall": ("k", "feature_extractor", "row_batch_size", "col_batch_size"),
     "stacked_mnist": ("classifier", "size_mode"),
+    "mnist_digits": ("classifier",),
 }
 _OWNER = "evaluate_generator"
 
@@ -237,7 +243,7 @@ class GeneratorEvaluator:
 
     Args:
         metrics: names from `METRICS` (`"fid"`, `"kid"`, `"swd"`, `"ms_ssim"`, `"precision_recall"`,
-            `"stacked_mnist"`).
+            `"stacked_mnist"`, `"mnist_digits"`).
         real: the real images for FID, KID, SWD and precision/recall: a dataset spec for
             `keras_gans.datasets.load_dataset` (loaded at the generator's resolution, shuffled with `seed`), an
             `(N, H, W, C)` array or tensor, or an iterable of batches (`images` or `(images, labels)`); uint8
@@ -319,6 +325,7 @@ class GeneratorEvaluator:
         self._keep_features = "kid" in self.metrics or self._inception_pr
         self._image_shape = None
         self._stacked = None
+        self._digits = None
 
     @property
     def inception(self):
@@ -436,6 +443,11 @@ class GeneratorEvaluator:
                 self._stacked = StackedMNISTModeCoverage(**self.options["stacked_mnist"])
             self._stacked.reset_state()
             consumers.append(self._stacked.update_state)
+        if "mnist_digits" in self.metrics:
+            if self._digits is None:
+                self._digits = DigitQuality(**self.options["mnist_digits"])
+            self._digits.reset_state()
+            consumers.append(self._digits.update_state)
         extractor = self.options["precision_recall"].get("feature_extractor")
         if extractor is not None:
             consumers.append(lambda batch: fake_features.append(_features(extractor, batch)))
@@ -488,6 +500,13 @@ class GeneratorEvaluator:
         if "stacked_mnist" in self.metrics:
             coverage = self._stacked.result()
             results.update(stacked_mnist_modes=float(coverage["modes"]), stacked_mnist_kl=float(coverage["kl"]))
+        if "mnist_digits" in self.metrics:
+            quality = self._digits.result()
+            results.update(
+                digit_confidence=quality["mean_confidence"],
+                digit_confident_fraction=quality["confident_fraction"],
+                digit_classes=quality["classes_covered"],
+            )
         return {name: float(value) for name, value in results.items()}
 
 
@@ -538,7 +557,8 @@ def evaluate_generator(
 
     Returns:
         e.g. `{"fid": ..., "kid": ..., "kid_std": ..., "swd_32": ..., "swd_16": ..., "swd_avg": ...,
-        "ms_ssim": ..., "precision": ..., "recall": ..., "stacked_mnist_modes": ..., "stacked_mnist_kl": ...}`.
+        "ms_ssim": ..., "precision": ..., "recall": ..., "stacked_mnist_modes": ..., "stacked_mnist_kl": ...,
+        "digit_confidence": ..., "digit_confident_fraction": ..., "digit_classes": ...}`.
 
     Examples:
 

@@ -196,6 +196,53 @@ def digit_features(images, classifier=None, batch_size=2048):
     return np.concatenate(chunks).astype("float64")
 
 
+class DigitQuality:
+    """`digit_quality` over batches: `update_state(images)` for each batch of uint8 digit images, then `result()`.
+
+    Args:
+        classifier: the MNIST classifier; default: `load_mnist_classifier()` (loaded on the first batch).
+
+    Examples:
+
+    >>> quality = DigitQuality()
+    >>> for start in range(0, 10_000, 500):
+    ...     quality.update_state(gan.generate(500, seed=start))
+    >>> quality.result()["confident_fraction"]
+    """
+
+    def __init__(self, classifier=None):
+        self.classifier = classifier
+        self.reset_state()
+
+    def reset_state(self):
+        self._confidence, self._digits = [], []
+
+    def update_state(self, images):
+        if self.classifier is None:
+            self.classifier = load_mnist_classifier()
+        probabilities = np.asarray(self.classifier.predict_on_batch(classifier_input(images)))
+        self._confidence.append(probabilities.max(axis=1))
+        self._digits.append(probabilities.argmax(axis=1))
+
+    def result(self, labels=None):
+        """The figures of `digit_quality` for every image so far (`labels`: the class of each, in order)."""
+        if not self._confidence:
+            raise ValueError("DigitQuality.result: no images yet; call update_state first.")
+        confidence, digits = np.concatenate(self._confidence), np.concatenate(self._digits)
+        confident = confidence >= CONFIDENT
+        figures = {
+            "mean_confidence": float(confidence.mean()),
+            "confident_fraction": float(confident.mean()),
+            "classes_covered": int(len(np.unique(digits[confident]))),
+        }
+        if labels is not None:
+            labels = np.asarray(labels).reshape(-1)
+            if labels.shape != digits.shape:
+                raise ValueError(f"digit_quality: {len(digits)} images but labels of shape {labels.shape}.")
+            figures["label_agreement"] = float((digits == labels).mean())
+        return figures
+
+
 def digit_quality(images, classifier=None, labels=None):
     """Classifier figures of generated (or real) digit images.
 
@@ -216,18 +263,6 @@ def digit_quality(images, classifier=None, labels=None):
 
     >>> figures = digit_quality(gan.generate(1000, labels=np.arange(1000) % 10), labels=np.arange(1000) % 10)
     """
-    classifier = classifier or load_mnist_classifier()
-    probabilities = np.asarray(classifier.predict_on_batch(classifier_input(images)))
-    confidence, digits = probabilities.max(axis=1), probabilities.argmax(axis=1)
-    confident = confidence >= CONFIDENT
-    figures = {
-        "mean_confidence": float(confidence.mean()),
-        "confident_fraction": float(confident.mean()),
-        "classes_covered": int(len(np.unique(digits[confident]))),
-    }
-    if labels is not None:
-        labels = np.asarray(labels).reshape(-1)
-        if labels.shape != digits.shape:
-            raise ValueError(f"digit_quality: {len(digits)} images but labels of shape {labels.shape}.")
-        figures["label_agreement"] = float((digits == labels).mean())
-    return figures
+    quality = DigitQuality(classifier or load_mnist_classifier())
+    quality.update_state(images)
+    return quality.result(labels)

@@ -135,6 +135,19 @@ def test_stacked_mnist_modes_of_real_stacked_digits():
     assert results["stacked_mnist_kl"] == pytest.approx(expected["kl"], rel=1e-9)
 
 
+def test_mnist_digits_reads_generated_digits_with_the_shipped_classifier():
+    from keras_gans.datasets import load_embedded_digits
+    from keras_gans.metrics.mnist_classifier import digit_quality
+
+    digits, _ = load_embedded_digits(16, as_rgb=False, pad_or_resize="resize")
+    pool = digits[:96].astype("float32") / 127.5 - 1.0  # real digits as a generator's float output
+    results = evaluate_generator(PoolGenerator(pool), "mnist_digits", num_images=96, batch_size=40)
+    expected = digit_quality(_quantize(pool))  # all images in one classifier call
+    assert results["digit_confident_fraction"] == expected["confident_fraction"] >= 0.8
+    assert results["digit_classes"] == expected["classes_covered"] == 10
+    assert results["digit_confidence"] == pytest.approx(expected["mean_confidence"], rel=1e-6)
+
+
 def test_dataset_spec_reals_and_cached_statistics(tmp_path):
     rng = np.random.default_rng(2)
     reals = rng.integers(0, 256, (9,) + SHAPE, dtype=np.uint8)

@@ -110,6 +110,33 @@ def test_digit_quality_reads_real_digits_and_their_labels(mnist_test):
         mnist_classifier.digit_quality(images, labels=labels[:10])
 
 
+def test_digit_quality_over_batches_is_that_of_all_images_at_once(mnist_test):
+    """`DigitQuality` fed in uneven batches gives the figures computed here from the classifier's probabilities
+    of all images in one call."""
+    digits, _ = mnist_test
+    images = np.round(np.asarray(digits[:300]).reshape(-1, 28, 28, 1) * 255).astype("uint8")
+    classifier = mnist_classifier.load_mnist_classifier()
+    probabilities = np.asarray(classifier.predict_on_batch(mnist_classifier.classifier_input(images)))
+    confident = probabilities.max(axis=1) >= mnist_classifier.CONFIDENT
+    expected = {
+        "mean_confidence": float(probabilities.max(axis=1).mean()),
+        "confident_fraction": float(confident.mean()),
+        "classes_covered": len(set(probabilities.argmax(axis=1)[confident].tolist())),
+    }
+    quality = mnist_classifier.DigitQuality(classifier)
+    with pytest.raises(ValueError, match="no images yet"):
+        quality.result()
+    for start, stop in ((0, 7), (7, 128), (128, 300)):
+        quality.update_state(images[start:stop])
+    result = quality.result()
+    assert result["confident_fraction"] == expected["confident_fraction"] >= 0.9
+    assert result["classes_covered"] == expected["classes_covered"] == 10
+    assert result["mean_confidence"] == pytest.approx(expected["mean_confidence"], rel=1e-6)
+    quality.reset_state()
+    quality.update_state(images[:5])
+    assert quality.result() == mnist_classifier.digit_quality(images[:5], classifier)
+
+
 def test_digit_features_are_the_classifiers_flatten_layer(mnist_test):
     """The features are the 1,600 inputs of the classifier's last layer: that layer applied to them gives the
     classifier's own probabilities."""
