@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from keras_gans.cli.train import DIGITS
+from keras_gans.cli.train_digits import DIGITS
 from keras_gans.metrics.mnist_classifier import CONFIDENT
 from keras_gans.metrics.mnist_classifier import digit_quality
 

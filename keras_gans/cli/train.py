@@ -29,10 +29,12 @@ and resized (LANCZOS) to that resolution, or with `--fit pad` resized to fit ins
 `--resolution`, `--batch-size` and `--gamma` override the choice.
 
 The MNIST digits (`--dataset embedded` or `mnist`) train by default with `digits`, the configuration of
-`examples/quickstart.py` (`DIGITS`): a grayscale R3GAN at 16x16, three stages of width 32 in two groups of 16, one
-block each, batch 8, gamma 1.0, learning rate 1e-3, EMA half-life 2,000 images, 6,000 steps; chosen by measuring
-candidates with the shipped MNIST classifier, it draws digits that classifier reads within a few CPU minutes.
-`--resolution`, `--batch-size`, `--steps`, `--gamma`, `--learning-rate` and `--ema-half-life-images` override it.
+`examples/quickstart.py` (`keras_gans.cli.train_digits`): a grayscale R3GAN at 16x16, three stages of width 32 in
+two groups of 16, one block each, batch 8, gamma 1.0, learning rate 1e-3, EMA half-life 2,000 images, 6,000 steps;
+chosen by measuring candidates with the shipped MNIST classifier, it draws digits that classifier reads within a few
+CPU minutes. `--resolution`, `--batch-size`, `--steps`, `--gamma`, `--learning-rate` and `--ema-half-life-images`
+override it. At the end the classifier reads 1,000 samples and as many real digits of the same size; the figures
+are printed and kept in `metrics.json` (`digit_quality`).
 
 Length: `--steps` (iterations) or `--kimg` (thousands of real images seen by the discriminator).
 
@@ -64,6 +66,12 @@ import time
 
 from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
+from keras_gans.cli.train_digits import DIGIT_DATASETS
+from keras_gans.cli.train_digits import DIGIT_QUALITY_IMAGES
+from keras_gans.cli.train_digits import DIGITS
+from keras_gans.cli.train_digits import DIGITS_NAME
+from keras_gans.cli.train_digits import digit_quality_report
+from keras_gans.cli.train_digits import digits_model
 
 MODELS = ("r3gan", "progan")
 TINY_NAMES = ("tiny32", "tiny")
@@ -75,23 +83,6 @@ TINY32 = {
     "expansion_factor": 2,
 }
 TINY_PROGAN_CHANNELS = 64
-DIGITS_NAME = "digits"
-DIGIT_DATASETS = ("embedded", "mnist")
-# A grayscale R3GAN for the MNIST digits, chosen by measurement (README, "From a fresh clone"): at batch 8 a narrow
-# network runs many more steps per second on a CPU than a wider one at a larger batch, and reaches digits the
-# shipped classifier reads in fewer seconds. `examples/quickstart.py` trains the same.
-DIGITS = {
-    "resolution": 16,
-    "width": 32,
-    "group_width": 16,
-    "blocks_per_stage": 1,
-    "latent_dim": 64,
-    "batch_size": 8,
-    "steps": 6000,
-    "gamma": 1.0,
-    "learning_rate": 1e-3,
-    "ema_half_life_images": 2000.0,
-}
 MODEL_CONFIG_FILE = "model.json"
 RUN_FILE = "run.json"
 EXIT_DIVERGED = 3  # exit status of a run stopped by a non-finite loss
@@ -347,16 +338,7 @@ def _build_model(run, args, num_classes, total_images):
             discriminator = keras_gans.R3GANDiscriminator(**args.auto["discriminator"])
             return keras_gans.R3GAN(generator, discriminator, seed=args.seed, name="r3gan_auto")
         if run["preset"] == DIGITS_NAME:
-            arch = {
-                "widths": [DIGITS["width"]] * levels,
-                "cardinalities": [max(1, DIGITS["width"] // DIGITS["group_width"])] * levels,
-                "blocks_per_stage": DIGITS["blocks_per_stage"],
-                "expansion_factor": 2,
-                "image_channels": 1,
-            }
-            generator = keras_gans.R3GANGenerator(**arch, latent_dim=DIGITS["latent_dim"], num_classes=num_classes)
-            discriminator = keras_gans.R3GANDiscriminator(**arch, num_classes=num_classes)
-            return keras_gans.R3GAN(generator, discriminator, seed=args.seed, name="r3gan_digits")
+            return digits_model(levels, num_classes, args.seed)
         if run["preset"] == "tiny32":
             arch = {key: ([value[0]] * levels if isinstance(value, list) else value) for key, value in TINY32.items()}
             generator = keras_gans.R3GANGenerator(**arch, latent_dim=64, num_classes=num_classes)
@@ -672,7 +654,16 @@ def train_command(args):
             "transitions": [list(t) for t in growing.transitions],
             "schedule": model.growth_schedule.get_config(),
         }
+    if run["preset"] == DIGITS_NAME and not metrics["diverged"]:
+        metrics["digit_quality"] = digit_quality_report(model, args.seed, run["resolution"])
     durable.write_json(output / "metrics.json", metrics, indent=2, default=str)
+    if "digit_quality" in metrics:
+        generated, real = metrics["digit_quality"]["generated"], metrics["digit_quality"]["real_digits"]
+        print(
+            f"Digits: the shipped MNIST classifier reads {generated['confident_fraction']:.1%} of "
+            f"{DIGIT_QUALITY_IMAGES:,} samples with confidence >= 0.9, {generated['classes_covered']} of 10 digits "
+            f"(real digits at this size: {real['confident_fraction']:.1%}, {real['classes_covered']})."
+        )
     print(f"Samples: {output / 'samples.png'}")
     print(f"Losses:  {output / 'losses.png'}")
     print(f"Metrics: {output / 'metrics.json'}")

@@ -12,6 +12,7 @@ from PIL import Image
 import keras_gans
 from keras_gans import cli
 from keras_gans.cli import train
+from keras_gans.cli import train_digits
 
 
 def _image_folder(root, count=8, size=6):
@@ -134,7 +135,7 @@ def test_the_digits_default_is_the_quickstart_configuration(monkeypatch):
     # The MNIST digits train by default with the measured configuration of examples/quickstart.py.
     args, run = _parsed("--dataset", "embedded")
     assert (run["preset"], run["resolution"], run["channels"]) == ("digits", 16, 1)
-    assert (args.batch_size, train._target_steps(args)) == (8, 6000) == (train.DIGITS["batch_size"], 6000)
+    assert (args.batch_size, train._target_steps(args)) == (8, 6000) == (train_digits.DIGITS["batch_size"], 6000)
     model = train._build_model(run, args, num_classes=0, total_images=64)
     assert list(model.generator.widths) == [32, 32, 32] and list(model.generator.cardinalities) == [2, 2, 2]
     assert model.generator.image_channels == 1 and model.generator.latent_dim == 64
@@ -154,7 +155,7 @@ def test_the_digits_default_is_the_quickstart_configuration(monkeypatch):
     assert _parsed("--dataset", "embedded", "--preset", "tiny32")[1]["channels"] == 3
 
 
-def test_a_digits_run_trains_a_grayscale_model_on_grayscale_digits(tmp_path):
+def test_a_digits_run_trains_a_grayscale_model_on_grayscale_digits(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "--resolution", "4", "--batch-size", "2", "--steps", "2", "--output", str(out)]
     assert cli.main(argv) == 0
@@ -164,6 +165,16 @@ def test_a_digits_run_trains_a_grayscale_model_on_grayscale_digits(tmp_path):
     assert Image.open(out / "samples.png").mode == "L"
     assert cli.main(["generate", "--checkpoint", str(out), "--seeds", "0", "--output", str(tmp_path / "g.png")]) == 0
     assert np.asarray(Image.open(tmp_path / "g.png")).shape == (4, 4)
+    # The classifier's reading of 1,000 samples (latents of seed 1) and of 1,000 real digits at 4x4.
+    from keras_gans.cli.generate import load_gan
+    from keras_gans.metrics.mnist_classifier import digit_quality
+
+    report = json.loads((out / "metrics.json").read_text())["digit_quality"]
+    samples = load_gan(checkpoint=str(out)).generate(train_digits.DIGIT_QUALITY_IMAGES, seed=1)
+    assert report["generated"] == pytest.approx(digit_quality(samples))
+    real, _ = keras_gans.datasets.load_embedded_digits(4, as_rgb=False, pad_or_resize="resize")
+    assert report["real_digits"] == pytest.approx(digit_quality(real[:1000]))
+    assert "Digits: the shipped MNIST classifier reads" in capsys.readouterr().out
 
 
 def test_train_rejects_bad_arguments(tmp_path):
