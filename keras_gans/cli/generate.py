@@ -57,6 +57,9 @@ def register(commands):
     parser.add_argument("--grid", action="store_true", help="write one grid.png instead of one PNG per seed")
     parser.add_argument("--cols", type=int, default=None, help="grid columns (default: about sqrt(#seeds))")
     parser.add_argument(
+        "--scale", type=int, default=1, help="integer nearest-neighbour upscaling of the written images (small models)"
+    )
+    parser.add_argument(
         "--output",
         default="generated",
         help="a .png file when one image or one grid is written (e.g. --grid --output grid.png), else a folder",
@@ -263,6 +266,7 @@ def generate_command(args):
 
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
+    from keras_gans.explore.interpolation import upscale
 
     try:
         seeds = parse_seeds(args.seeds)
@@ -270,6 +274,8 @@ def generate_command(args):
         _fail(f"--seeds: {e}")
     if args.cols is not None and args.cols < 1:
         _fail(f"--cols must be >= 1, got {args.cols}.")
+    if args.scale < 1:
+        _fail(f"--scale must be >= 1, got {args.scale}.")
     output = pathlib.Path(args.output)
     one_file = output.suffix.lower() == ".png"
     if one_file and not args.grid and len(seeds) > 1:
@@ -289,6 +295,7 @@ def generate_command(args):
         images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size, args.truncation_psi)
     except (ValueError, OSError) as e:
         _fail(str(e))
+    images = upscale(images, args.scale)
     folder = output.parent if one_file else output
     folder.mkdir(parents=True, exist_ok=True)
     if args.grid:

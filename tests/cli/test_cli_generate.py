@@ -107,6 +107,19 @@ def test_generate_progan_preset_keeps_its_level_of_detail(progan, tmp_path):
     np.testing.assert_array_equal(image, image[::2, ::2].repeat(2, 0).repeat(2, 1))
 
 
+def test_generate_scale_repeats_every_pixel(conditional_r3gan, tmp_path):
+    """`--scale 3` writes each image with every pixel repeated 3x3 (small models stay visible and sharp)."""
+    model, preset = conditional_r3gan
+    args = ["generate", "--preset", str(preset), "--seeds", "1-2", "--batch-size", "1", "--scale", "3"]
+    assert cli.main(args + ["--output", str(tmp_path / "big")]) == 0
+    for seed, label in ((1, 0), (2, 1)):  # the classes cycle from 0
+        image = _png(tmp_path / "big" / f"seed{seed:04d}.png")
+        assert image.shape == (24, 24, 3)
+        np.testing.assert_array_equal(image, model.generate(1, seed=seed, labels=label)[0].repeat(3, 0).repeat(3, 1))
+    assert cli.main(args + ["--grid", "--cols", "2", "--output", str(tmp_path / "grid.png")]) == 0
+    assert _png(tmp_path / "grid.png").shape == (24, 48, 3)
+
+
 def test_parse_seeds():
     assert parse_seeds("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10]
     assert parse_seeds("5") == [5]
@@ -136,5 +149,7 @@ def test_generate_errors_are_helpful(conditional_r3gan, progan, tmp_path):
         cli.main(["generate", "--preset", "bench32", "--output", out])
     with pytest.raises(SystemExit, match="--cols must be >= 1"):
         cli.main(["generate", "--preset", str(preset), "--grid", "--cols", "0", "--output", out])
+    with pytest.raises(SystemExit, match="--scale must be >= 1, got 0"):
+        cli.main(["generate", "--preset", str(preset), "--scale", "0", "--output", out])
     with pytest.raises(SystemExit, match="--class was given but the model is unconditional"):
         cli.main(["generate", "--preset", str(progan[1]), "--class", "0", "--output", out])
