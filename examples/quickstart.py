@@ -29,6 +29,8 @@ import time
 import numpy as np
 
 from keras_gans.cli.train_digits import DIGITS
+from keras_gans.cli.train_digits import digit_pad_or_resize
+from keras_gans.cli.train_digits import digits_model
 from keras_gans.metrics.mnist_classifier import CONFIDENT
 from keras_gans.metrics.mnist_classifier import digit_quality
 
@@ -147,25 +149,20 @@ def main(argv=None):
     )
 
     keras.utils.set_random_seed(0)
-    resolution, width = args.resolution, args.width
-    levels = int(math.log2(resolution)) - 1
-    arch = {
-        "widths": [width] * levels,
-        "cardinalities": [max(1, width // args.group_width)] * levels,
-        "blocks_per_stage": args.blocks_per_stage,
-        "expansion_factor": 2,
-        "image_channels": 1,
-    }
-    model = keras_gans.R3GAN(
-        keras_gans.R3GANGenerator(**arch, latent_dim=args.latent_dim),
-        keras_gans.R3GANDiscriminator(**arch),
+    resolution = args.resolution
+    model = digits_model(
+        int(math.log2(resolution)) - 1,
         seed=0,
+        width=args.width,
+        group_width=args.group_width,
+        blocks_per_stage=args.blocks_per_stage,
+        latent_dim=args.latent_dim,
         name="r3gan_quickstart",
     )
     model.compile(
         gamma=args.gamma, learning_rate=args.learning_rate, beta_2=0.99, ema_half_life_images=args.ema_half_life_images
     )
-    fit = "resize" if resolution < 28 else "pad"  # below 28x28 the digits are scaled down, above padded
+    fit = digit_pad_or_resize(resolution)
     data, _ = keras_gans.datasets.load_dataset(
         "embedded",
         resolution=resolution,
@@ -218,8 +215,8 @@ def main(argv=None):
         "model": "R3GAN (RpGAN + R1 + R2)",
         "resolution": resolution,
         "channels": 1,
-        "widths": arch["widths"],
-        "cardinalities": arch["cardinalities"],
+        "widths": list(model.generator.widths),
+        "cardinalities": list(model.generator.cardinalities),
         "generator parameters": model.generator.count_params(),
         "discriminator parameters": model.discriminator.count_params(),
         "batch size": args.batch_size,

@@ -70,6 +70,7 @@ from keras_gans.cli.train_digits import DIGIT_DATASETS
 from keras_gans.cli.train_digits import DIGIT_QUALITY_IMAGES
 from keras_gans.cli.train_digits import DIGITS
 from keras_gans.cli.train_digits import DIGITS_NAME
+from keras_gans.cli.train_digits import digit_pad_or_resize
 from keras_gans.cli.train_digits import digit_quality_report
 from keras_gans.cli.train_digits import digits_model
 
@@ -453,8 +454,7 @@ def _load_data(args, run, fit_batch):
     spec = args.dataset
     if spec in DIGIT_DATASETS:
         options["as_rgb"] = run.get("channels", 3) == 3
-        if run["resolution"] < 28:
-            options["pad_or_resize"] = "resize"  # 28x28 digits cannot be padded down
+        options["pad_or_resize"] = digit_pad_or_resize(run["resolution"])
     elif str(spec).startswith("tfds:"):
         options["as_rgb"] = True
     elif pathlib.Path(str(spec)).expanduser().is_dir():

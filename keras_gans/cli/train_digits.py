@@ -24,20 +24,35 @@ DIGITS = {
 }
 
 
-def digits_model(levels, num_classes=0, seed=0):
-    """The `digits` R3GAN with `levels` stages (resolution `4 * 2 ** (levels - 1)`), uncompiled."""
+def digit_pad_or_resize(resolution):
+    """How MNIST's 28x28 digits reach `resolution`: scaled down below 28 (they cannot be padded down), else padded."""
+    return "resize" if resolution < 28 else "pad"
+
+
+def digits_model(
+    levels,
+    num_classes=0,
+    seed=0,
+    width=DIGITS["width"],
+    group_width=DIGITS["group_width"],
+    blocks_per_stage=DIGITS["blocks_per_stage"],
+    latent_dim=DIGITS["latent_dim"],
+    name="r3gan_digits",
+):
+    """The `digits` R3GAN with `levels` stages (resolution `4 * 2 ** (levels - 1)`), uncompiled; the keyword
+    arguments override its network sizes."""
     import keras_gans
 
     arch = {
-        "widths": [DIGITS["width"]] * levels,
-        "cardinalities": [max(1, DIGITS["width"] // DIGITS["group_width"])] * levels,
-        "blocks_per_stage": DIGITS["blocks_per_stage"],
+        "widths": [width] * levels,
+        "cardinalities": [max(1, width // group_width)] * levels,
+        "blocks_per_stage": blocks_per_stage,
         "expansion_factor": 2,
         "image_channels": 1,
     }
-    generator = keras_gans.R3GANGenerator(**arch, latent_dim=DIGITS["latent_dim"], num_classes=num_classes)
+    generator = keras_gans.R3GANGenerator(**arch, latent_dim=latent_dim, num_classes=num_classes)
     discriminator = keras_gans.R3GANDiscriminator(**arch, num_classes=num_classes)
-    return keras_gans.R3GAN(generator, discriminator, seed=seed, name="r3gan_digits")
+    return keras_gans.R3GAN(generator, discriminator, seed=seed, name=name)
 
 
 def digit_quality_report(model, seed, resolution):
@@ -48,7 +63,7 @@ def digit_quality_report(model, seed, resolution):
     from keras_gans.metrics.mnist_classifier import load_mnist_classifier
 
     classifier = load_mnist_classifier()
-    fit = "resize" if resolution < 28 else "pad"  # 28x28 digits are scaled down, or padded up
+    fit = digit_pad_or_resize(resolution)
     real, _ = keras_gans.datasets.load_embedded_digits(resolution, as_rgb=False, pad_or_resize=fit)
     return {
         "generated": digit_quality(model.generate(DIGIT_QUALITY_IMAGES, seed=seed + 1), classifier),
