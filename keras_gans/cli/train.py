@@ -406,15 +406,6 @@ def _compile(model, run, args):
     )
 
 
-def _model_config(model):
-    import keras
-
-    config = keras.saving.serialize_keras_object(model)
-    config.pop("compile_config", None)
-    config.pop("build_config", None)
-    return config
-
-
 def _resume_model(checkpoint_dir, run):
     """The model of the run in `checkpoint_dir`, rebuilt from its saved configuration."""
     import keras
@@ -543,6 +534,7 @@ def train_command(args):
     from keras_gans.models.progan import ProgressiveGrowing
     from keras_gans.utils import durable
     from keras_gans.utils.images_seen import read_images_seen
+    from keras_gans.utils.preset_utils import model_config
 
     setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
@@ -586,7 +578,7 @@ def train_command(args):
             _fail(f"--resume: {e}")
         print(f"Resumed from {restored['path']} ({restored['images_seen']} images seen).")
     else:
-        durable.write_json(checkpoint_dir / MODEL_CONFIG_FILE, _model_config(model), indent=2, sort_keys=True)
+        durable.write_json(checkpoint_dir / MODEL_CONFIG_FILE, model_config(model), indent=2, sort_keys=True)
         durable.write_json(checkpoint_dir / RUN_FILE, {**run, "dataset": str(args.dataset)}, indent=2)
     scope.close()
 

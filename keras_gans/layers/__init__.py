@@ -5,6 +5,8 @@ from keras_gans.layers.equalized import EqualizedConv2D
 from keras_gans.layers.equalized import EqualizedDense
 from keras_gans.layers.fade_in import FadeIn
 from keras_gans.layers.grouped_conv import GroupedConv2D
+from keras_gans.layers.initializers import HostRandomNormal
+from keras_gans.layers.initializers import HostZeros
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.pixel_norm import PixelNorm
 from keras_gans.layers.resampling import AverageDownsample2D

@@ -17,6 +17,8 @@ from keras import ops
 from keras_gans.backend.convolution import conv2d_padded
 from keras_gans.backend.convolution import conv2d_same
 from keras_gans.backend.convolution import conv_transpose2d_cropped
+from keras_gans.layers.initializers import HostRandomNormal
+from keras_gans.layers.initializers import HostZeros
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.resampling import NearestUpsample2D
 from keras_gans.layers.shape_validation import check_image_shape
@@ -117,11 +119,11 @@ class EqualizedDense(keras.layers.Layer):
         self.kernel = self.add_weight(
             name="kernel",
             shape=(fan_in, self.units),
-            initializer=keras.initializers.RandomNormal(stddev=init_std),
+            initializer=HostRandomNormal(stddev=init_std),
         )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.bias_units or self.units,), initializer="zeros")
+            self.bias = self.add_weight(name="bias", shape=(self.bias_units or self.units,), initializer=HostZeros())
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: fan_in})
         self.built = True
 
@@ -243,11 +245,11 @@ class EqualizedConv2D(keras.layers.Layer):
         self.kernel = self.add_weight(
             name="kernel",
             shape=(self.kernel_size, self.kernel_size, in_channels, self.filters),
-            initializer=keras.initializers.RandomNormal(stddev=init_std),
+            initializer=HostRandomNormal(stddev=init_std),
         )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=HostZeros())
         self.upsample = NearestUpsample2D(2, dtype=self.dtype_policy) if self.resample == "up" else None
         self.downsample = AverageDownsample2D(2, dtype=self.dtype_policy) if self.resample == "down" else None
         self.built = True

@@ -12,6 +12,7 @@ from keras_gans.backend.data import peek_first_batch
 from keras_gans.backend.distribution import synchronize_variables
 from keras_gans.backend.inference import InferenceFunction
 from keras_gans.backend.inference import call_padded
+from keras_gans.backend.serialization import tensorflow_objects_impossible
 from keras_gans.presets.preset_loader import PresetMixin
 from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
@@ -21,6 +22,7 @@ from keras_gans.training.network_variables import StepNetworks
 from keras_gans.training.state import ValueState
 from keras_gans.training.state import VariableState
 from keras_gans.training.step import TrainStep
+from keras_gans.utils.weight_loading import weights_loaded_next
 
 _TRACKED = (
     "d_loss",
@@ -40,9 +42,10 @@ _HYPERPARAMETERS = ("r1_gamma", "r2_gamma", "augment_probability", "ema_half_lif
 
 def _clone_network(network):
     try:
-        if isinstance(network, keras.Sequential) or getattr(network, "_is_graph_network", False):
-            return keras.models.clone_model(network)
-        return type(network).from_config(network.get_config())
+        with tensorflow_objects_impossible():  # get_config() would import TensorFlow on the other backends
+            if isinstance(network, keras.Sequential) or getattr(network, "_is_graph_network", False):
+                return keras.models.clone_model(network)
+            return type(network).from_config(network.get_config())
     except Exception as error:  # noqa: BLE001 - re-raised with guidance
         raise ValueError(
             f"GAN: could not copy the generator {network.name!r} for the EMA generator ({error}). Give the "
@@ -167,9 +170,10 @@ class GAN(PresetMixin, keras.Model):
                     f"GAN: the augment pipeline changes the image shape {self.image_shape} to "
                     f"{tuple(augmented.shape[1:])}."
                 )
-        if ema_generator is None:
-            ema_generator = _clone_network(generator)
-        self._build_network(ema_generator, "ema_generator")
+        with weights_loaded_next():  # the EMA generator's initial values are the generator's, copied below
+            if ema_generator is None:
+                ema_generator = _clone_network(generator)
+            self._build_network(ema_generator, "ema_generator")
         self.ema_generator = ema_generator
         self.ema_generator.trainable = False
         self._ema = ExponentialMovingAverage(self.generator, self.ema_generator)

@@ -23,6 +23,7 @@ import tempfile
 
 import keras
 
+from keras_gans.backend.serialization import tensorflow_objects_impossible
 from keras_gans.utils import durable
 from keras_gans.utils.weight_loading import weights_loaded_next
 from keras_gans.utils.weights_io import load_weights_file
@@ -72,6 +73,15 @@ def count_params(model):
     return int(sum(int(keras.ops.size(w)) for w in model.weights if w.trainable))
 
 
+def model_config(model):
+    """`model`'s serialized Keras config without its compile and build state: what `config.json` holds."""
+    with tensorflow_objects_impossible():
+        config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    config.pop("build_config", None)
+    return config
+
+
 def save_to_preset(model, preset_dir, metadata=None):
     """Writes `config.json`, `metadata.json` and `model.weights.h5` for `model` into `preset_dir`.
 
@@ -83,10 +93,7 @@ def save_to_preset(model, preset_dir, metadata=None):
     preset_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent))
     try:
-        config = keras.saving.serialize_keras_object(model)
-        config.pop("compile_config", None)
-        config.pop("build_config", None)
-        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
+        (tmp / CONFIG_FILE).write_text(json.dumps(model_config(model), indent=2, sort_keys=True))
         meta = {
             "keras_gans_version": __version__,
             "keras_version": keras.__version__,

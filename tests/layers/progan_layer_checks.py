@@ -67,7 +67,13 @@ def check_derivatives(layer, x, *, call_kwargs=None, seed=0, epsilon=1e-2, rtol=
 
     if check_weights and trainable:
         _, grads = value_and_grad(lambda p: penalty(xt, p))(trainable)
-        directions = [rng.standard_normal(tuple(w.shape)).astype("float32") for w in trainable]
+        # Each weight moves in proportion to its own scale (RMS), so that a weight stored large (equalized
+        # learning rate with lr_multiplier < 1 stores w / lr_multiplier) is not probed by steps lost in its
+        # float32 rounding.
+        directions = [
+            (rng.standard_normal(tuple(w.shape)) * (np.sqrt(np.mean(_to_np(w) ** 2)) or 1.0)).astype("float32")
+            for w in trainable
+        ]
         analytic = sum(float(np.sum(_to_np(gw) * d)) for gw, d in zip(grads, directions))
 
         def shifted(e):

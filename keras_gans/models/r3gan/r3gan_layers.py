@@ -8,16 +8,16 @@ only, never at run time. 1x1 convolutions are `Dense` layers over the channel ax
 import math
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_gans.layers.grouped_conv import GroupedConv2D
+from keras_gans.layers.initializers import HostRandomNormal
+from keras_gans.layers.initializers import HostZeros
 from keras_gans.layers.resampling import InterpolativeDownsample2D
 from keras_gans.layers.resampling import InterpolativeUpsample2D
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.layers.shape_validation import check_vector_shape
-from keras_gans.utils.weight_loading import initial_values_unused
 
 LEAKY_RELU_SLOPE = 0.2
 # He gain of LeakyReLU(0.2): sqrt(2 / (1 + 0.2^2)) ~= 1.3867505. Used for initialisation only.
@@ -32,12 +32,13 @@ def residual_init_gain(total_blocks):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class MSRInitializer(keras.initializers.RandomNormal):
+class MSRInitializer(HostRandomNormal):
     """Normal initializer with `std = gain / sqrt(fan_in)` (He/MSR initialisation with an explicit gain).
 
     `fan_in` defaults to the product of all but the last axis of the weight shape: `kh * kw * C_in / groups` for
     a Keras conv kernel `(kh, kw, C_in / groups, C_out)` and `C_in` for a `Dense` kernel `(C_in, C_out)`. Pass it
-    explicitly where that rule does not hold (a depthwise kernel `(kh, kw, C, 1)` has `fan_in = kh * kw`).
+    explicitly where that rule does not hold (a depthwise kernel `(kh, kw, C, 1)` has `fan_in = kh * kw`). Values
+    are drawn with NumPy (`keras_gans.layers.HostRandomNormal`): the same on every backend for a seed.
 
     Args:
         gain: multiplier of the standard deviation.
@@ -57,10 +58,9 @@ class MSRInitializer(keras.initializers.RandomNormal):
         self.fan_in = fan_in
 
     def __call__(self, shape, dtype=None):
-        if initial_values_unused():  # overwritten by loaded weights: skip drawing (and on JAX compiling) them
-            return np.zeros(shape, dtype=keras.backend.standardize_dtype(dtype))
         fan_in = self.fan_in if self.fan_in is not None else math.prod(shape[:-1])
-        return keras.random.normal(shape, stddev=self.gain / math.sqrt(fan_in), dtype=dtype, seed=self.seed)
+        self.stddev = self.gain / math.sqrt(fan_in)
+        return super().__call__(shape, dtype)
 
     def get_config(self):
         return {"gain": self.gain, "fan_in": self.fan_in, "seed": super().get_config()["seed"]}
@@ -68,7 +68,7 @@ class MSRInitializer(keras.initializers.RandomNormal):
 
 def pointwise_conv(filters, gain=1.0, zero_init=False, **kwargs):
     """A bias-free 1x1 convolution (a `Dense` over the channel axis) with MSR or zero initialisation."""
-    initializer = "zeros" if zero_init else MSRInitializer(gain)
+    initializer = HostZeros() if zero_init else MSRInitializer(gain)
     return keras.layers.Dense(filters, use_bias=False, kernel_initializer=initializer, **kwargs)
 
 
@@ -118,7 +118,7 @@ class BiasedLeakyReLU(keras.layers.Layer):
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(f"BiasedLeakyReLU '{self.name}' needs a static channel axis, got {input_shape}.")
-        self.bias = self.add_weight(name="bias", shape=(input_shape[-1],), initializer="zeros")
+        self.bias = self.add_weight(name="bias", shape=(input_shape[-1],), initializer=HostZeros())
 
     def call(self, inputs):
         if inputs.shape[-1] != self.bias.shape[0]:

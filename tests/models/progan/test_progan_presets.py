@@ -1,6 +1,5 @@
 import math
 
-import keras
 import progan_numpy_reference as ref
 import pytest
 
@@ -23,19 +22,8 @@ def test_feature_map_formula_matches_the_spec_table():
     assert [progan_feature_maps(s, 4096, 1.0, 128) for s in range(6)] == [128] * 6  # CIFAR-10: 128 everywhere
 
 
-def _zeros(self, shape, dtype=None):
-    return keras.ops.zeros(shape, dtype)
-
-
 @pytest.fixture
-def zero_init(monkeypatch):
-    """Parameter counts depend on the weight shapes only; zero initial values skip drawing millions of normals
-    (slow on JAX, which compiles its random generator for every new shape)."""
-    monkeypatch.setattr(keras.initializers.RandomNormal, "__call__", _zeros)
-
-
-@pytest.fixture
-def networks_1024(zero_init):
+def networks_1024():
     return ProGANGenerator.from_preset("celebahq_1024"), ProGANDiscriminator.from_preset("celebahq_1024")
 
 
@@ -50,7 +38,7 @@ def test_parameter_counts_at_1024(networks_1024):
     assert g.latent_dim == 512 and len(g.non_trainable_weights) == 1  # lod
 
 
-def test_parameter_counts_cifar10(zero_init):
+def test_parameter_counts_cifar10():
     g, d = ProGANGenerator.from_preset("cifar10_32"), ProGANDiscriminator.from_preset("cifar10_32")
     assert g.latent_dim == 128
     expected_g = ref.expected_generator_params(32, 3, 128, 0, 4096, 1.0, 128)
