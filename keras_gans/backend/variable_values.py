@@ -2,7 +2,7 @@
 
 On JAX, Keras' conversion of a NumPy array (`jnp.asarray`) and `keras.ops.copy` compile a small program per
 shape: ~0.02-0.1 s each on a CPU, paid once per weight shape when a model is built. On PyTorch, Keras' conversion
-copies the array once more.
+copies the array once more, and `keras.ops.copy` before an `assign` (which copies) would too.
 """
 
 import keras
@@ -32,19 +32,21 @@ def adopt_host_array(array):
     return array
 
 
-def copied_value(value):
-    """A copy of tensor `value` in memory of its own (`keras.ops.copy`; on JAX a device-to-device copy that
-    compiles nothing).
+def assign_copy(variable, value):
+    """`variable.assign(value)`, after which the two hold memory of their own. PyTorch's and TensorFlow's
+    `assign` copy into the variable; JAX's keeps the array itself, and JAX must never see one buffer in two
+    variables (a donated buffer would be deleted under the other), so it gets a device copy that compiles nothing.
 
     Examples:
 
     >>> import keras
-    >>> source = keras.ops.ones((2,))
-    >>> keras.ops.convert_to_numpy(copied_value(source)).tolist()
-    [1.0, 1.0]
+    >>> source, target = keras.Variable([1.0, 2.0]), keras.Variable([0.0, 0.0])
+    >>> assign_copy(target, source.value)
+    >>> keras.ops.convert_to_numpy(target.value).tolist()
+    [1.0, 2.0]
     """
     if keras.backend.backend() == "jax":
         import jax
 
-        return jax.device_put(value, may_alias=False)
-    return keras.ops.copy(value)
+        value = jax.device_put(value, may_alias=False)
+    variable.assign(value)

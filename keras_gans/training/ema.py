@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_gans.backend import fused_updates
-from keras_gans.backend.variable_values import copied_value
+from keras_gans.backend.variable_values import assign_copy
 
 
 def beta_from_half_life(half_life_images, batch, images_seen=None, rampup=None):
@@ -56,7 +56,7 @@ class ExponentialMovingAverage:
         self.averaged = [(g, e) for g, e, averaged in self.triples if averaged]
         self.copied = [(g, e) for g, e, averaged in self.triples if not averaged]
         for g, e in zip(g_vars, e_vars):
-            e.assign(copied_value(g.value))  # a copy: JAX must never see one buffer in two variables
+            assign_copy(e, g.value)
 
     def __len__(self):
         return len(self.triples)

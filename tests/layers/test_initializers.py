@@ -1,4 +1,4 @@
-"""Initializers drawn with NumPy: the values are NumPy's `default_rng(seed)` normals, on every backend."""
+"""Initializers drawn with NumPy: the values are NumPy's `default_rng([seed, chunk])` normals, on every backend."""
 
 import math
 
@@ -9,6 +9,8 @@ import pytest
 from keras_gans.layers import HostRandomNormal
 from keras_gans.layers import HostZeros
 from keras_gans.layers import MSRInitializer
+from keras_gans.layers.initializers import DRAW_CHUNK
+from keras_gans.layers.initializers import standard_normal
 from keras_gans.models.r3gan import R3GANGenerator
 from keras_gans.utils.weight_loading import weights_loaded_next
 
@@ -17,16 +19,32 @@ def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 
+def reference_normals(shape, seed, dtype="float32"):
+    """NumPy's normals, chunk by chunk, drawn one chunk after the other (no threads)."""
+    size = math.prod(shape)
+    chunks = [
+        np.random.default_rng([seed, i]).standard_normal(min(DRAW_CHUNK, size - start), dtype=dtype)
+        for i, start in enumerate(range(0, size, DRAW_CHUNK))
+    ]
+    return np.concatenate(chunks).reshape(shape)
+
+
+def test_large_arrays_are_drawn_chunk_by_chunk_whatever_the_threads():
+    shape = (2, DRAW_CHUNK + 5)  # three chunks, the last of 10 values
+    np.testing.assert_array_equal(standard_normal(shape, 11), reference_normals(shape, 11))
+    assert standard_normal((0, 4), 11).shape == (0, 4)
+
+
 def test_values_are_numpy_normals_of_the_seed():
     init = HostRandomNormal(mean=0.5, stddev=0.02, seed=7)
-    expected = np.random.default_rng(7).standard_normal((3, 4, 5), dtype="float32") * np.float32(0.02)
+    expected = reference_normals((3, 4, 5), 7) * np.float32(0.02)
     expected += np.float32(0.5)
     values = to_numpy(init((3, 4, 5), dtype="float32"))
     assert values.dtype == np.float32
     np.testing.assert_array_equal(values, expected)
     np.testing.assert_array_equal(to_numpy(init((3, 4, 5), dtype="float32")), values)  # an int seed repeats
     doubles = to_numpy(init((6,), dtype="float64"))  # float64 draws (JAX keeps float32 unless x64 is enabled)
-    np.testing.assert_allclose(doubles, np.random.default_rng(7).standard_normal(6) * 0.02 + 0.5, rtol=1e-7)
+    np.testing.assert_allclose(doubles, reference_normals((6,), 7, "float64") * 0.02 + 0.5, rtol=1e-7)
 
 
 def test_default_seed_follows_keras_set_random_seed():
@@ -39,7 +57,7 @@ def test_default_seed_follows_keras_set_random_seed():
 
 def test_bfloat16_values_are_the_rounded_float32_draws():
     values = to_numpy(keras.ops.cast(HostRandomNormal(stddev=1.0, seed=2)((8,), dtype="bfloat16"), "float32"))
-    reference = np.random.default_rng(2).standard_normal(8, dtype="float32")
+    reference = reference_normals((8,), 2)
     np.testing.assert_allclose(values, reference, rtol=2**-8)
 
 
@@ -59,7 +77,7 @@ def test_zeros_inside_weights_loaded_next_and_host_zeros():
 
 def test_msr_initializer_scales_by_gain_over_sqrt_fan_in():
     values = to_numpy(MSRInitializer(gain=2.0, seed=4)((3, 3, 16, 32)))
-    expected = np.random.default_rng(4).standard_normal((3, 3, 16, 32), dtype="float32") * np.float32(2 / 12)
+    expected = reference_normals((3, 3, 16, 32), 4) * np.float32(2 / 12)
     np.testing.assert_allclose(values, expected, rtol=1e-6)
     depthwise = to_numpy(MSRInitializer(fan_in=16, seed=4)((4, 4, 8, 1)))
     np.testing.assert_allclose(np.std(depthwise), 0.25, rtol=0.1)
@@ -78,5 +96,5 @@ def test_a_built_network_holds_the_numpy_draws_of_its_initializers():
     layer = generator.aggregation  # a 1x1 convolution (Dense) with an MSRInitializer
     init = layer.kernel_initializer
     fan_in = layer.kernel.shape[0]
-    expected = np.random.default_rng(init.seed).standard_normal(tuple(layer.kernel.shape), dtype="float32")
+    expected = reference_normals(tuple(layer.kernel.shape), init.seed)
     np.testing.assert_allclose(to_numpy(layer.kernel.value), expected * np.float32(init.gain / math.sqrt(fan_in)))
