@@ -21,6 +21,12 @@ _NUMPY_FLOATS = ("float16", "float32", "float64")
 DRAW_CHUNK = 1 << 20
 
 
+def _usable_cores():
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (a container's share)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def standard_normal(shape, seed, dtype="float32"):
     """Standard normals of `shape`: element `k` of the flattened array is element `k % DRAW_CHUNK` of
     `numpy.random.default_rng([seed mod 2**64, k // DRAW_CHUNK]).standard_normal(DRAW_CHUNK, dtype)`.
@@ -40,7 +46,7 @@ def standard_normal(shape, seed, dtype="float32"):
 
     chunks = range(-(-flat.size // DRAW_CHUNK))
     if len(chunks) > 1:
-        with concurrent.futures.ThreadPoolExecutor(min(len(chunks), os.cpu_count() or 1)) as pool:
+        with concurrent.futures.ThreadPoolExecutor(min(len(chunks), _usable_cores())) as pool:
             list(pool.map(fill, chunks))
     elif chunks:
         fill(0)
@@ -73,16 +79,21 @@ class HostRandomNormal(keras.initializers.RandomNormal):
     ```
     """
 
+    def _stddev_for(self, shape):
+        """The standard deviation of a weight of `shape` (subclasses derive it from the shape)."""
+        return self.stddev
+
     def __call__(self, shape, dtype=None):
         dtype = keras.backend.standardize_dtype(dtype)
         shape = tuple(int(d) for d in shape)
         if initial_values_unused():  # overwritten by loaded weights: skip drawing them
             return _as_dtype(np.zeros(shape, "float32"), dtype)
+        stddev = self._stddev_for(shape)
         if not isinstance(self.seed, int):
-            return keras.random.normal(shape, mean=self.mean, stddev=self.stddev, dtype=dtype, seed=self.seed)
+            return keras.random.normal(shape, mean=self.mean, stddev=stddev, dtype=dtype, seed=self.seed)
         draw_dtype = "float64" if dtype == "float64" else "float32"
         values = standard_normal(shape, self.seed, draw_dtype)
-        values *= self.stddev
+        values *= stddev
         values += self.mean
         return _as_dtype(values, dtype)
 

@@ -57,10 +57,9 @@ class MSRInitializer(HostRandomNormal):
         self.gain = float(gain)
         self.fan_in = fan_in
 
-    def __call__(self, shape, dtype=None):
+    def _stddev_for(self, shape):
         fan_in = self.fan_in if self.fan_in is not None else math.prod(shape[:-1])
-        self.stddev = self.gain / math.sqrt(fan_in)
-        return super().__call__(shape, dtype)
+        return self.gain / math.sqrt(fan_in)
 
     def get_config(self):
         return {"gain": self.gain, "fan_in": self.fan_in, "seed": super().get_config()["seed"]}
