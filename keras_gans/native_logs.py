@@ -73,16 +73,24 @@ def filtered_native_stderr():
                 os.write(2, b"".join(kept))
 
 
-def filter_lazy_tensorflow_import():
-    """Runs Keras' lazy import of TensorFlow (`keras.src.utils.module_utils.tensorflow`) inside
-    `filtered_native_stderr()`. Does nothing if TensorFlow is already imported or Keras has no such lazy module."""
+def keras_lazy_tensorflow():
+    """Keras' lazy TensorFlow module (`keras.src.utils.module_utils.tensorflow`), or None where Keras has none.
+    Read its state with `vars()`: a missing attribute would make it import TensorFlow."""
     try:
         from keras.src.utils import module_utils
 
-        lazy = module_utils.tensorflow
+        return module_utils.tensorflow
     except (ImportError, AttributeError):
+        return None
+
+
+def filter_lazy_tensorflow_import():
+    """Runs Keras' lazy import of TensorFlow (`keras.src.utils.module_utils.tensorflow`) inside
+    `filtered_native_stderr()`. Does nothing if TensorFlow is already imported or Keras has no such lazy module."""
+    lazy = keras_lazy_tensorflow()
+    if lazy is None:
         return
-    state = vars(lazy)  # plain attribute reads: a missing attribute would make the lazy module import TensorFlow
+    state = vars(lazy)
     if state.get("module") is not None or "initialize" in state or "tensorflow" in sys.modules:
         return
     initialize = lazy.initialize

@@ -11,16 +11,13 @@ import sys
 
 import keras
 
+from keras_gans.native_logs import keras_lazy_tensorflow
+
 
 def _lazy_tensorflow():
-    try:
-        from keras.src.utils import module_utils
-
-        lazy = module_utils.tensorflow
-    except (ImportError, AttributeError):
-        return None
-    # Plain attribute reads: a missing attribute would make the lazy module import TensorFlow.
-    return lazy if vars(lazy).get("_available", False) is None else None
+    lazy = keras_lazy_tensorflow()
+    # None in `_available` means "not asked yet"; only then is the answer ours to give.
+    return lazy if lazy is not None and vars(lazy).get("_available", False) is None else None
 
 
 @contextlib.contextmanager
