@@ -8,6 +8,7 @@ import keras
 
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models import config_validation
+from keras_gans.models.config_validation import check_allow_large
 
 BFLOAT16_POLICY = "mixed_bfloat16"
 
@@ -113,3 +114,76 @@ def stage_dtype_policies(owner, num_stages, bfloat16_stages, base_policy):
         resolved.add(index % num_stages)
     bf16 = keras.dtype_policies.get(BFLOAT16_POLICY)
     return [bf16 if s in resolved else base_policy for s in range(num_stages)]
+
+
+class StageArguments:
+    """The arguments both R3GAN networks take, checked and stored once (`set_stage_arguments`) and written back
+    by `stage_config()` into their `get_config()`."""
+
+    def set_stage_arguments(
+        self,
+        owner,
+        widths,
+        cardinalities,
+        blocks_per_stage,
+        expansion_factor,
+        num_classes,
+        embedding_dim,
+        image_channels,
+        kernel_size,
+        bfloat16_stages,
+        conv_implementation,
+        allow_large,
+        latent_dim=None,
+    ):
+        """Validates and sets the attributes named like the arguments, plus `image_shape`; returns the dtype policy
+        of each stage (generator order).
+
+        `latent_dim` is the generator's latent size: the default class-embedding size and, with the embedding,
+        the input of its basis. The discriminator passes None; its embedding defaults to `widths[0]` and its basis
+        outputs `embedding_dim` values (one when unconditional).
+        """
+        self.allow_large = check_allow_large(owner, allow_large)
+        self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
+            owner, widths, cardinalities, blocks_per_stage, expansion_factor
+        )
+        self.expansion_factor = expansion_factor
+        default_embedding_dim = self.widths[0] if latent_dim is None else latent_dim
+        self.num_classes, self.embedding_dim = class_embedding_size(
+            owner, num_classes, embedding_dim, default_embedding_dim
+        )
+        self.image_channels = check_positive_int(owner, "image_channels", image_channels)
+        check_network_size(
+            owner,
+            self.widths,
+            self.cardinalities,
+            self.blocks_per_stage,
+            expansion_factor,
+            kernel_size,
+            max((latent_dim or 0) + self.embedding_dim, 1),
+            self.image_channels,
+            self.num_classes * self.embedding_dim,
+            self.allow_large,
+        )
+        self.kernel_size = kernel_size
+        self.bfloat16_stages = tuple(bfloat16_stages)
+        self.conv_implementation = conv_implementation
+        resolution = 4 * 2 ** (len(self.widths) - 1)
+        self.image_shape = (resolution, resolution, self.image_channels)
+        return stage_dtype_policies(owner, len(self.widths), self.bfloat16_stages, self.dtype_policy)
+
+    def stage_config(self):
+        """The arguments `set_stage_arguments` stored, as `get_config()` entries."""
+        return {
+            "widths": list(self.widths),
+            "cardinalities": list(self.cardinalities),
+            "blocks_per_stage": list(self.blocks_per_stage),
+            "expansion_factor": self.expansion_factor,
+            "num_classes": self.num_classes,
+            "embedding_dim": self.embedding_dim or None,
+            "image_channels": self.image_channels,
+            "kernel_size": self.kernel_size,
+            "bfloat16_stages": list(self.bfloat16_stages),
+            "conv_implementation": self.conv_implementation,
+            **({"allow_large": True} if self.allow_large else {}),
+        }

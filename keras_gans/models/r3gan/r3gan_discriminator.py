@@ -4,12 +4,7 @@ import keras
 from keras import ops
 
 from keras_gans.layers.shape_validation import check_labels
-from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.config_validation import check_allow_large
-from keras_gans.models.r3gan.r3gan_architecture import check_network_size
-from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
-from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
-from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+from keras_gans.models.r3gan.r3gan_architecture import StageArguments
 from keras_gans.models.r3gan.r3gan_conditioning import ProjectionHead
 from keras_gans.models.r3gan.r3gan_layers import DiscriminativeBasis
 from keras_gans.models.r3gan.r3gan_layers import DownsampleTransition
@@ -21,7 +16,7 @@ from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
+class R3GANDiscriminator(StageArguments, NetworkPresetMixin, keras.Model):
     """R3GAN discriminator: a 1x1 conv from RGB, stages of residual blocks from the image resolution down to 4x4
     (the [1,3,3,1] interpolative downsampler between stages), then a depthwise 4x4 conv and a linear head.
 
@@ -92,33 +87,22 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
     ):
         super().__init__(**kwargs)
         owner = f"R3GANDiscriminator '{self.name}'"
-        self.allow_large = check_allow_large(owner, allow_large)
-        self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
-            owner, widths, cardinalities, blocks_per_stage, expansion_factor
-        )
-        self.expansion_factor = expansion_factor
-        self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.widths[0])
-        self.image_channels = check_positive_int(owner, "image_channels", image_channels)
-        check_network_size(
+        policies = self.set_stage_arguments(
             owner,
-            self.widths,
-            self.cardinalities,
-            self.blocks_per_stage,
+            widths,
+            cardinalities,
+            blocks_per_stage,
             expansion_factor,
+            num_classes,
+            embedding_dim,
+            image_channels,
             kernel_size,
-            self.embedding_dim or 1,
-            self.image_channels,
-            self.num_classes * self.embedding_dim,
-            self.allow_large,
+            bfloat16_stages,
+            conv_implementation,
+            allow_large,
         )
-        self.kernel_size = kernel_size
-        self.bfloat16_stages = tuple(bfloat16_stages)
-        self.conv_implementation = conv_implementation
         num_stages = len(self.widths)
-        resolution = 4 * 2 ** (num_stages - 1)
-        self.image_shape = (resolution, resolution, self.image_channels)
         total_blocks = sum(self.blocks_per_stage)
-        policies = stage_dtype_policies(owner, num_stages, self.bfloat16_stages, self.dtype_policy)
 
         # Internally the stages run from the highest resolution (generator stage S-1) down to 4x4 (stage 0);
         # layer names keep the generator-order stage index so that a name identifies a resolution.
@@ -207,17 +191,4 @@ class R3GANDiscriminator(NetworkPresetMixin, keras.Model):
         return (images_shape[0],)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "widths": list(self.widths),
-            "cardinalities": list(self.cardinalities),
-            "blocks_per_stage": list(self.blocks_per_stage),
-            "expansion_factor": self.expansion_factor,
-            "num_classes": self.num_classes,
-            "embedding_dim": self.embedding_dim or None,
-            "image_channels": self.image_channels,
-            "kernel_size": self.kernel_size,
-            "bfloat16_stages": list(self.bfloat16_stages),
-            "conv_implementation": self.conv_implementation,
-            **({"allow_large": True} if self.allow_large else {}),
-        }
+        return {**super().get_config(), **self.stage_config()}

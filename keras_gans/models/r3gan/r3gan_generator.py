@@ -5,11 +5,7 @@ from keras import ops
 
 from keras_gans.layers.shape_validation import check_labels
 from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.config_validation import check_allow_large
-from keras_gans.models.r3gan.r3gan_architecture import check_network_size
-from keras_gans.models.r3gan.r3gan_architecture import class_embedding_size
-from keras_gans.models.r3gan.r3gan_architecture import normalize_stages
-from keras_gans.models.r3gan.r3gan_architecture import stage_dtype_policies
+from keras_gans.models.r3gan.r3gan_architecture import StageArguments
 from keras_gans.models.r3gan.r3gan_conditioning import ClassEmbedding
 from keras_gans.models.r3gan.r3gan_layers import GenerativeBasis
 from keras_gans.models.r3gan.r3gan_layers import ResidualBlock
@@ -21,7 +17,7 @@ from keras_gans.presets.preset_loader import NetworkPresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R3GANGenerator(NetworkPresetMixin, keras.Model):
+class R3GANGenerator(StageArguments, NetworkPresetMixin, keras.Model):
     """R3GAN generator: a learned 4x4 basis modulated by z, then stages of residual blocks, each stage doubling
     the resolution with the [1,3,3,1] interpolative upsampler, and a final 1x1 conv to RGB.
 
@@ -89,34 +85,23 @@ class R3GANGenerator(NetworkPresetMixin, keras.Model):
     ):
         super().__init__(**kwargs)
         owner = f"R3GANGenerator '{self.name}'"
-        self.allow_large = check_allow_large(owner, allow_large)
-        self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
-            owner, widths, cardinalities, blocks_per_stage, expansion_factor
-        )
-        self.expansion_factor = expansion_factor
         self.latent_dim = check_positive_int(owner, "latent_dim", latent_dim)
-        self.num_classes, self.embedding_dim = class_embedding_size(owner, num_classes, embedding_dim, self.latent_dim)
-        self.image_channels = check_positive_int(owner, "image_channels", image_channels)
-        check_network_size(
+        policies = self.set_stage_arguments(
             owner,
-            self.widths,
-            self.cardinalities,
-            self.blocks_per_stage,
+            widths,
+            cardinalities,
+            blocks_per_stage,
             expansion_factor,
+            num_classes,
+            embedding_dim,
+            image_channels,
             kernel_size,
-            self.latent_dim + self.embedding_dim,
-            self.image_channels,
-            self.num_classes * self.embedding_dim,
-            self.allow_large,
+            bfloat16_stages,
+            conv_implementation,
+            allow_large,
+            latent_dim=self.latent_dim,
         )
-        self.kernel_size = kernel_size
-        self.bfloat16_stages = tuple(bfloat16_stages)
-        self.conv_implementation = conv_implementation
-        num_stages = len(self.widths)
-        resolution = 4 * 2 ** (num_stages - 1)
-        self.image_shape = (resolution, resolution, self.image_channels)
         total_blocks = sum(self.blocks_per_stage)
-        policies = stage_dtype_policies(owner, num_stages, self.bfloat16_stages, self.dtype_policy)
 
         self.class_embedding = (
             ClassEmbedding(self.embedding_dim, name="class_embedding", dtype=self.dtype_policy)
@@ -181,18 +166,4 @@ class R3GANGenerator(NetworkPresetMixin, keras.Model):
         return (z_shape[0],) + self.image_shape
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "widths": list(self.widths),
-            "cardinalities": list(self.cardinalities),
-            "blocks_per_stage": list(self.blocks_per_stage),
-            "expansion_factor": self.expansion_factor,
-            "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes,
-            "embedding_dim": self.embedding_dim or None,
-            "image_channels": self.image_channels,
-            "kernel_size": self.kernel_size,
-            "bfloat16_stages": list(self.bfloat16_stages),
-            "conv_implementation": self.conv_implementation,
-            **({"allow_large": True} if self.allow_large else {}),
-        }
+        return {**super().get_config(), **self.stage_config(), "latent_dim": self.latent_dim}
