@@ -8,7 +8,6 @@ import keras
 
 from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models import config_validation
-from keras_gans.models.config_validation import check_allow_large
 
 BFLOAT16_POLICY = "mixed_bfloat16"
 
@@ -143,7 +142,7 @@ class StageArguments:
         the input of its basis. The discriminator passes None; its embedding defaults to `widths[0]` and its basis
         outputs `embedding_dim` values (one when unconditional).
         """
-        self.allow_large = check_allow_large(owner, allow_large)
+        self.allow_large = config_validation.check_allow_large(owner, allow_large)
         self.widths, self.cardinalities, self.blocks_per_stage = normalize_stages(
             owner, widths, cardinalities, blocks_per_stage, expansion_factor
         )
