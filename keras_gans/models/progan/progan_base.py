@@ -31,7 +31,11 @@ import math
 import keras
 from keras import ops
 
+from keras_gans.layers.shape_validation import check_positive_int
 from keras_gans.models import config_validation
+
+SQRT2 = math.sqrt(2.0)
+WSCALE_CONVENTIONS = ("official", "pytorch_gan_zoo")
 
 
 def progan_feature_maps(stage, fmap_base=8192, fmap_decay=1.0, fmap_max=512):
@@ -98,18 +102,69 @@ def check_network_size(owner, role, resolution, nf, num_channels, allow_large, l
     config_validation.check_size(owner, parameters, allow_large, resolution=resolution)
 
 
-class ProGANNetwork(keras.Model):
-    """Base of `ProGANGenerator` / `ProGANDiscriminator`: the `lod` variable and `active_resolution`."""
+def check_wscale_convention(owner, value):
+    if value not in WSCALE_CONVENTIONS:
+        raise ValueError(f"{owner}: `wscale_convention` must be one of {WSCALE_CONVENTIONS}, got {value!r}.")
+    return value
 
-    def _init_progressive(self, resolution, active_resolution):
+
+class ProGANNetwork(keras.Model):
+    """Base of `ProGANGenerator` / `ProGANDiscriminator`: the arguments both take, the `lod` variable and
+    `active_resolution`."""
+
+    def _init_network(
+        self,
+        role,
+        resolution,
+        num_channels,
+        num_classes,
+        fmap_base,
+        fmap_decay,
+        fmap_max,
+        channels,
+        use_wscale,
+        leaky_relu_slope,
+        fused_resample,
+        wscale_convention,
+        active_resolution,
+        allow_large,
+        latent_dim=None,
+    ):
+        """Checks and stores the arguments both networks take, then checks the network's size before anything is
+        built. `latent_dim` is the generator's (default `nf(0)`). Returns the widths `nf` (see `resolve_channels`).
+        """
+        owner = f"{type(self).__name__} '{self.name}'"
         self.resolution = resolution
-        self.resolution_log2 = int(math.log2(resolution))
+        self.resolution_log2 = check_resolution(owner, resolution)
+        self.fmap_base, self.fmap_decay, self.fmap_max = fmap_base, fmap_decay, fmap_max
+        nf = resolve_channels(owner, self.resolution_log2, channels, fmap_base, fmap_decay, fmap_max)
+        self.channels = None if channels is None else nf[1:]
+        self.num_channels = check_positive_int(owner, "num_channels", num_channels)
+        if role == "generator":
+            self.latent_dim = check_positive_int(owner, "latent_dim", nf[0] if latent_dim is None else latent_dim)
+        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
+        self.wscale_convention = check_wscale_convention(owner, wscale_convention)
+        self.use_wscale, self.leaky_relu_slope = bool(use_wscale), float(leaky_relu_slope)
+        self.fused_resample = bool(fused_resample)
+        self.allow_large = config_validation.check_allow_large(owner, allow_large)
+        check_network_size(
+            owner,
+            role,
+            resolution,
+            nf,
+            self.num_channels,
+            self.allow_large,
+            latent_dim=self.latent_dim if role == "generator" else 0,
+            num_classes=self.num_classes,
+        )
+        self.image_shape = (resolution, resolution, self.num_channels)
         self.lod = self.add_weight(
             name="lod", shape=(), dtype="float32", initializer="zeros", trainable=False, autocast=False
         )
         self._active_resolution = resolution
         if active_resolution is not None:
             self.active_resolution = active_resolution
+        return nf
 
     @property
     def active_resolution(self):
@@ -160,8 +215,31 @@ class ProGANNetwork(keras.Model):
         `clip(lod - (log2(R) - level), 0, 1)` (the clip happens in `FadeIn`)."""
         return self.lod - float(self.resolution_log2 - level)
 
-    def _progressive_config(self):
-        return {"resolution": self.resolution, "active_resolution": self._active_resolution}
+    def equalized_layer_arguments(self):
+        """Keyword arguments of every equalized layer of the network (pytorch_GAN_zoo also scales the biases)."""
+        return dict(
+            use_wscale=self.use_wscale,
+            scale_bias=self.wscale_convention == "pytorch_gan_zoo",
+            dtype=self.dtype_policy,
+        )
+
+    def _network_config(self):
+        """The config entries of the arguments `_init_network` takes (`role` and `latent_dim` aside)."""
+        return {
+            "resolution": self.resolution,
+            "active_resolution": self._active_resolution,
+            "num_channels": self.num_channels,
+            "num_classes": self.num_classes,
+            "fmap_base": self.fmap_base,
+            "fmap_decay": self.fmap_decay,
+            "fmap_max": self.fmap_max,
+            "channels": self.channels,
+            "use_wscale": self.use_wscale,
+            "leaky_relu_slope": self.leaky_relu_slope,
+            "fused_resample": self.fused_resample,
+            "wscale_convention": self.wscale_convention,
+            **({"allow_large": True} if self.allow_large else {}),
+        }
 
 
 def leaky_relu(x, slope):

@@ -1,8 +1,6 @@
 """The ProGAN discriminator (Karras et al., ICLR 2018, https://arxiv.org/abs/1710.10196), `D_paper` of the TF
 code."""
 
-import math
-
 import keras
 from keras import ops
 
@@ -13,17 +11,12 @@ from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.resampling import AverageDownsample2D
 from keras_gans.layers.shape_validation import check_image_shape
 from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.config_validation import check_allow_large
+from keras_gans.models.progan.progan_base import SQRT2
 from keras_gans.models.progan.progan_base import ProGANNetwork
-from keras_gans.models.progan.progan_base import check_network_size
-from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
-from keras_gans.models.progan.progan_base import resolve_channels
-from keras_gans.models.progan.progan_generator import check_wscale_convention
 from keras_gans.models.progan.progan_presets import PRESET_FAMILY
 from keras_gans.presets.preset_loader import NetworkPresetMixin
 
-SQRT2 = math.sqrt(2.0)
 DOWNSAMPLE_ORDERS = ("conv_pool_bias_act", "conv_bias_act_pool")
 
 
@@ -107,39 +100,40 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        nf = self._init_network(
+            "discriminator",
+            resolution,
+            num_channels,
+            num_classes,
+            fmap_base,
+            fmap_decay,
+            fmap_max,
+            channels,
+            use_wscale,
+            leaky_relu_slope,
+            fused_resample,
+            wscale_convention,
+            active_resolution,
+            allow_large,
+        )
         owner = f"ProGANDiscriminator '{self.name}'"
-        resolution_log2 = check_resolution(owner, resolution)
-        self.fmap_base, self.fmap_decay, self.fmap_max = fmap_base, fmap_decay, fmap_max
-        nf = resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max)
-        self.channels = None if channels is None else nf[1:]
-        self.num_channels = check_positive_int(owner, "num_channels", num_channels)
-        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
         self.mbstd_group_size = check_positive_int(owner, "mbstd_group_size", mbstd_group_size, minimum=0)
         if downsample_order not in DOWNSAMPLE_ORDERS:
             raise ValueError(
                 f"{owner}: `downsample_order` must be one of {DOWNSAMPLE_ORDERS}, got {downsample_order!r}."
             )
-        self.wscale_convention = check_wscale_convention(owner, wscale_convention)
         self.mbstd_mode, self.downsample_order = mbstd_mode, downsample_order
-        self.use_wscale, self.leaky_relu_slope = bool(use_wscale), float(leaky_relu_slope)
-        self.fused_resample = bool(fused_resample)
         self.fade_in_8x8 = bool(fade_in_8x8)
-        self.allow_large = check_allow_large(owner, allow_large)
-        check_network_size(
-            owner, "discriminator", resolution, nf, self.num_channels, self.allow_large, num_classes=self.num_classes
-        )
-        self.image_shape = (resolution, resolution, self.num_channels)
-        self._init_progressive(resolution, active_resolution)
 
-        pgz = wscale_convention == "pytorch_gan_zoo"
-        common = dict(use_wscale=self.use_wscale, scale_bias=pgz, dtype=self.dtype_policy)
+        pgz = self.wscale_convention == "pytorch_gan_zoo"
+        common = self.equalized_layer_arguments()
         pool_in_conv = downsample_order == "conv_pool_bias_act"
         self.from_rgb = [
             EqualizedConv2D(nf[level - 1], 1, gain=SQRT2, name=f"from_rgb_{2**level}x{2**level}", **common)
-            for level in range(2, resolution_log2 + 1)
+            for level in range(2, self.resolution_log2 + 1)
         ]
         self.convs0, self.convs1_down = [], []
-        for level in range(3, resolution_log2 + 1):
+        for level in range(3, self.resolution_log2 + 1):
             res = f"{2**level}x{2**level}"
             self.convs0.append(EqualizedConv2D(nf[level - 1], 3, gain=SQRT2, name=f"conv0_{res}", **common))
             self.convs1_down.append(
@@ -162,7 +156,7 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
         self.downsample = AverageDownsample2D(2, name="downsample", dtype=self.dtype_policy)
         self.input_downsamplers = [
             AverageDownsample2D(2**k, name=f"input_downsample_{2**k}", dtype=self.dtype_policy)
-            for k in range(resolution_log2 - 1)
+            for k in range(self.resolution_log2 - 1)
         ]
         self.fade_in = FadeIn(alpha=None, name="fade_in", dtype=self.dtype_policy)
         self.build()
@@ -253,20 +247,9 @@ class ProGANDiscriminator(NetworkPresetMixin, ProGANNetwork):
     def get_config(self):
         return {
             **super().get_config(),
-            **self._progressive_config(),
-            "num_channels": self.num_channels,
-            "num_classes": self.num_classes,
-            "fmap_base": self.fmap_base,
-            "fmap_decay": self.fmap_decay,
-            "fmap_max": self.fmap_max,
-            "channels": self.channels,
+            **self._network_config(),
             "mbstd_group_size": self.mbstd_group_size,
             "mbstd_mode": self.mbstd_mode,
-            "use_wscale": self.use_wscale,
-            "leaky_relu_slope": self.leaky_relu_slope,
-            "fused_resample": self.fused_resample,
             "downsample_order": self.downsample_order,
-            "wscale_convention": self.wscale_convention,
             "fade_in_8x8": self.fade_in_8x8,
-            **({"allow_large": True} if self.allow_large else {}),
         }

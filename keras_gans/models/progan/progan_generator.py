@@ -1,7 +1,5 @@
 """The ProGAN generator (Karras et al., ICLR 2018, https://arxiv.org/abs/1710.10196), `G_paper` of the TF code."""
 
-import math
-
 import keras
 from keras import ops
 
@@ -11,24 +9,11 @@ from keras_gans.layers.fade_in import FadeIn
 from keras_gans.layers.pixel_norm import PixelNorm
 from keras_gans.layers.resampling import NearestUpsample2D
 from keras_gans.layers.shape_validation import check_labels
-from keras_gans.layers.shape_validation import check_positive_int
-from keras_gans.models.config_validation import check_allow_large
+from keras_gans.models.progan.progan_base import SQRT2
 from keras_gans.models.progan.progan_base import ProGANNetwork
-from keras_gans.models.progan.progan_base import check_network_size
-from keras_gans.models.progan.progan_base import check_resolution
 from keras_gans.models.progan.progan_base import leaky_relu
-from keras_gans.models.progan.progan_base import resolve_channels
 from keras_gans.models.progan.progan_presets import PRESET_FAMILY
 from keras_gans.presets.preset_loader import NetworkPresetMixin
-
-SQRT2 = math.sqrt(2.0)
-WSCALE_CONVENTIONS = ("official", "pytorch_gan_zoo")
-
-
-def check_wscale_convention(owner, value):
-    if value not in WSCALE_CONVENTIONS:
-        raise ValueError(f"{owner}: `wscale_convention` must be one of {WSCALE_CONVENTIONS}, got {value!r}.")
-    return value
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -115,37 +100,33 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        owner = f"ProGANGenerator '{self.name}'"
-        resolution_log2 = check_resolution(owner, resolution)
-        self.fmap_base, self.fmap_decay, self.fmap_max = fmap_base, fmap_decay, fmap_max
-        nf = resolve_channels(owner, resolution_log2, channels, fmap_base, fmap_decay, fmap_max)
-        self.channels = None if channels is None else nf[1:]
-        self.num_channels = check_positive_int(owner, "num_channels", num_channels)
-        self.latent_dim = check_positive_int(owner, "latent_dim", nf[0] if latent_dim is None else latent_dim)
-        self.num_classes = check_positive_int(owner, "num_classes", num_classes, minimum=0)
-        if dense_bias not in ("per_channel", "per_unit"):
-            raise ValueError(f"{owner}: `dense_bias` must be 'per_channel' or 'per_unit', got {dense_bias!r}.")
-        self.wscale_convention = check_wscale_convention(owner, wscale_convention)
-        self.normalize_latents, self.use_pixelnorm = bool(normalize_latents), bool(use_pixelnorm)
-        self.pixelnorm_epsilon, self.use_wscale = float(pixelnorm_epsilon), bool(use_wscale)
-        self.leaky_relu_slope, self.fused_resample = float(leaky_relu_slope), bool(fused_resample)
-        self.dense_bias = dense_bias
-        self.allow_large = check_allow_large(owner, allow_large)
-        check_network_size(
-            owner,
+        nf = self._init_network(
             "generator",
             resolution,
-            nf,
-            self.num_channels,
-            self.allow_large,
-            latent_dim=self.latent_dim,
-            num_classes=self.num_classes,
+            num_channels,
+            num_classes,
+            fmap_base,
+            fmap_decay,
+            fmap_max,
+            channels,
+            use_wscale,
+            leaky_relu_slope,
+            fused_resample,
+            wscale_convention,
+            active_resolution,
+            allow_large,
+            latent_dim=latent_dim,
         )
-        self.image_shape = (resolution, resolution, self.num_channels)
-        self._init_progressive(resolution, active_resolution)
+        if dense_bias not in ("per_channel", "per_unit"):
+            raise ValueError(
+                f"ProGANGenerator '{self.name}': `dense_bias` must be 'per_channel' or 'per_unit', got {dense_bias!r}."
+            )
+        self.dense_bias = dense_bias
+        self.normalize_latents, self.use_pixelnorm = bool(normalize_latents), bool(use_pixelnorm)
+        self.pixelnorm_epsilon = float(pixelnorm_epsilon)
 
-        pgz = wscale_convention == "pytorch_gan_zoo"
-        common = dict(use_wscale=self.use_wscale, scale_bias=pgz, dtype=self.dtype_policy)
+        pgz = self.wscale_convention == "pytorch_gan_zoo"
+        common = self.equalized_layer_arguments()
         self.latent_norm = PixelNorm(self.pixelnorm_epsilon, name="latent_norm", dtype=self.dtype_policy)
         self.pixel_norm = PixelNorm(self.pixelnorm_epsilon, name="pixel_norm", dtype=self.dtype_policy)
         self.dense = EqualizedDense(
@@ -157,7 +138,7 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
         )
         self.conv_4x4 = EqualizedConv2D(nf[1], 3, gain=SQRT2, name="conv_4x4", **common)
         self.up_convs, self.convs = [], []
-        for level in range(3, resolution_log2 + 1):
+        for level in range(3, self.resolution_log2 + 1):
             res = f"{2**level}x{2**level}"
             self.up_convs.append(
                 EqualizedConv2D(
@@ -175,12 +156,12 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
             EqualizedConv2D(
                 self.num_channels, 1, gain=SQRT2 if pgz else 1.0, name=f"to_rgb_{2**level}x{2**level}", **common
             )
-            for level in range(2, resolution_log2 + 1)
+            for level in range(2, self.resolution_log2 + 1)
         ]
         self.upsample = NearestUpsample2D(2, name="upsample", dtype=self.dtype_policy)
         self.output_upsamplers = [
             NearestUpsample2D(2**k, name=f"output_upsample_{2**k}", dtype=self.dtype_policy)
-            for k in range(resolution_log2 - 1)
+            for k in range(self.resolution_log2 - 1)
         ]
         self.fade_in = FadeIn(alpha=None, name="fade_in", dtype=self.dtype_policy)
         self.build()
@@ -242,21 +223,10 @@ class ProGANGenerator(NetworkPresetMixin, ProGANNetwork):
     def get_config(self):
         return {
             **super().get_config(),
-            **self._progressive_config(),
-            "num_channels": self.num_channels,
+            **self._network_config(),
             "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes,
-            "fmap_base": self.fmap_base,
-            "fmap_decay": self.fmap_decay,
-            "fmap_max": self.fmap_max,
-            "channels": self.channels,
             "normalize_latents": self.normalize_latents,
             "use_pixelnorm": self.use_pixelnorm,
             "pixelnorm_epsilon": self.pixelnorm_epsilon,
-            "use_wscale": self.use_wscale,
-            "leaky_relu_slope": self.leaky_relu_slope,
-            "fused_resample": self.fused_resample,
             "dense_bias": self.dense_bias,
-            "wscale_convention": self.wscale_convention,
-            **({"allow_large": True} if self.allow_large else {}),
         }
