@@ -48,7 +48,9 @@ def enable_compilation_cache(directory=None):
 
     Examples:
 
-    >>> keras_gans.backend.enable_compilation_cache("/tmp/xla_cache")  # doctest: +SKIP
+    ```python
+    keras_gans.backend.enable_compilation_cache("/tmp/xla_cache")
+    ```
     """
     if keras.backend.backend() != "jax":
         return None

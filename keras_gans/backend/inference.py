@@ -71,8 +71,10 @@ class InferenceFunction:
 
     Examples:
 
-    >>> fn = InferenceFunction(generator)   # doctest: +SKIP
-    >>> images = fn(z, None)                # doctest: +SKIP
+    ```python
+    fn = InferenceFunction(generator)
+    images = fn(z, None)
+    ```
     """
 
     def __init__(self, network):

@@ -162,8 +162,10 @@ def load_stacked_mnist(split="train", num_samples=None, seed=0, size_mode="pad")
 
     Examples:
 
-    >>> images, labels = load_stacked_mnist("train", num_samples=50_000, seed=0)
-    >>> images = images.astype("float32") / 127.5 - 1.0   # the library's [-1, 1] convention
+    ```python
+    images, labels = load_stacked_mnist("train", num_samples=50_000, seed=0)  # downloads MNIST once
+    images = images.astype("float32") / 127.5 - 1.0  # the library's [-1, 1] convention
+    ```
     """
     if split not in ("train", "test"):
         raise ValueError(f"load_stacked_mnist: expected split 'train' or 'test'; got {split!r}.")

@@ -96,7 +96,7 @@ def model_parallel(model_axis_size, layout_map=None, shard_weights_larger_than=2
 
     ```python
     setup = keras_gans.distribution.model_parallel(model_axis_size=2)   # e.g. 8 GPUs as 4 x 2
-    gan = keras_gans.R3GAN.from_preset("ffhq_256")                       # created after the distribution is set
+    gan = keras_gans.R3GAN.from_preset("ffhq256")                       # created after the distribution is set
     ```
     """
     return DataParallelSetup(

@@ -41,7 +41,7 @@ class Adam(keras.optimizers.Optimizer):
 
     >>> from keras_gans.optimizers import Adam
     >>> opt = Adam(learning_rate=2e-4, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
-    >>> opt.beta_2.assign(0.9)  # e.g. from a schedule
+    >>> _ = opt.beta_2.assign(0.9)  # e.g. from a schedule
     >>> round(float(opt.beta_2), 6)
     0.9
     """

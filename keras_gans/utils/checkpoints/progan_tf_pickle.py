@@ -152,9 +152,10 @@ def read_progan_tf_pickle(path_or_fileobj):
 
     Examples:
 
-    >>> nets = read_progan_tf_pickle("karras2018iclr-celebahq-1024x1024.pkl")  # doctest: +SKIP
-    >>> nets["Gs"]["variables"]["4x4/Dense/weight"].shape  # doctest: +SKIP
-    (512, 8192)
+    ```python
+    nets = read_progan_tf_pickle("karras2018iclr-celebahq-1024x1024.pkl")
+    nets["Gs"]["variables"]["4x4/Dense/weight"].shape  # (512, 8192)
+    ```
     """
     with open_binary(path_or_fileobj, "ProGAN TF pickle") as file:
         raw = safe_load(file, PROGAN_TF_ALLOWED, what="ProGAN TF pickle")

@@ -250,9 +250,10 @@ def read_r3gan_snapshot(path_or_fileobj):
 
     Examples:
 
-    >>> snap = read_r3gan_snapshot("ImageNet-32x32.pkl")  # doctest: +SKIP
-    >>> snap.G_ema["Model.MainLayers.0.Layers.0.Basis"].shape, snap.bf16_stages["G"]  # doctest: +SKIP
-    ((1536, 4, 4), (1, 2, 3))
+    ```python
+    snap = read_r3gan_snapshot("ImageNet-32x32.pkl")
+    snap.G_ema["Model.MainLayers.0.Layers.0.Basis"].shape, snap.bf16_stages["G"]  # ((1536, 4, 4), (1, 2, 3))
+    ```
     """
     with open_binary(path_or_fileobj, "R3GAN snapshot") as file:
         raw = safe_load(file, R3GAN_ALLOWED, what="R3GAN snapshot")

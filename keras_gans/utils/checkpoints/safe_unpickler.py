@@ -14,9 +14,9 @@ Example (a pickle that tries to run a shell command is refused; nothing runs):
 
 >>> import io, pickle
 >>> payload = b"cposix\\nsystem\\n(S'echo hi'\\ntR."
->>> safe_load(io.BytesIO(payload), allowed={})  # doctest: +SKIP
+>>> safe_load(io.BytesIO(payload), allowed={})
 Traceback (most recent call last):
-UnsafeCheckpointError: ... refusing the global `posix.system` ...
+keras_gans.utils.checkpoints.safe_unpickler.UnsafeCheckpointError: ... refusing the global `posix.system`: ...
 """
 
 import contextlib

@@ -47,9 +47,10 @@ def read_torch_checkpoint(path_or_fileobj, *, attribute_bag_classes=(PGAN_ZOO_CO
 
     Examples:
 
-    >>> ckpt = read_torch_checkpoint("celebaHQ_s6_i80000-6196db68.pth")  # doctest: +SKIP
-    >>> ckpt["avgG"]["formatLayer.module.weight"].shape  # doctest: +SKIP
-    (8192, 512)
+    ```python
+    ckpt = read_torch_checkpoint("celebaHQ_s6_i80000-6196db68.pth")
+    ckpt["avgG"]["formatLayer.module.weight"].shape  # (8192, 512)
+    ```
     """
     raw = load_torch_pickle_raw(path_or_fileobj, _allow_list(attribute_bag_classes), what="torch checkpoint")
     return tensors_to_numpy(raw)
