@@ -13,6 +13,7 @@ from keras_gans.backend.distribution import synchronize_variables
 from keras_gans.backend.inference import InferenceFunction
 from keras_gans.backend.inference import call_padded
 from keras_gans.backend.serialization import tensorflow_objects_impossible
+from keras_gans.backend.trainer_state import variables_kept_on_error
 from keras_gans.presets.preset_loader import PresetMixin
 from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
@@ -500,6 +501,16 @@ class GAN(PresetMixin, keras.Model):
             "GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...)."
         )
 
+    def evaluate(self, *args, **kwargs):
+        """Not defined for a GAN (see `test_step`); the model's weights are kept."""
+        with variables_kept_on_error(self):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        """`keras.Model.predict` (the EMA generator, see `call`); an error leaves the model's weights as they were."""
+        with variables_kept_on_error(self):
+            return super().predict(*args, **kwargs)
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
         """`keras.Model.fit` after checking the first batch; adds `TerminateOnNonFinite` and `StopOnInvalidBatch`.
 
@@ -508,7 +519,8 @@ class GAN(PresetMixin, keras.Model):
         before any training step. An array input whose last batch would be smaller than `min_batch_size` loses
         those images, with a warning. Every later batch is checked on the device (labels that are not a class, a
         batch below the minimum); a failed check stops training and raises `ValueError` after it (see
-        `keras_gans.training.inputs`).
+        `keras_gans.training.inputs`). An exception that escapes `fit` leaves the variables with the values of the
+        last step that completed (see `keras_gans.backend.trainer_state`).
         """
         from keras_gans.callbacks.batch_checks import StopOnInvalidBatch
         from keras_gans.callbacks.nonfinite import TerminateOnNonFinite
@@ -535,9 +547,10 @@ class GAN(PresetMixin, keras.Model):
         self._images_seen_host = None  # callbacks or a restore may have changed images_seen
         # One process per device (PyTorch): every process starts from the first one's state, as with DDP.
         synchronize_variables(self.variables + self.optimizer.variables)
-        history = super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs
-        )
+        with variables_kept_on_error(self):
+            history = super().fit(
+                x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs
+            )
         if self.invalid_batch is not None:
             raise ValueError(self._invalid_batch_message(self.invalid_batch))
         return history
