@@ -63,6 +63,33 @@ def _peek_torch_dataloader(x):
     return element
 
 
+def _tensor_batches_as_tuples(loader):
+    """A `DataLoader` yielding `(batch,)` for every batch `loader` yields, with the same length when it has one.
+
+    Keras' `DataLoader` adapter turns each batch into a tuple with `tuple(batch)` on JAX and TensorFlow, which
+    splits a plain tensor batch (a `DataLoader` over a tensor) into single images; a 1-tuple passes through whole.
+    The new loader iterates `loader` (its sampler, workers and shuffling unchanged) without batching again.
+
+    Args:
+        loader: a `torch.utils.data.DataLoader` whose batches are tensors.
+    """
+    torch = sys.modules["torch"]
+
+    class TupleBatches(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            for batch in loader:
+                yield (batch,)
+
+    class SizedTupleBatches(TupleBatches):
+        def __len__(self):
+            return len(loader)
+
+    # Keras counts the batches of an epoch only when the dataset has a length.
+    sized = hasattr(loader.dataset, "__len__")
+    batches = SizedTupleBatches() if sized else TupleBatches()
+    return torch.utils.data.DataLoader(batches, batch_size=None)
+
+
 def peek_first_batch(x, y=None, batch_size=None):
     """Returns `(images, labels, x)`: the first batch as NumPy arrays and an input equivalent to `x`.
 
@@ -74,7 +101,8 @@ def peek_first_batch(x, y=None, batch_size=None):
     Returns:
         `(images, labels, x)`. `images` is `None` when the input type is not recognised (the range check is then
         skipped; shapes are still checked when the step is traced). `labels` is `None` when the input has none.
-        The returned `x` must be passed to `fit()` instead of the original (only iterators change).
+        The returned `x` must be passed to `fit()` instead of the original (iterators change, and a `DataLoader`
+        whose batches are plain tensors becomes one of 1-tuples, see `_tensor_batches_as_tuples`).
 
     Examples:
 
@@ -92,7 +120,10 @@ def peek_first_batch(x, y=None, batch_size=None):
         images, labels = _split_element(element)
         return _to_numpy(images), _to_numpy(labels), x
     if _is_torch_dataloader(x):
-        images, labels = _split_element(_peek_torch_dataloader(x))
+        element = _peek_torch_dataloader(x)
+        images, labels = _split_element(element)
+        if not isinstance(element, (tuple, list)):
+            x = _tensor_batches_as_tuples(x)
         return _to_numpy(images), _to_numpy(labels), x
     if keras is not None and isinstance(x, keras.utils.PyDataset):
         images, labels = _split_element(x[0])
