@@ -18,6 +18,9 @@ from keras_gans.presets.preset_loader import PresetMixin
 from keras_gans.training import inputs as gan_inputs
 from keras_gans.training.config import TrainConfig
 from keras_gans.training.ema import ExponentialMovingAverage
+from keras_gans.training.generate_arguments import check_generation_size
+from keras_gans.training.generate_arguments import check_seed
+from keras_gans.training.generate_arguments import check_uint8_rounding
 from keras_gans.training.loss_scaling import DynamicLossScale
 from keras_gans.training.network_variables import StepNetworks
 from keras_gans.training.state import ValueState
@@ -148,8 +151,7 @@ class GAN(PresetMixin, keras.Model):
                 f"GAN: generator.num_classes ({generator.num_classes}) != discriminator.num_classes "
                 f"({discriminator.num_classes})."
             )
-        if uint8_rounding not in ("floor", "round"):
-            raise ValueError(f"GAN: `uint8_rounding` must be 'floor' or 'round', got {uint8_rounding!r}.")
+        check_uint8_rounding(uint8_rounding, "GAN")
         self.seed = seed
         self.uint8_offset = float(uint8_offset)
         self.uint8_rounding = uint8_rounding
@@ -605,10 +607,11 @@ class GAN(PresetMixin, keras.Model):
         Args:
             n_or_z: number of images (latents drawn with `np.random.default_rng(seed)`, identical on every
                 backend) or latents `(N, latent_dim)`.
-            labels: for conditional models: class ids `(N,)`, one id for all, one-hot `(N, K)`, or `None` to
-                cycle through the classes (0, 1, ..., K-1, 0, ...).
+            labels: for conditional models: integer class ids `(N,)`, one id for all, one-hot `(N, K)` (soft rows
+                blend classes: finite, non-negative, summing to 1), or `None` to cycle through the classes
+                (0, 1, ..., K-1, 0, ...).
             use_ema: use the EMA generator (default) or the trained generator.
-            seed: seed of the latents when `n_or_z` is a count.
+            seed: seed of the latents when `n_or_z` is a count: `None` or an integer >= 0.
             output: `"uint8"` (`x * 127.5 + offset`, rounded, clipped to [0, 255]) or `"float"` (raw output).
             batch_size: images per generator call.
             uint8_offset: override of the model's `uint8_offset` (128 R3GAN, 127.5 ProGAN).
@@ -627,10 +630,14 @@ class GAN(PresetMixin, keras.Model):
             raise ValueError(f"GAN.generate: `output` must be 'uint8' or 'float', got {output!r}.")
         if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"GAN.generate: `batch_size` must be an integer >= 1, got {batch_size!r}.")
+        if uint8_rounding is not None:
+            check_uint8_rounding(uint8_rounding, "GAN.generate")
+        check_seed(seed, "GAN.generate")
         count = not isinstance(n_or_z, (bool, np.bool_)) and isinstance(n_or_z, (int, np.integer))
         if count and n_or_z < 0:
             raise ValueError(f"GAN.generate: the number of images must be >= 0, got {n_or_z}.")
         if count:
+            check_generation_size(n_or_z, self.latent_dim, self.image_shape, output, "GAN.generate")
             z = np.random.default_rng(seed).standard_normal((int(n_or_z), self.latent_dim)).astype("float32")
         else:
             z = np.asarray(keras.ops.convert_to_numpy(n_or_z), dtype="float32")
@@ -660,7 +667,7 @@ class GAN(PresetMixin, keras.Model):
         if output == "float":
             return images
         offset = self.uint8_offset if uint8_offset is None else float(uint8_offset)
-        rounding = uint8_rounding or self.uint8_rounding
+        rounding = self.uint8_rounding if uint8_rounding is None else uint8_rounding
         values = images.astype("float64") * 127.5 + offset
         values = np.floor(values) if rounding == "floor" else np.round(values)
         return np.clip(values, 0, 255).astype("uint8")

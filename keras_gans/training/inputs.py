@@ -202,7 +202,11 @@ def unpack_batch(data, image_shape, num_classes):
 
 def generation_labels(labels, n, num_classes):
     """One-hot float32 labels `(n, K)` for `GAN.generate` from class ids `(n,)`, one id for all, one-hot `(n, K)`
-    or `None` (cycle through the classes); `None` for unconditional networks."""
+    or `None` (cycle through the classes); `None` for unconditional networks.
+
+    Class ids are integers (floats only when integral); one-hot rows may be soft (class blends) but must be finite,
+    non-negative and sum to 1. Strings and booleans are refused.
+    """
     if num_classes == 0:
         if labels is not None:
             raise ValueError("GAN.generate: the networks are unconditional; do not pass labels.")
@@ -210,12 +214,42 @@ def generation_labels(labels, n, num_classes):
     if labels is None:
         labels = np.arange(n) % num_classes
     labels = np.asarray(labels)
+    if labels.dtype.kind not in "iuf":
+        raise TypeError(
+            f"GAN.generate: `labels` must be integer class ids or float one-hot rows, got dtype {labels.dtype} "
+            f"({labels.tolist() if labels.size <= 10 else labels.shape})."
+        )
     if labels.ndim == 0:
-        labels = np.full((n,), int(labels))
+        labels = np.full((n,), labels)
     if labels.ndim == 1:
-        if labels.shape[0] != n or labels.min() < 0 or labels.max() >= num_classes:
-            raise ValueError(f"GAN.generate: labels must be {n} class ids in [0, {num_classes}); got {labels}.")
-        return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+        return _class_ids_to_one_hot(labels, n, num_classes)
     if labels.shape != (n, num_classes):
         raise ValueError(f"GAN.generate: one-hot labels must have shape ({n}, {num_classes}).")
-    return labels.astype("float32")
+    return _checked_one_hot(labels)
+
+
+def _class_ids_to_one_hot(ids, n, num_classes):
+    message = f"GAN.generate: `labels` must be {n} integer class ids in [0, {num_classes}); got {ids}."
+    if ids.shape[0] != n:
+        raise ValueError(message)
+    if ids.dtype.kind == "f" and not np.all(np.isfinite(ids) & (ids == np.round(ids))):
+        raise ValueError(message)
+    if ids.min() < 0 or ids.max() >= num_classes:
+        raise ValueError(message)
+    return np.eye(num_classes, dtype="float32")[ids.astype("int64")]
+
+
+def _checked_one_hot(rows):
+    values = rows.astype("float64")
+    bad = ~np.isfinite(values).all(axis=1)
+    bad |= (values < 0).any(axis=1)
+    # Non-finite entries already make their row bad; they count as 0 in the sums to keep NaN out of them.
+    sums = np.where(np.isfinite(values), values, 0.0).sum(axis=1)
+    bad |= np.abs(sums - 1.0) > 1e-3
+    if bad.any():
+        indices = np.flatnonzero(bad)[:10].tolist()
+        raise ValueError(
+            f"GAN.generate: one-hot `labels` must be finite, non-negative and sum to 1 per row; rows {indices} "
+            f"are not (first: {rows[indices[0]].tolist()})."
+        )
+    return rows.astype("float32")
