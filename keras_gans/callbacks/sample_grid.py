@@ -1,13 +1,15 @@
 """PNG grids of samples from fixed latents, written during training."""
 
+import io
 import os
-import uuid
 
 import numpy as np
 
 from keras_gans.backend.distribution import is_chief
 from keras_gans.callbacks.every_n_images import EveryNImages
 from keras_gans.callbacks.tensorboard_images import TensorBoardImageWriter
+from keras_gans.training.generate_arguments import check_seed
+from keras_gans.utils.durable import write_bytes
 from keras_gans.utils.images_seen import read_images_seen
 
 
@@ -29,16 +31,45 @@ def image_grid(images, rows, cols):
 
 
 def save_png(array, path):
-    """Writes an `(H, W, C)` uint8 array (C = 1 or 3) as PNG, atomically (temporary file, then rename)."""
+    """Writes an `(H, W, C)` uint8 array (C = 1 or 3) as PNG, atomically and durably (see `keras_gans.utils.durable`).
+
+    Args:
+        array: the image, uint8 `(H, W, 1)` or `(H, W, 3)`; float images are refused (map them to uint8 first,
+            e.g. with `GAN.generate(..., output="uint8")`).
+        path: the PNG file to write; its folder is created.
+    """
     from PIL import Image
 
     array = np.asarray(array)
-    image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".tmp-{uuid.uuid4().hex}.png")
-    image.save(tmp, format="PNG")
-    os.replace(tmp, path)
+    if array.dtype != np.uint8:
+        raise TypeError(f"save_png: `array` must be uint8 pixels in [0, 255], got dtype {array.dtype}.")
+    if array.ndim != 3 or array.shape[-1] not in (1, 3) or 0 in array.shape:
+        raise ValueError(f"save_png: `array` must have shape (H, W, 1) or (H, W, 3) with H, W >= 1, got {array.shape}.")
+    buffer = io.BytesIO()
+    Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(buffer, format="PNG")
+    write_bytes(path, buffer.getvalue())
+
+
+def _check_grid_size(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"SampleGrid: `{name}` must be an integer >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_filename(filename):
+    """Formats `filename` once with a sample `images_seen` so that a bad placeholder fails at construction."""
+    if not isinstance(filename, str):
+        raise TypeError(f"SampleGrid: `filename` must be a format string, got {type(filename).__name__}.")
+    try:
+        name = filename.format(images_seen=0)
+    except (KeyError, IndexError, ValueError, AttributeError) as e:
+        raise ValueError(
+            f"SampleGrid: `filename` {filename!r} may use only the placeholder `{{images_seen}}` (with an integer "
+            f"format such as `{{images_seen:09d}}`); formatting it failed: {e!r}."
+        ) from e
+    if not name or name.endswith(("/", os.sep)):
+        raise ValueError(f"SampleGrid: `filename` must name a file, got {filename!r}.")
+    return filename
 
 
 class SampleGrid(EveryNImages):
@@ -53,12 +84,12 @@ class SampleGrid(EveryNImages):
     Args:
         directory: output folder.
         every_n_images: write a grid when `images_seen` crosses a multiple of this.
-        rows: grid rows.
-        cols: grid columns.
-        seed: seed of the fixed latents.
+        rows: grid rows (an integer >= 1).
+        cols: grid columns (an integer >= 1).
+        seed: seed of the fixed latents (`None` or an integer >= 0).
         use_ema: sample from the EMA generator (default) or the trained generator.
         on_train_begin: also write a grid before the first step.
-        filename: format string with `{images_seen}`.
+        filename: format string whose only placeholder is `{images_seen}` (the images seen, an integer).
         tensorboard_dir: also write each grid as an image summary (tag `tensorboard_tag`, step `images_seen`) to
             a TensorBoard event file in this folder (needs the `tensorboard` package, not TensorFlow).
         tensorboard_tag: the summary tag.
@@ -87,11 +118,12 @@ class SampleGrid(EveryNImages):
     ):
         super().__init__(every_n_images, "SampleGrid")
         self.directory = os.fspath(directory)
-        self.rows, self.cols = int(rows), int(cols)
+        self.rows, self.cols = _check_grid_size(rows, "rows"), _check_grid_size(cols, "cols")
+        check_seed(seed, "SampleGrid")
         self.seed = seed
         self.use_ema = use_ema
         self.write_on_train_begin = on_train_begin
-        self.filename = filename
+        self.filename = _check_filename(filename)
         self.written = []
         self.tensorboard_dir = None if tensorboard_dir is None else os.fspath(tensorboard_dir)
         self.tensorboard_tag = tensorboard_tag

@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 from gan_testing import TinyDiscriminator
 from gan_testing import TinyGenerator
 from gan_testing import tiny_networks
@@ -12,6 +13,7 @@ from PIL import Image
 import keras_gans
 from keras_gans.callbacks import SampleGrid
 from keras_gans.callbacks import image_grid
+from keras_gans.callbacks import save_png
 
 
 def test_image_grid_tiles_row_major():
@@ -52,3 +54,33 @@ def test_grids_are_written_every_n_images_during_fit(tmp_path):
     gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[callback])
     names = sorted(os.path.basename(p) for p in callback.written)
     assert names == ["samples-000000000.png", "samples-000000008.png", "samples-000000016.png"]
+
+
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        ({"rows": 0}, ValueError, r"SampleGrid: `rows` must be an integer >= 1, got 0"),
+        ({"rows": -1}, ValueError, r"`rows` must be an integer >= 1, got -1"),
+        ({"cols": 2.5}, ValueError, r"`cols` must be an integer >= 1, got 2.5"),
+        ({"seed": -3}, ValueError, r"SampleGrid: `seed` must be None or a non-negative integer"),
+        ({"filename": "{step}.png"}, ValueError, r"may use only the placeholder `\{images_seen\}`.*KeyError"),
+        ({"filename": "{}.png"}, ValueError, r"may use only the placeholder `\{images_seen\}`"),
+        ({"filename": "{images_seen:q}.png"}, ValueError, r"may use only the placeholder `\{images_seen\}`"),
+        ({"filename": 5}, TypeError, r"`filename` must be a format string, got int"),
+    ],
+)
+def test_bad_arguments_are_refused_at_construction(tmp_path, arguments, error, message):
+    with pytest.raises(error, match=message):
+        SampleGrid(tmp_path, 10, **arguments)
+
+
+def test_save_png_refuses_float_and_misshapen_arrays_and_keeps_the_last_good_file(tmp_path):
+    path = tmp_path / "grid.png"
+    good = uint8_images(1)[0]
+    save_png(good, path)
+    with pytest.raises(TypeError, match=r"save_png: `array` must be uint8 pixels in \[0, 255\], got dtype float32"):
+        save_png(good.astype("float32"), path)
+    with pytest.raises(ValueError, match=r"shape \(H, W, 1\) or \(H, W, 3\) with H, W >= 1, got \(0, 8, 3\)"):
+        save_png(good[:0], path)
+    np.testing.assert_array_equal(np.asarray(Image.open(path)), good)
+    assert os.listdir(tmp_path) == ["grid.png"]
