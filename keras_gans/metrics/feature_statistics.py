@@ -65,6 +65,12 @@ class InceptionStatistics:
                 f"InceptionStatistics: expected features of shape (n, {self.feature_dim}), got {features.shape}."
             )
         features64 = features.astype(np.float64)
+        bad_rows = np.flatnonzero(~np.isfinite(features64).all(axis=1))
+        if bad_rows.size:
+            raise ValueError(
+                f"InceptionStatistics: features must be finite; rows {bad_rows[:10].tolist()} of the batch hold NaN "
+                "or Inf (of images that are not finite, or of a network that overflowed)."
+            )
         self._sum += features64.sum(axis=0)
         self._outer += features64.T @ features64
         free = max(self.max_features - len(self._sample), 0)

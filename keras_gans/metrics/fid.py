@@ -31,8 +31,39 @@ def _drop_round_off(eigenvalues):
     return np.where(eigenvalues > threshold, eigenvalues, 0.0)
 
 
+# Relative tolerance of the covariance checks: round-off of a covariance summed in float64 stays far below it.
+COVARIANCE_TOLERANCE = 1e-6
+
+
+def _check_covariance(covariance, name):
+    """Raises `ValueError` unless `covariance` is finite, symmetric and positive semi-definite within
+    `COVARIANCE_TOLERANCE` (relative to its largest entry)."""
+    if not np.all(np.isfinite(covariance)):
+        raise ValueError(f"frechet_distance: `{name}` holds NaN or Inf.")
+    scale = np.abs(covariance).max(initial=0.0)
+    if scale == 0.0:
+        return
+    if np.abs(covariance - covariance.T).max() > COVARIANCE_TOLERANCE * scale:
+        raise ValueError(f"frechet_distance: `{name}` must be symmetric (a covariance matrix).")
+    # A symmetric matrix is PSD within the tolerance when a Cholesky factor exists after a shift by tolerance * scale.
+    shift = COVARIANCE_TOLERANCE * scale * np.eye(len(covariance))
+    try:
+        np.linalg.cholesky((covariance + covariance.T) / 2 + shift)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"frechet_distance: `{name}` must be positive semi-definite (a covariance matrix); it has a negative "
+            "eigenvalue beyond round-off."
+        ) from None
+
+
 def frechet_distance(mean1, covariance1, mean2, covariance2):
-    """FID between `N(mean1, covariance1)` and `N(mean2, covariance2)` (float64 NumPy); returns a float."""
+    """FID between `N(mean1, covariance1)` and `N(mean2, covariance2)` (float64 NumPy); returns a float.
+
+    Args:
+        mean1, mean2: the means `(D,)`, finite.
+        covariance1, covariance2: the covariances `(D, D)`: finite, symmetric and positive semi-definite (up to
+            a relative round-off of `COVARIANCE_TOLERANCE`).
+    """
     mean1, mean2 = np.asarray(mean1, np.float64), np.asarray(mean2, np.float64)
     covariance1, covariance2 = np.asarray(covariance1, np.float64), np.asarray(covariance2, np.float64)
     if mean1.shape != mean2.shape or covariance1.shape != covariance2.shape or covariance1.shape != 2 * mean1.shape:
@@ -40,6 +71,11 @@ def frechet_distance(mean1, covariance1, mean2, covariance2):
             f"frechet_distance: shapes do not match: means {mean1.shape}, {mean2.shape}; covariances "
             f"{covariance1.shape}, {covariance2.shape}."
         )
+    for mean, name in ((mean1, "mean1"), (mean2, "mean2")):
+        if not np.all(np.isfinite(mean)):
+            raise ValueError(f"frechet_distance: `{name}` holds NaN or Inf.")
+    _check_covariance(covariance1, "covariance1")
+    _check_covariance(covariance2, "covariance2")
     # tr((S1 S2)^1/2) = sum sqrt(eig(F^T S2 F)) for any factor S1 = F F^T: Cholesky when S1 is positive definite
     # (fast), else the symmetric square root from an eigendecomposition (rank-deficient S1, e.g. few images).
     symmetric1 = (covariance1 + covariance1.T) / 2
@@ -54,8 +90,23 @@ def frechet_distance(mean1, covariance1, mean2, covariance2):
     return float(diff @ diff + np.trace(covariance1) + np.trace(covariance2) - 2.0 * trace_sqrt)
 
 
+def check_kid_options(num_subsets, subset_size, owner="kernel_inception_distance"):
+    """Raises `ValueError` unless `num_subsets` is an integer >= 1 and `subset_size` an integer >= 2 (the unbiased
+    estimate pairs distinct vectors).
+
+    Args:
+        num_subsets: random subsets averaged.
+        subset_size: vectors per subset.
+        owner: the caller named in the error.
+    """
+    for value, name, minimum in ((num_subsets, "num_subsets", 1), (subset_size, "subset_size", 2)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{owner}: `{name}` must be an integer >= {minimum}, got {value!r}.")
+
+
 def kid_subset_values(real_features, fake_features, num_subsets=100, subset_size=1000, seed=0):
     """Unbiased MMD^2 (cubic polynomial kernel) of `num_subsets` random subsets; returns a float64 array."""
+    check_kid_options(num_subsets, subset_size)
     real, fake = np.asarray(real_features, np.float64), np.asarray(fake_features, np.float64)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(f"kernel_inception_distance: expected (n, d) features, got {real.shape} and {fake.shape}.")
@@ -219,6 +270,7 @@ class KernelInceptionDistance(_InceptionMetric):
         max_features=10000,
         seed=0,
     ):
+        check_kid_options(num_subsets, subset_size, "KernelInceptionDistance")
         super().__init__(inception, real_statistics, batch_size, max_features)
         self.num_subsets, self.subset_size, self.seed = num_subsets, subset_size, seed
 

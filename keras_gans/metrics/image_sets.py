@@ -23,24 +23,46 @@ import numpy as np
 
 from keras_gans.metrics.feature_statistics import InceptionStatistics
 from keras_gans.metrics.feature_statistics import inception_statistics
+from keras_gans.metrics.fid import check_kid_options
 from keras_gans.metrics.fid import fid_from_statistics
 from keras_gans.metrics.fid import kid_from_statistics
 from keras_gans.metrics.image_inputs import images_to_uint8
 
 
 def _folder_batches(folder, resolution, batch_size, owner):
-    """uint8 `(n, resolution, resolution, 3)` batches of the image files under `folder`, in sorted order."""
-    from PIL import Image
-
+    """uint8 `(n, resolution, resolution, 3)` batches of the image files under `folder`, in sorted order. The
+    folder is indexed at once, so a missing or empty folder fails here, before any batch is read."""
     from keras_gans.datasets.image_folder import index_image_folder
-    from keras_gans.datasets.image_folder import read_image
 
     paths, _, _ = index_image_folder(folder, labels=None, owner=owner)
+    return _read_batches(paths, resolution, batch_size, owner)
+
+
+def _read_batches(paths, resolution, batch_size, owner):
+    from PIL import Image
+
+    from keras_gans.datasets.image_folder import read_image
+
     if resolution is None:
         with Image.open(paths[0]) as first:
             resolution = min(first.size)
     for start in range(0, len(paths), batch_size):
         yield np.stack([read_image(p, resolution, owner=owner) for p in paths[start : start + batch_size]])
+
+
+def _open_image_set(images, resolution, batch_size, owner):
+    """A path as the `InceptionStatistics` of an `.npz` or the batches of a folder (checked now, before any network
+    is loaded); any other set as it is."""
+    if not isinstance(images, (str, os.PathLike)):
+        return images
+    path = pathlib.Path(images).expanduser()
+    if path.is_file() and path.suffix == ".npz":
+        return InceptionStatistics.load(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{owner}: {path} does not exist (expected a folder of images or an .npz of InceptionStatistics)."
+        )
+    return _folder_batches(path, resolution, batch_size, owner)
 
 
 def _uint8(batch, owner):
@@ -72,18 +94,10 @@ def image_set_statistics(
         resolution: for folders, the size images are read at (default: the shorter side of the first image).
         owner: name used in error messages.
     """
+    images = _open_image_set(images, resolution, batch_size, owner)
     if isinstance(images, InceptionStatistics):
         return images
-    if isinstance(images, (str, os.PathLike)):
-        path = pathlib.Path(images).expanduser()
-        if path.is_file() and path.suffix == ".npz":
-            return InceptionStatistics.load(path)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{owner}: {path} does not exist (expected a folder of images or an .npz of InceptionStatistics)."
-            )
-        images = _folder_batches(path, resolution, batch_size, owner)
-    elif hasattr(images, "shape") and len(images.shape) == 2:
+    if hasattr(images, "shape") and len(images.shape) == 2:
         features = np.asarray(keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images)
         metadata = {"resize": getattr(inception, "resize", None)} if inception is not None else {}
         stats = InceptionStatistics(max_features, metadata=metadata)
@@ -119,7 +133,8 @@ def fid(images_a, images_b, inception=None, batch_size=32, resolution=None):
     keras_gans.metrics.fid(real_uint8, gan.generate(10_000))
     ```
     """
-    stats = [image_set_statistics(x, inception, batch_size, 0, resolution, "fid") for x in (images_a, images_b)]
+    sets = [_open_image_set(x, resolution, batch_size, "fid") for x in (images_a, images_b)]
+    stats = [image_set_statistics(x, inception, batch_size, 0, resolution, "fid") for x in sets]
     return fid_from_statistics(*stats)
 
 
@@ -152,8 +167,8 @@ def kid(
     keras_gans.metrics.kid("data/real", "samples/", subset_size=500)["kid"]
     ```
     """
-    stats = [
-        image_set_statistics(x, inception, batch_size, max_features, resolution, "kid") for x in (images_a, images_b)
-    ]
+    check_kid_options(num_subsets, subset_size, "kid")
+    sets = [_open_image_set(x, resolution, batch_size, "kid") for x in (images_a, images_b)]
+    stats = [image_set_statistics(x, inception, batch_size, max_features, resolution, "kid") for x in sets]
     mean, std = kid_from_statistics(*stats, num_subsets, subset_size, seed)
     return {"kid": mean, "kid_std": std}

@@ -230,8 +230,8 @@ class DigitQuality:
 
     def result(self, labels=None):
         """The figures of `digit_quality` for every image so far (`labels`: the class of each, in order)."""
-        if not self._confidence:
-            raise ValueError("DigitQuality.result: no images yet; call update_state first.")
+        if not sum(len(batch) for batch in self._confidence):
+            raise ValueError("DigitQuality.result: no images yet; call update_state with at least one image first.")
         confidence, digits = np.concatenate(self._confidence), np.concatenate(self._digits)
         confident = confidence >= CONFIDENT
         figures = {
@@ -272,6 +272,9 @@ def digit_quality(images, classifier=None, labels=None):
     >>> sorted(figures)
     ['classes_covered', 'confident_fraction', 'label_agreement', 'mean_confidence']
     """
+    count = len(images) if hasattr(images, "__len__") else None
+    if count == 0:
+        raise ValueError("digit_quality: `images` is empty; expected uint8 digit images (N, H, W, 1 or 3), N >= 1.")
     quality = DigitQuality(classifier or load_mnist_classifier())
     quality.update_state(images)
     return quality.result(labels)
