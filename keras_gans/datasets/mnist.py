@@ -47,6 +47,24 @@ def digits_to_images(digits, resolution=32, pad_or_resize="pad", as_rgb=False, o
     return np.repeat(images, 3, axis=-1) if as_rgb else images
 
 
+def load_keras_mnist(owner):
+    """`keras.datasets.mnist.load_data()`, with an `OSError` that says how to work offline when it fails.
+
+    Args:
+        owner: the caller named in the error.
+    """
+    import keras
+
+    try:
+        return keras.datasets.mnist.load_data()
+    except Exception as e:  # Keras reports a failed download as a bare `Exception`
+        raise OSError(
+            f"{owner}: keras.datasets.mnist.load_data() could not get MNIST ({e}). Without a network, put the "
+            "Keras mnist.npz into $KERAS_HOME/datasets/ (default ~/.keras/datasets/), or train on the digits "
+            "shipped with the package: load_embedded_digits() / dataset spec 'embedded'."
+        ) from e
+
+
 def load_mnist(split="train", resolution=32, pad_or_resize="pad", as_rgb=False):
     """Real MNIST through `keras.datasets.mnist.load_data()` (downloaded once into the Keras cache).
 
@@ -69,16 +87,7 @@ def load_mnist(split="train", resolution=32, pad_or_resize="pad", as_rgb=False):
     """
     if split not in ("train", "test"):
         raise ValueError(f"load_mnist: expected split 'train' or 'test'; got {split!r}.")
-    import keras
-
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as e:  # Keras reports a failed download as a bare `Exception`
-        raise OSError(
-            f"load_mnist: keras.datasets.mnist.load_data() could not get MNIST ({e}). Without a network, put the "
-            "Keras mnist.npz into $KERAS_HOME/datasets/ (default ~/.keras/datasets/), or train on the digits "
-            "shipped with the package: load_embedded_digits() / dataset spec 'embedded'."
-        ) from e
+    (x_train, y_train), (x_test, y_test) = load_keras_mnist("load_mnist")
     digits, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
     images = digits_to_images(digits, resolution, pad_or_resize, as_rgb, owner="load_mnist")
     return images, labels.astype(np.int32)

@@ -169,9 +169,9 @@ def load_stacked_mnist(split="train", num_samples=None, seed=0, size_mode="pad")
     """
     if split not in ("train", "test"):
         raise ValueError(f"load_stacked_mnist: expected split 'train' or 'test'; got {split!r}.")
-    import keras
+    from keras_gans.datasets.mnist import load_keras_mnist
 
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    (x_train, y_train), (x_test, y_test) = load_keras_mnist("load_stacked_mnist")
     digits, digit_labels = (x_train, y_train) if split == "train" else (x_test, y_test)
     if num_samples is None:
         num_samples = len(digits)

@@ -114,6 +114,13 @@ def load_tfds(
             f"load_tfds: the TFDS dataset {name!r} is not prepared in {data_dir or 'the TFDS data folder'} and "
             f"download=False. Pass download=True (needs a network) or prepare it there first. ({e})"
         ) from e
+    except OSError as e:  # a failed download (requests' ConnectionError is an OSError) or an unwritable folder
+        raise OSError(
+            f"load_tfds: TFDS could not download or prepare {name!r} in {data_dir or 'the TFDS data folder'} "
+            f"({type(e).__name__}: {e}). Without a network, prepare it on a machine with one (`tfds build {name}` "
+            "or `tensorflow_datasets.load(name, data_dir=...)`), copy that data folder here and pass it as "
+            "data_dir (option `data_dir` of the dataset spec), with download=False."
+        ) from e
     features = info.features
     if image_key not in features:
         raise ValueError(f"load_tfds: {name!r} has no feature {image_key!r}; its features are {list(features)}.")

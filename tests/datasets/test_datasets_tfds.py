@@ -77,3 +77,18 @@ def test_missing_tfds_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # makes `import tensorflow_datasets` fail
     with pytest.raises(ImportError, match=r"keras-gans\[datasets\]"):
         load_tfds("cifar10", download=False)
+
+
+def test_a_failed_download_says_how_to_prepare_the_data_offline(tmp_path, monkeypatch):
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise requests.exceptions.ConnectionError("Max retries exceeded with url: /~kriz/cifar-10-binary.tar.gz")
+
+    # TFDS' download manager is where the download happens; the builder asks it for the archive.
+    monkeypatch.setattr(tfds.download.DownloadManager, "download", no_network)
+    monkeypatch.setattr(tfds.download.DownloadManager, "download_and_extract", no_network)
+    with pytest.raises(OSError, match=r"load_tfds: TFDS could not download or prepare 'cifar10'.*ConnectionError"):
+        load_dataset("tfds:cifar10", data_dir=str(tmp_path))
+    with pytest.raises(OSError, match=r"tfds build cifar10.*data_dir.*download=False"):
+        load_tfds("cifar10", data_dir=str(tmp_path))

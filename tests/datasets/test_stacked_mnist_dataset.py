@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from keras_gans.datasets.dispatch import load_dataset
 from keras_gans.datasets.stacked_mnist import load_stacked_mnist
 from keras_gans.datasets.stacked_mnist import resize_images
 from keras_gans.datasets.stacked_mnist import stack_digits
@@ -104,3 +105,12 @@ def test_to_digit_size_inverts_padding_and_passes_28x28_through():
 def test_bad_inputs_raise_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_offline_failure_names_the_cache_and_the_embedded_digits(monkeypatch):
+    def no_network():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    with pytest.raises(OSError, match=r"load_stacked_mnist: .*could not get MNIST.*\$KERAS_HOME/datasets/"):
+        load_dataset("stacked_mnist")
