@@ -148,11 +148,12 @@ def check_serialized_object(value, path, field):
 
 def load_preset_config(preset_dir):
     """The parsed `config.json` of `preset_dir`, checked to be a serialized model (a JSON object with a string
-    `class_name`, an object `config`, and networks that are serialized objects too).
+    `class_name`, an object `config`, and networks that are serialized objects too). The preset's `metadata.json`,
+    when there is one, is checked to be a JSON object too.
 
     Raises:
-        ValueError: the file is missing, not JSON, or not shaped like a serialized model; the message names the
-            file and the field.
+        ValueError: `config.json` is missing, not JSON, or not shaped like a serialized model, or `metadata.json`
+            is not a JSON object; the message names the file and the field.
     """
     preset_dir = pathlib.Path(preset_dir)
     path = preset_dir / CONFIG_FILE
@@ -165,10 +166,16 @@ def load_preset_config(preset_dir):
         network = config.get("config", {}).get(role)
         if network is not None:
             check_serialized_object(network, path, f"config.{role}")
+    load_preset_metadata(preset_dir)
     return config
 
 
 def load_preset_metadata(preset_dir):
+    """The parsed `metadata.json` of `preset_dir` (`{}` when the preset has none).
+
+    Raises:
+        ValueError: the file is not JSON or not a JSON object; the message names the file.
+    """
     path = pathlib.Path(preset_dir) / METADATA_FILE
     if not path.is_file():
         return {}

@@ -73,6 +73,21 @@ def test_metadata_that_is_not_an_object_names_the_file(preset, tmp_path):
         load_preset_metadata(directory)
 
 
+@pytest.mark.parametrize(
+    "text, message",
+    [("nope", r"metadata\.json: not readable JSON"), ("[1, 2]", r"metadata\.json must be a JSON object .* got a list")],
+    ids=["not-json", "list"],
+)
+def test_from_preset_refuses_metadata_that_is_not_an_object(preset, tmp_path, text, message):
+    directory = _copy(preset, tmp_path)
+    (directory / "metadata.json").write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        keras_gans.R3GAN.from_preset(str(directory))
+    assert str(directory / "metadata.json") in str(info.value)
+    with pytest.raises(ValueError, match=message):
+        keras_gans.R3GANGenerator.from_preset(str(directory))
+
+
 def _poison(weights_file, value):
     """Writes `value` into the first element of the first generator kernel of a `.weights.h5` file."""
     names = []
