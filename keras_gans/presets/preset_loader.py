@@ -220,7 +220,8 @@ class PresetMixin:
         `from_preset(preset_dir)` loads: `config.json`, `metadata.json`, `model.weights.h5`, atomically.
 
         Args:
-            preset_dir: the directory to write.
+            preset_dir: the directory to write: a new path, an empty directory or an earlier preset directory
+                (anything else is refused with a `ValueError`).
             metadata: optional extra entries for `metadata.json` (provenance, metrics).
         """
         meta = self.preset_metadata()

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 
 
 def fsync_file(path):
@@ -93,3 +94,45 @@ def write_text(path, text):
 def write_json(path, obj, **dump_options):
     """Writes `obj` as JSON (options of `json.dumps`, e.g. `indent`) atomically and durably."""
     return write_text(path, json.dumps(obj, **dump_options))
+
+
+def make_staging_directory(final):
+    """Creates an empty folder beside `final` under a fresh hidden name and returns its path.
+
+    `os.mkdir` applies the process umask, so a folder renamed to `final` gets the permissions of an ordinary
+    `mkdir` (`tempfile.mkdtemp` would give it 0700).
+    """
+    final = os.path.abspath(final)
+    staging = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{uuid.uuid4().hex}")
+    os.mkdir(staging)
+    return staging
+
+
+def replace_directory(tmp, final):
+    """Flushes the finished folder `tmp` and puts it in place of the folder `final` (which may not exist), durably.
+
+    An existing `final` is moved aside first and deleted last; if the rename fails it is put back, so `final` holds
+    the old folder or the new one at every moment.
+    """
+    fsync_tree(tmp)
+    old = os.fspath(tmp) + ".old"
+    if os.path.lexists(final):
+        os.replace(final, old)
+    try:
+        os.replace(tmp, final)
+    except BaseException:
+        if os.path.lexists(old):
+            os.replace(old, final)
+        raise
+    fsync_directory(os.path.dirname(os.path.abspath(final)))
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def check_not_working_directory(path, owner):
+    """Raises `ValueError` when `path` is the current directory or one of its parents (never replaced)."""
+    resolved, here = os.path.realpath(path), os.path.realpath(os.getcwd())
+    if here == resolved or here.startswith(resolved.rstrip(os.sep) + os.sep):
+        raise ValueError(
+            f"{owner}: {os.fspath(path)!r} is the current directory or one of its parents; it is never replaced. "
+            "Pass a new or empty directory."
+        )

@@ -19,7 +19,6 @@ import json
 import os
 import pathlib
 import shutil
-import tempfile
 
 import keras
 
@@ -82,41 +81,64 @@ def model_config(model):
     return config
 
 
+PRESET_FILES = (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE)
+
+
+def _check_replaceable(preset_dir):
+    """Raises `ValueError` unless `preset_dir` is absent, an empty directory or an earlier preset directory (a
+    `config.json` and only the files `save_to_preset` writes), the only paths a save may replace."""
+    durable.check_not_working_directory(preset_dir, "save_to_preset")
+    if not os.path.lexists(preset_dir):
+        return
+    if not preset_dir.is_dir() or preset_dir.is_symlink():
+        raise ValueError(f"save_to_preset: {str(preset_dir)!r} exists and is not a directory; it is not replaced.")
+    names = {entry.name for entry in preset_dir.iterdir()}
+    if names and (CONFIG_FILE not in names or not names <= set(PRESET_FILES)):
+        others = sorted(names - set(PRESET_FILES)) or [f"no {CONFIG_FILE}"]
+        raise ValueError(
+            f"save_to_preset: {str(preset_dir)!r} exists and is not a preset directory (it holds "
+            f"{', '.join(others[:5])}); only an empty directory or an earlier preset ({', '.join(PRESET_FILES)}) "
+            "is replaced. Pass a new directory."
+        )
+
+
+def _preset_metadata(model, metadata):
+    meta = {
+        "keras_gans_version": __version__,
+        "keras_version": keras.__version__,
+        "backend": keras.backend.backend(),
+        "class_name": type(model).__name__,
+        "parameter_count": count_params(model),
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    }
+    meta.update(metadata or {})
+    return meta
+
+
 def save_to_preset(model, preset_dir, metadata=None):
     """Writes `config.json`, `metadata.json` and `model.weights.h5` for `model` into `preset_dir`.
 
     The files are written to a temporary directory beside `preset_dir`, flushed to the disk and moved into place
     at the end (an existing preset is moved aside first and deleted last), so neither an interrupted save nor a
-    power loss leaves a half-written preset behind.
+    power loss leaves a half-written preset behind. The directory gets the permissions of an ordinary `mkdir`.
+
+    Args:
+        model: the model to save.
+        preset_dir: the directory to write: a new path, an empty directory or an earlier preset directory.
+        metadata: extra entries for `metadata.json`.
+
+    Raises:
+        ValueError: `preset_dir` is a file, a directory holding other files, or the current directory.
     """
-    preset_dir = pathlib.Path(preset_dir)
+    preset_dir = pathlib.Path(preset_dir).expanduser()
+    _check_replaceable(preset_dir)
     preset_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent))
+    tmp = pathlib.Path(durable.make_staging_directory(preset_dir))
     try:
         (tmp / CONFIG_FILE).write_text(json.dumps(model_config(model), indent=2, sort_keys=True))
-        meta = {
-            "keras_gans_version": __version__,
-            "keras_version": keras.__version__,
-            "backend": keras.backend.backend(),
-            "class_name": type(model).__name__,
-            "parameter_count": count_params(model),
-            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-        }
-        meta.update(metadata or {})
-        (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+        (tmp / METADATA_FILE).write_text(json.dumps(_preset_metadata(model, metadata), indent=2, sort_keys=True))
         model.save_weights(str(tmp / WEIGHTS_FILE))
-        durable.fsync_tree(tmp)
-        old = tmp.with_name(tmp.name + ".old")
-        if preset_dir.exists():
-            os.replace(preset_dir, old)
-        try:
-            os.replace(tmp, preset_dir)
-        except BaseException:
-            if old.exists():  # put the previous preset back under its name
-                os.replace(old, preset_dir)
-            raise
-        durable.fsync_directory(preset_dir.parent)
-        shutil.rmtree(old, ignore_errors=True)
+        durable.replace_directory(tmp, preset_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

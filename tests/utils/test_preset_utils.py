@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 import types
 
 import huggingface_hub
@@ -33,6 +35,46 @@ def listing(*files):
     return lambda repo, **kwargs: types.SimpleNamespace(
         siblings=[types.SimpleNamespace(rfilename=name) for name in files]
     )
+
+
+def test_save_to_preset_replaces_an_earlier_preset_with_mkdir_permissions(tmp_path):
+    target = preset_utils.save_to_preset(TinyNet(units=2), tmp_path / "tiny")
+    preset_utils.save_to_preset(TinyNet(units=5), target)
+    assert preset_utils.load_preset_config(target)["config"]["units"] == 5
+    assert sorted(os.listdir(tmp_path)) == ["tiny"]
+    (tmp_path / "reference").mkdir()
+    assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE((tmp_path / "reference").stat().st_mode)
+    (tmp_path / "empty").mkdir()
+    assert preset_utils.is_preset_dir(preset_utils.save_to_preset(TinyNet(), tmp_path / "empty"))
+
+
+@pytest.mark.parametrize("kind", ["file", "other-files", "preset-and-other-file", "no-config"])
+def test_save_to_preset_refuses_a_path_that_is_not_a_preset(tmp_path, kind):
+    target = tmp_path / "target"
+    if kind == "file":
+        target.write_text("keep")
+    else:
+        if kind == "preset-and-other-file":
+            preset_utils.save_to_preset(TinyNet(), target)
+        target.mkdir(exist_ok=True)
+        (target / ("metadata.json" if kind == "no-config" else "keep.txt")).write_text("{}")
+    before = {p.name: p.read_bytes() for p in ([target] if target.is_file() else target.iterdir())}
+    with pytest.raises(ValueError, match=r"save_to_preset: .*target.* (is not a directory|not a preset directory)"):
+        preset_utils.save_to_preset(TinyNet(), target)
+    assert {p.name: p.read_bytes() for p in ([target] if target.is_file() else target.iterdir())} == before
+    assert sorted(os.listdir(tmp_path)) == ["target"]
+
+
+def test_save_to_preset_refuses_the_working_directory(tmp_path, monkeypatch):
+    working = tmp_path / "parent" / "run"
+    working.mkdir(parents=True)
+    (working / "config.json").write_text("{}")  # a preset there is still never replaced
+    monkeypatch.chdir(working)
+    for path in (".", working, tmp_path / "parent"):
+        with pytest.raises(ValueError, match="current directory or one of its parents"):
+            preset_utils.save_to_preset(TinyNet(), path)
+    assert sorted(os.listdir(working)) == ["config.json"]
+    assert sorted(os.listdir(tmp_path / "parent")) == ["run"]
 
 
 @pytest.fixture
