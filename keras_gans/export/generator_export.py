@@ -33,11 +33,12 @@ import logging
 import os
 import pathlib
 import shutil
-import tempfile
 import warnings
 
 import keras
 from keras import ops
+
+from keras_gans.utils import durable
 
 FORMATS = ("tf_saved_model", "onnx", "litert")
 _ALIASES = {"saved_model": "tf_saved_model", "savedmodel": "tf_saved_model", "tflite": "litert"}
@@ -62,6 +63,8 @@ _REQUIRED = {
     ("litert", "jax"): (("tensorflow", "tensorflow-cpu"),),
 }
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
+# The file that marks a directory as a SavedModel, which an export may replace.
+SAVED_MODEL_FILE = "saved_model.pb"
 # Loggers of the converters, quiet below ERROR during a write: they log (e.g. jax2onnx's serializer for the
 # symbolic batch size of a class-id input) what does not affect the artefact, which the exports' tests run.
 CONVERTER_LOGGERS = ("onnx_ir", "onnxscript", "jax2onnx", "tf2onnx")
@@ -169,7 +172,27 @@ def _check_path(path, name):
         )
     if name == "tf_saved_model" and path.is_file():
         raise ValueError(f"export_generator: a SavedModel is a directory; {str(path)!r} is a file.")
+    _check_replaceable(path, name)
     return path
+
+
+def _check_replaceable(path, name):
+    """Raises `ValueError` unless `path` is absent or an export of format `name` may replace it: an empty
+    directory or an earlier SavedModel (with `saved_model.pb`) for a SavedModel, a file for ONNX and LiteRT."""
+    durable.check_not_working_directory(path, "export_generator")
+    if not os.path.lexists(path):
+        return
+    if name != "tf_saved_model":
+        if path.is_dir():
+            raise ValueError(
+                f"export_generator: a {name} export is one file, but {str(path)!r} is a directory; it is not replaced."
+            )
+        return
+    if path.is_symlink() or (any(path.iterdir()) and not (path / SAVED_MODEL_FILE).is_file()):
+        raise ValueError(
+            f"export_generator: {str(path)!r} exists and is not an earlier SavedModel (no {SAVED_MODEL_FILE}); only "
+            "an empty directory or an earlier SavedModel export is replaced. Pass a new directory."
+        )
 
 
 def _rename_onnx_output(path):
@@ -221,7 +244,9 @@ def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema
     Args:
         gan: a `keras_gans.GAN` (R3GAN, ProGAN...).
         path: a directory for `"tf_saved_model"`, a `.onnx` file for `"onnx"`, a `.tflite` file for `"litert"`.
-            An existing export at `path` is replaced (the new one is written next to it, then renamed).
+            An earlier export at `path` (a SavedModel directory, or the file) or an empty directory is replaced
+            (the new one is written next to it, then renamed); any other existing directory, and the current
+            directory or its parents, are refused with a `ValueError`.
         format: `"tf_saved_model"`, `"onnx"` or `"litert"` (`"tflite"`); see the module docstring for which
             backend writes which format.
         output: `"uint8"` (pixels exactly as `gan.generate`) or `"float"` (the raw output in [-1, 1]).
@@ -264,13 +289,16 @@ def export_generator(gan, path, format="tf_saved_model", output="uint8", use_ema
     n = batch_size or 1
     serving(ops.zeros((n, serving.latent_dim), "float32"), ops.zeros((n,), "int32") if serving.num_classes else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    staging = pathlib.Path(durable.make_staging_directory(path))
     try:
         target = staging / path.name
         _write(serving, name, target)
-        if path.is_dir():
-            shutil.rmtree(path)
-        os.replace(target, path)
+        if name == "tf_saved_model":
+            durable.replace_directory(target, path)
+        else:
+            durable.fsync_file(target)
+            os.replace(target, path)
+            durable.fsync_directory(path.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path

@@ -146,3 +146,41 @@ def test_export_errors(r3gan, tmp_path):
     if BACKEND in BACKENDS["tf_saved_model"]:
         with pytest.raises(ValueError, match="is a file"):
             r3gan.export_generator(tmp_path / "file", format="tf_saved_model")
+
+
+@pytest.mark.parametrize("fmt, name", [("tf_saved_model", "run"), ("onnx", "g.onnx"), ("litert", "g.tflite")])
+def test_export_refuses_a_directory_that_is_not_an_earlier_export(r3gan, tmp_path, fmt, name):
+    """Checked before the backend's support for the format, so every backend raises the same error."""
+    directory = tmp_path / name
+    directory.mkdir()
+    (directory / "important.txt").write_text("keep")
+    message = "is not an earlier SavedModel" if fmt == "tf_saved_model" else "is a directory; it is not replaced"
+    with pytest.raises(ValueError, match=message) as info:
+        r3gan.export_generator(directory, format=fmt)
+    assert str(directory) in str(info.value)
+    assert [p.name for p in directory.iterdir()] == ["important.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_export_refuses_the_working_directory_and_its_parents(r3gan, tmp_path, monkeypatch):
+    working = tmp_path / "parent" / "run"
+    working.mkdir(parents=True)
+    (working / "important.txt").write_text("keep")
+    monkeypatch.chdir(working)
+    for path in (".", working, tmp_path / "parent"):
+        with pytest.raises(ValueError, match="current directory or one of its parents"):
+            r3gan.export_generator(path, format="tf_saved_model")
+    assert [p.name for p in working.iterdir()] == ["important.txt"]
+    assert [p.name for p in (tmp_path / "parent").iterdir()] == ["run"]
+
+
+@pytest.mark.skipif(BACKEND not in BACKENDS["tf_saved_model"], reason="Keras writes a SavedModel on TF and JAX only")
+def test_saved_model_export_replaces_an_empty_directory_and_an_earlier_export(progan, tmp_path):
+    path = tmp_path / "saved_model"
+    path.mkdir()
+    progan.export_generator(path, format="tf_saved_model", output="float")
+    (path / "variables" / "stale.txt").write_text("from the earlier export")
+    progan.export_generator(path, format="tf_saved_model")
+    assert not (path / "variables" / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["saved_model"]
+    _compare(_run(path, "tf_saved_model", {"latents": Z}), progan.generate(Z))
