@@ -55,6 +55,16 @@ def list_checkpoints(directory):
     return [path for _, path in sorted(found)]
 
 
+def check_keep(keep, owner):
+    """Raises `ValueError` unless `keep` is `None` or an integer >= 1 (a bool is refused)."""
+    whole = isinstance(keep, (int, np.integer)) and not isinstance(keep, (bool, np.bool_))
+    if keep is not None and (not whole or keep < 1):
+        raise ValueError(
+            f"{owner}: `keep` must be None (keep every checkpoint) or an integer >= 1 (the number of newest "
+            f"checkpoints to keep), got {keep!r}."
+        )
+
+
 def latest_checkpoint(directory):
     """Path of the newest complete checkpoint in `directory`, or `None`."""
     paths = list_checkpoints(directory)
@@ -109,11 +119,13 @@ def save_checkpoint(model, directory, keep=None):
     SHA-256 of the two other files). It is written under a temporary name, every file and the folder are flushed
     to the disk (`fsync`), and it is renamed into place, so neither a crash nor a power loss leaves a partial or
     empty checkpoint under a real name. Temporary folders of earlier interrupted writes are deleted first (see
-    `remove_stale_temporaries`). With `keep`, older checkpoints beyond the newest `keep` are deleted afterwards.
+    `remove_stale_temporaries`). With `keep` (an integer >= 1), older checkpoints beyond the newest `keep` are
+    deleted afterwards; `None` keeps them all.
 
     Training on several processes (`keras_gans.distribution`): only the chief writes; the others return the path
     it writes. Nothing saved depends on the device count, so the run resumes on any number of devices.
     """
+    check_keep(keep, "save_checkpoint")
     images_seen = read_images_seen(model)
     final = os.path.join(directory, f"ckpt-{images_seen:012d}")
     if not is_chief(model):
@@ -154,8 +166,8 @@ def save_checkpoint(model, directory, keep=None):
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    if keep:
-        for old in list_checkpoints(directory)[:-keep]:
+    if keep is not None:
+        for old in list_checkpoints(directory)[: -int(keep)]:
             shutil.rmtree(old, ignore_errors=True)
         fsync_directory(directory)
     return final
@@ -280,7 +292,7 @@ class GANCheckpoint(EveryNImages):
     Args:
         directory: folder of the checkpoints (`ckpt-<images seen>` subfolders).
         every_n_images: save when `images_seen` crosses a multiple of this.
-        keep: number of checkpoints to keep (`None` keeps all).
+        keep: number of newest checkpoints to keep, an integer >= 1 (`None` keeps all).
         save_on_train_end: also save at the end of `fit()`.
 
     Examples:
@@ -295,6 +307,7 @@ class GANCheckpoint(EveryNImages):
 
     def __init__(self, directory, every_n_images, keep=3, save_on_train_end=True):
         super().__init__(every_n_images, "GANCheckpoint")
+        check_keep(keep, "GANCheckpoint")
         self.directory = os.fspath(directory)
         self.keep = keep
         self.save_on_train_end = save_on_train_end

@@ -115,3 +115,14 @@ def test_nonfinite_detection_helpers():
     kernel.assign(np.full(tuple(kernel.shape), np.nan, "float32"))
     gan.train_on_batch(uint8_images(8))  # D's scores, hence both losses, are NaN
     assert {"d_loss", "g_loss"} <= set(nonfinite_metrics(gan))
+
+
+@pytest.mark.parametrize("keep", [-1, 0, 1.5, True, "3"], ids=["negative", "zero", "float", "bool", "string"])
+def test_keep_must_be_none_or_a_positive_integer(tmp_path, keep):
+    with pytest.raises(ValueError, match=r"GANCheckpoint: `keep` must be None .* or an integer >= 1"):
+        GANCheckpoint(tmp_path, 8, keep=keep)
+    gan = _model(1)
+    with pytest.raises(ValueError, match=r"save_checkpoint: `keep` must be None .* or an integer >= 1"):
+        save_checkpoint(gan, tmp_path, keep=keep)
+    assert list_checkpoints(tmp_path) == []
+    assert GANCheckpoint(tmp_path, 8, keep=np.int64(2)).keep == 2
