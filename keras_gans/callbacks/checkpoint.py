@@ -7,6 +7,7 @@ import shutil
 import time
 import uuid
 import warnings
+import weakref
 
 import keras
 import numpy as np
@@ -31,6 +32,8 @@ METADATA_FILE = "metadata.json"
 _TEMPORARY = re.compile(r"^\.(tmp|old)-(\d+)-[0-9a-f]{32}$")
 _LEGACY_TEMPORARY = re.compile(r"^\.(tmp|old)-[0-9a-f]{32}$")
 _PROCESS_START = time.time()
+# The checkpoint directory (real path) each model was last restored from or saved into: the run it continues.
+_RUN_DIRECTORY = weakref.WeakKeyDictionary()
 
 
 def _temporary_name(kind):
@@ -53,6 +56,14 @@ def list_checkpoints(directory):
         if match and os.path.isfile(os.path.join(directory, name, METADATA_FILE)):
             found.append((int(match.group(1)), os.path.join(directory, name)))
     return [path for _, path in sorted(found)]
+
+
+def _images_seen_of(path):
+    return int(_NAME.match(os.path.basename(path)).group(1))
+
+
+def _record_run_directory(model, checkpoint_path):
+    _RUN_DIRECTORY[model] = os.path.realpath(os.path.dirname(os.fspath(checkpoint_path)))
 
 
 def check_keep(keep, owner):
@@ -128,6 +139,7 @@ def save_checkpoint(model, directory, keep=None):
     check_keep(keep, "save_checkpoint")
     images_seen = read_images_seen(model)
     final = os.path.join(directory, f"ckpt-{images_seen:012d}")
+    _record_run_directory(model, final)
     if not is_chief(model):
         return final
     os.makedirs(directory, exist_ok=True)
@@ -227,6 +239,7 @@ def _restore_one(model, path):
         for i, v in enumerate(rng):
             v.assign(data[f"{i:04d}"])
     metadata["path"] = path
+    _record_run_directory(model, path)
     return metadata
 
 
@@ -289,6 +302,12 @@ class GANCheckpoint(EveryNImages):
     is then stopped, see `TerminateOnNonFinite`), so the last good checkpoint survives. The save happens when the
     step after the crossing begins (same weights), so the callback does not make `fit` wait for every step.
 
+    One directory holds one run. When `fit` begins, a `directory` that holds a checkpoint at or beyond the model's
+    `images_seen` belongs to another run unless the model was restored from it (`resume`, `restore`,
+    `restore_checkpoint`) or saved into it before: `fit` then raises a `ValueError` naming the directory and its
+    newest checkpoint instead of overwriting that run's checkpoints and mixing the two runs (a later `resume` would
+    restore the other run's newest checkpoint).
+
     Args:
         directory: folder of the checkpoints (`ckpt-<images seen>` subfolders).
         every_n_images: save when `images_seen` crosses a multiple of this.
@@ -329,6 +348,25 @@ class GANCheckpoint(EveryNImages):
             return True
         self.model.stop_training = True  # TerminateOnNonFinite (asynchronous) names the step
         return False
+
+    def on_train_begin(self, logs=None):
+        images_seen = self.start()
+        self._check_directory_is_this_runs(images_seen)
+
+    def _check_directory_is_this_runs(self, images_seen):
+        """Raises `ValueError` when `directory` holds another run's checkpoints that this run's would replace or
+        outrank (see the class docstring)."""
+        newest = latest_checkpoint(self.directory)
+        if newest is None or _images_seen_of(newest) < images_seen:
+            return
+        if _RUN_DIRECTORY.get(self._model) == os.path.realpath(self.directory):
+            return
+        raise ValueError(
+            f"GANCheckpoint: {self.directory!r} holds checkpoints of another run (newest: "
+            f"{os.path.basename(newest)}, {_images_seen_of(newest)} images seen), and this model ({images_seen} images "
+            "seen) was not restored from it; its checkpoints would overwrite or mix with that run's. Call "
+            "`checkpoint.resume(model)` before `fit` to continue that run, or pass another directory."
+        )
 
     def on_images(self, images_seen):
         if self._healthy():

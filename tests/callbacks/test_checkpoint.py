@@ -2,6 +2,7 @@
 
 import json
 import os
+import pathlib
 
 import keras
 import numpy as np
@@ -126,3 +127,35 @@ def test_keep_must_be_none_or_a_positive_integer(tmp_path, keep):
         save_checkpoint(gan, tmp_path, keep=keep)
     assert list_checkpoints(tmp_path) == []
     assert GANCheckpoint(tmp_path, 8, keep=np.int64(2)).keep == 2
+
+
+def _fit_with_checkpoints(gan, directory, num_images):
+    callback = GANCheckpoint(directory, every_n_images=4, keep=None)
+    gan.fit(uint8_images(num_images), batch_size=4, verbose=0, callbacks=[callback], shuffle=False)
+    return callback
+
+
+def _checkpoint_weights(directory):
+    return {path: pathlib.Path(path, "model.weights.h5").read_bytes() for path in list_checkpoints(directory)}
+
+
+def test_a_fresh_run_refuses_a_directory_holding_another_runs_checkpoints(tmp_path):
+    g, d = tiny_networks()
+    first = keras_gans.GAN(g, d)
+    first.compile(loss="nonsaturating")
+    _fit_with_checkpoints(first, tmp_path, 8)
+    _fit_with_checkpoints(first, tmp_path, 4)  # the run that wrote them goes on
+    written = _checkpoint_weights(tmp_path)
+    assert [os.path.basename(p) for p in written] == ["ckpt-000000000004", "ckpt-000000000008", "ckpt-000000000012"]
+
+    g, d = tiny_networks()
+    fresh = keras_gans.GAN(g, d)
+    fresh.compile(loss="nonsaturating")
+    with pytest.raises(ValueError, match=r"holds checkpoints of another run \(newest: ckpt-000000000012") as info:
+        _fit_with_checkpoints(fresh, tmp_path, 8)
+    assert repr(str(tmp_path)) in str(info.value) and "checkpoint.resume(model)" in str(info.value)
+    assert _checkpoint_weights(tmp_path) == written
+
+    assert GANCheckpoint(tmp_path, 4).resume(fresh)["images_seen"] == 12  # resuming continues that run
+    _fit_with_checkpoints(fresh, tmp_path, 4)
+    assert latest_checkpoint(tmp_path).endswith("ckpt-000000000016")
