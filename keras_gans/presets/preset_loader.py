@@ -18,11 +18,16 @@ discriminator, with the model's default for `load_weights`. Architectures withou
 """
 
 import copy
+import os
 import pathlib
 
 import keras
 
 from keras_gans.presets import registry
+from keras_gans.presets.preset_overrides import check_optional_flag
+from keras_gans.presets.preset_overrides import constructor_arguments
+from keras_gans.presets.preset_overrides import route_overrides
+from keras_gans.presets.preset_overrides import serialized_network_arguments
 from keras_gans.utils import preset_utils
 from keras_gans.utils.download import sha256_file
 
@@ -90,6 +95,28 @@ def _unknown_name_error(owner, family, name):
     return None
 
 
+def _looks_like_path(name):
+    return "://" not in name and (os.sep in name or "/" in name or name.startswith((".", "~")))
+
+
+def _preset_name(owner, family, preset):
+    """`preset` as a string, checked: not empty, and a path (not a bare name) that exists."""
+    if not isinstance(preset, (str, os.PathLike)):
+        raise ValueError(
+            f"{owner}: `preset` must be a preset name, a directory or a checkpoint file (a string or a path), "
+            f"got {preset!r} ({type(preset).__name__})."
+        )
+    name = os.fspath(preset)
+    if not name.strip():
+        raise ValueError(f"{owner}: `preset` must be a preset name or a directory, got {name!r}.")
+    path = pathlib.Path(name).expanduser()
+    if (_looks_like_path(name) or isinstance(preset, os.PathLike)) and not path.exists():
+        if family and registry.checkpoint_converter(family, path) is not None:
+            raise FileNotFoundError(f"{owner}: no such checkpoint file: {path}.")
+        raise FileNotFoundError(f"{owner}: no such directory: {path}.")
+    return name
+
+
 def _resolve_path_or_handle(model_cls, name, owner):
     """A local preset directory for a file, directory or handle; `None` for a plain name."""
     family = model_cls.preset_family
@@ -105,8 +132,6 @@ def _resolve_path_or_handle(model_cls, name, owner):
                 "original code with `keras-gans convert FILE DIR` and pass DIR."
             )
         return converted_checkpoint_dir(model_cls, path, convert)
-    if family and registry.checkpoint_converter(family, path) is not None and not path.exists():
-        raise FileNotFoundError(f"{owner}: no such checkpoint file: {path}.")
     return preset_utils.resolve_handle(name)
 
 
@@ -115,14 +140,17 @@ class PresetMixin:
 
     Class attributes a model sets: `preset_family` (registry key), `preset_load_weights_default` (`True`: a name
     without weights needs `load_weights=False`; `None`: weights are loaded when the preset has some) and
-    `preset_model_arguments` (the `from_preset` overrides that go to the model's constructor; all other overrides
-    go to both networks).
+    `preset_model_arguments` (the `from_preset` overrides that go to the model's constructor; every other override
+    goes to the networks that take it), `preset_options` (further `from_preset` arguments the model handles
+    itself) and `preset_network_classes` (`{role: class}` of the registered architectures' networks).
     """
 
     preset_family = None
     preset_load_weights_default = True
     preset_model_arguments = ("augment_pipeline", "seed", "name", "uint8_offset", "uint8_rounding")
+    preset_options = ()
     preset_network_roles = ("generator", "discriminator")
+    preset_network_classes = {}
     presets = _ClassProperty(_presets_of)
 
     @classmethod
@@ -137,8 +165,9 @@ class PresetMixin:
             load_weights: `True` loads the preset's weights (an error for an architecture without weights),
                 `False` builds it with fresh weights, `None` takes the model's default
                 (`preset_load_weights_default`).
-            **overrides: model arguments (`preset_model_arguments`) and arguments of both networks (e.g.
-                `bfloat16_stages=()`).
+            **overrides: model arguments (`preset_model_arguments`, `preset_options`) and network arguments,
+                each given to the networks that take it (e.g. `latent_dim` to the generator,
+                `bfloat16_stages=()` to both); an argument nothing takes is a `ValueError`.
 
         Returns:
             The model.
@@ -151,7 +180,9 @@ class PresetMixin:
         value}}` and reaches only that network (used by the networks' `from_preset`)."""
         overrides = dict(overrides or {})
         owner = f"{cls.__name__}.from_preset"
-        family, name = cls.preset_family, str(preset)
+        family = cls.preset_family
+        name = _preset_name(owner, family, preset)
+        check_optional_flag(owner, "load_weights", load_weights)
         if load_weights is None:
             load_weights = cls.preset_load_weights_default
         entry = registry.preset_entry(family, name) if family else None
@@ -191,6 +222,22 @@ class PresetMixin:
         raise NotImplementedError(f"{cls.__name__} has no registered architectures.")
 
     @classmethod
+    def route_preset_overrides(cls, overrides, network_arguments=None, network_overrides=None):
+        """`(model overrides, {role: network overrides})` (see `preset_overrides.route_overrides`).
+
+        Args:
+            overrides: the `from_preset` keyword arguments.
+            network_arguments: `{role: accepted argument names}`; default: the constructor arguments of
+                `preset_network_classes`.
+            network_overrides: `{role: {argument: value}}` meant for one network only.
+        """
+        if network_arguments is None:
+            network_arguments = {role: constructor_arguments(c) for role, c in cls.preset_network_classes.items()}
+        model_arguments = (*cls.preset_model_arguments, *cls.preset_options)
+        owner = f"{cls.__name__}.from_preset"
+        return route_overrides(owner, overrides, model_arguments, network_arguments, network_overrides)
+
+    @classmethod
     def apply_preset_options(cls, config, overrides):
         """Applies model-specific `from_preset` options to a preset's model `config` (in place) and returns the
         remaining overrides. The default has none."""
@@ -203,12 +250,13 @@ class PresetMixin:
         config = copy.deepcopy(preset_utils.load_preset_config(directory))
         inner = config.setdefault("config", {})
         overrides = cls.apply_preset_options(inner, dict(overrides or {}))
-        shared = {k: v for k, v in overrides.items() if k not in cls.preset_model_arguments}
-        for role in cls.preset_network_roles:
-            arguments = {**shared, **(network_overrides or {}).get(role, {})}
-            if arguments and isinstance(inner.get(role), dict):
-                inner[role]["config"] = {**inner[role].get("config", {}), **arguments}
-        inner.update({k: _config_value(v) for k, v in overrides.items() if k in cls.preset_model_arguments})
+        stored = {role: inner[role] for role in cls.preset_network_roles if isinstance(inner.get(role), dict)}
+        accepted = {role: serialized_network_arguments(network) for role, network in stored.items()}
+        model_overrides, network_overrides = cls.route_preset_overrides(overrides, accepted, network_overrides)
+        for role, arguments in network_overrides.items():
+            if arguments:
+                stored[role]["config"] = {**stored[role].get("config", {}), **arguments}
+        inner.update({k: _config_value(v) for k, v in model_overrides.items()})
         return preset_utils.build_from_preset_config(config, directory, cls, load_weights)
 
     def preset_metadata(self):
@@ -257,7 +305,10 @@ class NetworkPresetMixin:
         Returns:
             The network.
         """
-        family, name = cls.preset_family, str(preset)
+        owner = f"{cls.__name__}.from_preset"
+        family = cls.preset_family
+        name = _preset_name(owner, family, preset)
+        check_optional_flag(owner, "load_weights", load_weights)
         model_cls = registry.model_class(family)
         if load_weights is None:
             load_weights = model_cls.preset_load_weights_default
@@ -267,7 +318,7 @@ class NetworkPresetMixin:
             return cls(**{**registry.network_arguments(family, name, cls.preset_role), **kwargs})
         if entry is None and not has_weights and not pathlib.Path(name).expanduser().exists() and "://" not in name:
             registry.network_arguments(family, name, cls.preset_role)  # the family's unknown-name error
-            raise _unknown_name_error(f"{cls.__name__}.from_preset", family, name)
+            raise _unknown_name_error(owner, family, name)
         new_name = kwargs.pop("name", None)
         model = model_cls.load_preset(preset, load_weights, network_overrides={cls.preset_role: kwargs})
         network = getattr(model, cls.preset_weights_attribute)

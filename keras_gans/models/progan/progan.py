@@ -138,18 +138,21 @@ class ProGAN(GAN):
     # recipe with fresh weights; the pytorch_GAN_zoo checkpoints (`PGZ_CHECKPOINTS`, or a `.pth` file of your own)
     # are read as data, converted once and cached under `keras_gans.utils.preset_utils.cache_root()`. Weights are
     # loaded whenever the preset has some. `schedule` overrides the schedule (name, dict or `ProGANSchedule`);
-    # `recipe`, `seed`, `name` go to the model and everything else to both networks (`num_classes`, `fmap_base`).
+    # `recipe`, `seed`, `name` go to the model and everything else to the networks that take it (`latent_dim` to
+    # the generator, `num_classes` and `fmap_base` to both).
     preset_family = PRESET_FAMILY
     preset_load_weights_default = None
     preset_model_arguments = ("recipe", "seed", "name", "uint8_offset", "uint8_rounding", "schedule")
+    preset_network_classes = {"generator": ProGANGenerator, "discriminator": ProGANDiscriminator}
 
     @classmethod
     def from_preset_arguments(cls, name, schedule=None, **overrides):
         """Builds the registered architecture `name` (networks, schedule and recipe) with fresh weights."""
-        model_args = {k: v for k, v in overrides.items() if k in cls.preset_model_arguments}
-        network_args = {k: v for k, v in overrides.items() if k not in cls.preset_model_arguments}
-        generator = ProGANGenerator(**{**preset_arguments(name, "generator"), **network_args})
-        discriminator = ProGANDiscriminator(**{**preset_arguments(name, "discriminator"), **network_args})
+        model_args, network_args = cls.route_preset_overrides(overrides)
+        generator = ProGANGenerator(**{**preset_arguments(name, "generator"), **network_args["generator"]})
+        discriminator = ProGANDiscriminator(
+            **{**preset_arguments(name, "discriminator"), **network_args["discriminator"]}
+        )
         model_args.setdefault("recipe", preset_recipe(name))
         return cls(generator, discriminator, schedule=schedule or name, **model_args)
 

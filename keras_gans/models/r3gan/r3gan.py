@@ -10,6 +10,7 @@ from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
 from keras_gans.models.r3gan.r3gan_presets import PRESET_FAMILY
 from keras_gans.models.r3gan.r3gan_presets import preset_arguments
 from keras_gans.models.r3gan.r3gan_presets import preset_recipe
+from keras_gans.presets.preset_overrides import check_optional_flag
 from keras_gans.utils.images_seen import read_images_seen
 
 _RECIPE_KEYS = (
@@ -25,6 +26,11 @@ _RECIPE_KEYS = (
     "ema_half_life_nimg_final",
     "aug_p_final",
 )
+
+
+def _augment_option(overrides):
+    """Pops `from_preset`'s `augment` (True, False or None: the preset's choice) from `overrides`."""
+    return check_optional_flag("R3GAN.from_preset", "augment", overrides.pop("augment", None))
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -86,20 +92,23 @@ class R3GAN(GAN):
     # `from_preset`, `save_to_preset` and `presets` come from `GAN` (keras_gans.presets.PresetMixin): a registered
     # name loads its shipped or official weights (default `load_weights=True`: a name without weights needs
     # `load_weights=False`), a `network-snapshot-*.pkl` is converted once into the cache, and overrides other
-    # than the model's own arguments and `augment` (bool: add or drop the default augmentation) go to both
-    # networks (e.g. `bfloat16_stages=()`, `conv_implementation="split"`).
+    # than the model's own arguments and `augment` (bool: add or drop the default augmentation) go to the networks
+    # that take them (e.g. `latent_dim` to the generator, `bfloat16_stages=()` to both).
     preset_family = PRESET_FAMILY
     preset_load_weights_default = True
     preset_model_arguments = ("augment_pipeline", "seed", "uint8_offset", "uint8_rounding", "name", "recipe", "preset")
+    preset_options = ("augment",)
+    preset_network_classes = {"generator": R3GANGenerator, "discriminator": R3GANDiscriminator}
 
     @classmethod
     def from_preset_arguments(cls, name, **overrides):
         """Builds the registered architecture `name` with fresh weights and its recipe (see `from_preset`)."""
-        augment = overrides.pop("augment", None)
-        model_args = {k: v for k, v in overrides.items() if k in cls.preset_model_arguments}
-        network_args = {k: v for k, v in overrides.items() if k not in cls.preset_model_arguments}
-        generator = R3GANGenerator(**{**preset_arguments(name, "generator"), **network_args})
-        discriminator = R3GANDiscriminator(**{**preset_arguments(name, "discriminator"), **network_args})
+        model_args, network_args = cls.route_preset_overrides(overrides)
+        augment = _augment_option(model_args)
+        generator = R3GANGenerator(**{**preset_arguments(name, "generator"), **network_args["generator"]})
+        discriminator = R3GANDiscriminator(
+            **{**preset_arguments(name, "discriminator"), **network_args["discriminator"]}
+        )
         recipe = model_args.pop("recipe", preset_recipe(name))
         if augment is None:
             augment = bool(recipe and recipe.get("augment"))
@@ -112,7 +121,7 @@ class R3GAN(GAN):
     @classmethod
     def apply_preset_options(cls, config, overrides):
         """`augment=False` drops a stored augmentation pipeline, `augment=True` adds the default one."""
-        augment = overrides.pop("augment", None)
+        augment = _augment_option(overrides)
         if augment is False:
             config["augment_pipeline"] = None
         elif augment and not config.get("augment_pipeline"):
