@@ -21,6 +21,7 @@ D in one compiled step), `reset_optimizer_at_phase` (Adam state reset at each ph
 import copy
 
 from keras_gans.presets import registry
+from keras_gans.utils.preset_utils import PresetNotFoundError
 from keras_gans.utils.preset_utils import check_preset_name
 
 PRESET_FAMILY = "progan"
@@ -253,7 +254,12 @@ def preset_schedule(preset):
     """The training schedule of a preset (or a schedule name), a copy."""
     if preset in PROGAN_SCHEDULES:
         return copy.deepcopy(PROGAN_SCHEDULES[preset])
-    check_preset_name(preset, PROGAN_PRESETS, "ProGAN")
+    if preset not in PROGAN_PRESETS:
+        raise PresetNotFoundError(
+            f"ProGAN: unknown schedule {preset!r}. A schedule is a ProGANSchedule, its config dict, or the name of "
+            f"a schedule ({', '.join(sorted(PROGAN_SCHEDULES))}) or of a ProGAN preset "
+            f"({', '.join(sorted(PROGAN_PRESETS))})."
+        )
     return copy.deepcopy(PROGAN_SCHEDULES[PROGAN_PRESETS[preset]["schedule"]])
 
 

@@ -118,11 +118,12 @@ class ProGANSchedule:
         from keras_gans.models.progan.progan_presets import PROGAN_PRESETS
         from keras_gans.models.progan.progan_presets import preset_schedule
 
+        schedule = preset_schedule(preset)  # first: an unknown name is reported as such
         if resolution is None:
             if preset not in PROGAN_PRESETS:
                 raise ValueError(f"ProGANSchedule.from_preset: give `resolution` for the schedule {preset!r}.")
             resolution = PROGAN_PRESETS[preset]["generator"]["resolution"]
-        return cls(resolution, **{**preset_schedule(preset), **overrides})
+        return cls(resolution, **{**schedule, **overrides})
 
     def get_config(self):
         return {"resolution": self.resolution, **{k: getattr(self, k) for k in _SCHEDULE_KEYS}}

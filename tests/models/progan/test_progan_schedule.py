@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 from keras import ops
 
+from keras_gans.models.progan import ProGAN
+from keras_gans.models.progan import ProGANDiscriminator
+from keras_gans.models.progan import ProGANGenerator
 from keras_gans.models.progan import ProGANLearningRate
 from keras_gans.models.progan import ProGANSchedule
 from keras_gans.models.progan import fade_reals
@@ -119,3 +122,16 @@ def test_schedule_errors():
         ProGANSchedule(16, lod_training_kimg=0.0105)
     with pytest.raises(ValueError, match="fade_reals"):
         fade_reals(ops.zeros((1, 8, 4, 3)), 0.0, 8)
+
+
+def test_an_unknown_schedule_name_lists_the_schedules_and_presets_only():
+    tiny = {"resolution": 8, "fmap_base": 16, "fmap_max": 4}
+    generator, discriminator = ProGANGenerator(**tiny), ProGANDiscriminator(**tiny)
+    for build in (
+        lambda: ProGAN(generator, discriminator, schedule="nope"),
+        lambda: ProGANSchedule.from_preset("nope"),
+        lambda: ProGANSchedule.from_preset("nope", resolution=8),
+    ):
+        with pytest.raises(ValueError, match=r"unknown schedule 'nope'.*tf_default.*cifar10_32") as error:
+            build()
+        assert "hf://" not in str(error.value) and "kaggle://" not in str(error.value)
