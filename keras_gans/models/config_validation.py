@@ -75,6 +75,28 @@ def check_int_list(owner, name, value, minimum=1, length=None, scalar_ok=False, 
     return [int(entry) for entry in value]
 
 
+def check_model_networks(owner, family, networks, required_attributes=()):
+    """Raises `ValueError` when a network given to the model `owner` is a network of another model (its
+    `preset_family` is not `family`) or lacks one of `required_attributes`.
+
+    Args:
+        owner: the model being built (`"R3GAN"`), named in the message.
+        family: the model's preset family (`"r3gan"`); networks without a `preset_family` (your own) pass.
+        networks: `{role: network}`.
+        required_attributes: attributes every network must have (ProGAN's `lod` and `active_resolution`).
+    """
+    for role, network in networks.items():
+        other_family = getattr(network, "preset_family", None)
+        missing = [name for name in required_attributes if not hasattr(network, name)]
+        if missing or other_family not in (None, family):
+            expected = (
+                f"a network of {owner} (with {' / '.join(f'`{name}`' for name in required_attributes)})"
+                if required_attributes
+                else f"a network of {owner} or of your own"
+            )
+            raise ValueError(f"{owner}: the {role} must be {expected}, got a {type(network).__name__}.")
+
+
 def check_allow_large(owner, allow_large):
     if not isinstance(allow_large, bool):
         raise ValueError(f"{owner}: `allow_large` must be True or False, got {allow_large!r}.")

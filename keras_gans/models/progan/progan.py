@@ -7,6 +7,7 @@ import keras
 from keras import ops
 
 from keras_gans import optimizers as optimizers_module
+from keras_gans.models.config_validation import check_model_networks
 from keras_gans.models.gan import GAN
 from keras_gans.models.progan.progan_data import count_images
 from keras_gans.models.progan.progan_data import scheduled_batches
@@ -111,12 +112,11 @@ class ProGAN(GAN):
     """
 
     def __init__(self, generator, discriminator, schedule="tf_default", recipe=None, **kwargs):
+        networks = {"generator": generator, "discriminator": discriminator}
+        check_model_networks("ProGAN", PRESET_FAMILY, networks, required_attributes=("lod", "active_resolution"))
         kwargs.setdefault("uint8_offset", 127.5)
         kwargs.setdefault("uint8_rounding", "round")
         super().__init__(generator, discriminator, **kwargs)
-        for role, network in (("generator", generator), ("discriminator", discriminator)):
-            if not (hasattr(network, "lod") and hasattr(network, "active_resolution")):
-                raise ValueError(f"ProGAN: the {role} must be a ProGAN network (with `lod` / `active_resolution`).")
         if isinstance(schedule, str):
             schedule = ProGANSchedule.from_preset(schedule, resolution=self.image_shape[0])
         elif isinstance(schedule, dict):

@@ -4,6 +4,7 @@ import keras
 
 from keras_gans import schedules as schedules_module
 from keras_gans.layers.augment import DifferentiableAugment
+from keras_gans.models.config_validation import check_model_networks
 from keras_gans.models.gan import GAN
 from keras_gans.models.r3gan.r3gan_discriminator import R3GANDiscriminator
 from keras_gans.models.r3gan.r3gan_generator import R3GANGenerator
@@ -48,8 +49,9 @@ class R3GAN(GAN):
     and the generator's real halves: `fit(batch_size=2 * B)` is R3GAN's loop with batch `B`.
 
     Args:
-        generator: an `R3GANGenerator` (or any network meeting the `GAN` contract).
-        discriminator: an `R3GANDiscriminator` (or compatible).
+        generator: an `R3GANGenerator` (or a network of your own meeting the `GAN` contract; not a network of
+            another model such as a `ProGANGenerator`).
+        discriminator: an `R3GANDiscriminator` (or compatible, as for `generator`).
         augment_pipeline: optional augmentation layer (e.g. `keras_gans.layers.DifferentiableAugment`).
         recipe: the training recipe (a dict with the keys of `preset_recipe()`, or a preset name); `None` means
             `compile()` needs an explicit `gamma` and takes the other schedules from the FFHQ-64 recipe.
@@ -77,6 +79,7 @@ class R3GAN(GAN):
     """
 
     def __init__(self, generator, discriminator, augment_pipeline=None, recipe=None, preset=None, **kwargs):
+        check_model_networks("R3GAN", PRESET_FAMILY, {"generator": generator, "discriminator": discriminator})
         super().__init__(generator, discriminator, augment_pipeline=augment_pipeline, **kwargs)
         if isinstance(recipe, str):
             recipe = preset_recipe(recipe)
