@@ -41,6 +41,7 @@ _TRACKED = (
     "real_score",
     "fake_score",
 )
+_NO_EVALUATE = "GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...)."
 _HYPERPARAMETERS = ("r1_gamma", "r2_gamma", "augment_probability", "ema_half_life_images", "ema_beta")
 
 
@@ -498,10 +499,13 @@ class GAN(PresetMixin, keras.Model):
             return None
         return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
+    def evaluate(self, *args, **kwargs):
+        """Not defined for a GAN (it has no test loss): raises `NotImplementedError` pointing at
+        `keras_gans.metrics.evaluate_generator`, compiled or not, on every backend."""
+        raise NotImplementedError(_NO_EVALUATE)
+
     def test_step(self, *args):
-        raise NotImplementedError(
-            "GAN: evaluate() is not defined; use keras_gans.metrics.evaluate_generator(gan, ...)."
-        )
+        raise NotImplementedError(_NO_EVALUATE)
 
     def evaluate(self, *args, **kwargs):
         """Not defined for a GAN (see `test_step`); the model's weights are kept."""
