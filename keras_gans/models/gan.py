@@ -507,11 +507,6 @@ class GAN(PresetMixin, keras.Model):
     def test_step(self, *args):
         raise NotImplementedError(_NO_EVALUATE)
 
-    def evaluate(self, *args, **kwargs):
-        """Not defined for a GAN (see `test_step`); the model's weights are kept."""
-        with variables_kept_on_error(self):
-            return super().evaluate(*args, **kwargs)
-
     def predict(self, *args, **kwargs):
         """`keras.Model.predict` (the EMA generator, see `call`); an error leaves the model's weights as they were."""
         with variables_kept_on_error(self):
