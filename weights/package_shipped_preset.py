@@ -22,6 +22,7 @@ import sys
 from keras_gans.models.r3gan import r3gan_shipped
 from keras_gans.models.r3gan.r3gan_presets import R3GAN_PRESETS
 from keras_gans.models.r3gan.r3gan_presets import SHIPPED_PRESETS
+from keras_gans.utils import durable
 from keras_gans.utils import preset_utils
 from keras_gans.utils.download import sha256_file
 
@@ -123,13 +124,17 @@ def package_preset(run_preset_dir, name, weights_root=None, package_copy=False, 
     written = []
     for root in roots:
         target = root / name
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        shutil.copyfile(source / preset_utils.CONFIG_FILE, target / preset_utils.CONFIG_FILE)
-        copy_weights_without_optimizer(source / preset_utils.WEIGHTS_FILE, target / preset_utils.WEIGHTS_FILE)
-        metadata["weights_sha256"] = sha256_file(target / preset_utils.WEIGHTS_FILE)
-        (target / preset_utils.METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Staged beside the target and swapped in whole: an interrupted run keeps the preset that was there.
+        staging = pathlib.Path(durable.make_staging_directory(target))
+        try:
+            shutil.copyfile(source / preset_utils.CONFIG_FILE, staging / preset_utils.CONFIG_FILE)
+            copy_weights_without_optimizer(source / preset_utils.WEIGHTS_FILE, staging / preset_utils.WEIGHTS_FILE)
+            metadata["weights_sha256"] = sha256_file(staging / preset_utils.WEIGHTS_FILE)
+            (staging / preset_utils.METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True))
+            durable.replace_directory(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         written.append(target)
     return written
 

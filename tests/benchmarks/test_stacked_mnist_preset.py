@@ -53,6 +53,20 @@ def _weights_equal(a, b):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(x), keras.ops.convert_to_numpy(y))
 
 
+def _interrupted_packaging_keeps_the_preset(packaging_tool, run_preset, target, monkeypatch):
+    files = {path.name: path.read_bytes() for path in target.iterdir()}
+
+    def interrupted(source, destination):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(packaging_tool, "copy_weights_without_optimizer", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            packaging_tool.package_preset(run_preset, SMOKE_NAME, target.parent, allow_smoke=True)
+    assert {path.name: path.read_bytes() for path in target.iterdir()} == files
+    assert sorted(path.name for path in target.parent.iterdir()) == [SMOKE_NAME]  # no staging folder left
+
+
 def test_packaged_smoke_run_loads_offline_by_name(
     stacked_mnist_smoke_run, stacked_mnist_benchmark, packaging_tool, tmp_path, monkeypatch
 ):
@@ -67,6 +81,7 @@ def test_packaged_smoke_run_loads_offline_by_name(
     )
     assert elsewhere == [tmp_path / "repo" / SMOKE_NAME, tmp_path / "package" / SMOKE_NAME]
     target = written[0]
+    _interrupted_packaging_keeps_the_preset(packaging_tool, run_preset, target, monkeypatch)
     with (
         h5py.File(target / preset_utils.WEIGHTS_FILE, "r") as packaged,
         h5py.File(run_preset / preset_utils.WEIGHTS_FILE, "r") as source,
