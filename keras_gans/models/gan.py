@@ -606,9 +606,8 @@ class GAN(PresetMixin, keras.Model):
         Args:
             n_or_z: number of images (latents drawn with `np.random.default_rng(seed)`, identical on every
                 backend) or latents `(N, latent_dim)`.
-            labels: for conditional models: integer class ids `(N,)`, one id for all, one-hot `(N, K)` (soft rows
-                blend classes: finite, non-negative, summing to 1), or `None` to cycle through the classes
-                (0, 1, ..., K-1, 0, ...).
+            labels: for conditional models: integer class ids `(N,)`, one id for all, one-hot `(N, K)` (any finite
+                rows: soft rows blend classes), or `None` to cycle through the classes (0, 1, ..., K-1, 0, ...).
             use_ema: use the EMA generator (default) or the trained generator.
             seed: seed of the latents when `n_or_z` is a count: `None` or an integer >= 0.
             output: `"uint8"` (`x * 127.5 + offset`, rounded, clipped to [0, 255]) or `"float"` (raw output).

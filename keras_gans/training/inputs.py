@@ -204,8 +204,8 @@ def generation_labels(labels, n, num_classes):
     """One-hot float32 labels `(n, K)` for `GAN.generate` from class ids `(n,)`, one id for all, one-hot `(n, K)`
     or `None` (cycle through the classes); `None` for unconditional networks.
 
-    Class ids are integers (floats only when integral); one-hot rows may be soft (class blends) but must be finite,
-    non-negative and sum to 1. Strings and booleans are refused.
+    Class ids are integers (floats only when integral); one-hot rows may be any finite vectors (soft rows blend
+    classes). Strings and booleans are refused.
     """
     if num_classes == 0:
         if labels is not None:
@@ -240,16 +240,13 @@ def _class_ids_to_one_hot(ids, n, num_classes):
 
 
 def _checked_one_hot(rows):
-    values = rows.astype("float64")
-    bad = ~np.isfinite(values).all(axis=1)
-    bad |= (values < 0).any(axis=1)
-    # Non-finite entries already make their row bad; they count as 0 in the sums to keep NaN out of them.
-    sums = np.where(np.isfinite(values), values, 0.0).sum(axis=1)
-    bad |= np.abs(sums - 1.0) > 1e-3
+    # Any finite label vector is a valid generator input: soft rows blend classes, and the official ProGAN code
+    # (whose fixtures test this) feeds its conditional generator arbitrary real label vectors.
+    bad = ~np.isfinite(rows.astype("float64")).all(axis=1)
     if bad.any():
         indices = np.flatnonzero(bad)[:10].tolist()
         raise ValueError(
-            f"GAN.generate: one-hot `labels` must be finite, non-negative and sum to 1 per row; rows {indices} "
-            f"are not (first: {rows[indices[0]].tolist()})."
+            f"GAN.generate: one-hot `labels` must be finite; rows {indices} are not "
+            f"(first: {rows[indices[0]].tolist()})."
         )
     return rows.astype("float32")
