@@ -9,7 +9,6 @@ Each side is a folder of image files (read at the size of its first image, or `-
 `keras_gans.metrics.kid`, printed and written as JSON.
 """
 
-import json
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
@@ -52,9 +51,53 @@ def _fail(message):
 
 
 def _inception(resize):
+    """The FID Inception network; a missing or unreadable weight file is a one-line error."""
     from keras_gans.metrics.inception import FIDInceptionV3
 
-    return FIDInceptionV3(resize=resize)
+    try:
+        return FIDInceptionV3(resize=resize)
+    except (OSError, ValueError) as error:
+        _fail(f"the FID Inception network could not be loaded: {error}")
+
+
+def _check_options(args):
+    """The numeric options and `--output`, checked before anything is read."""
+    from keras_gans.metrics.fid import check_kid_options
+
+    for flag, value in (("--batch-size", args.batch_size), ("--resolution", args.resolution)):
+        if value is not None and value < 1:
+            _fail(f"{flag} must be >= 1, got {value}.")
+    try:
+        check_kid_options(args.kid_subsets, args.kid_subset_size, "keras-gans compare")
+    except ValueError as error:
+        _fail(str(error).replace("`num_subsets`", "--kid-subsets").replace("`subset_size`", "--kid-subset-size"))
+    if args.output:
+        output = pathlib.Path(args.output).expanduser()
+        if output.is_dir():
+            _fail(f"argument --output: {output} is a folder; give a file name for the JSON results.")
+        blocker = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            _fail(f"argument --output: {output} cannot be written because {blocker} is a file; give another path.")
+
+
+def _check_side(side):
+    """Checks one side before any network is loaded; returns whether it is saved statistics (an `.npz`)."""
+    from keras_gans.datasets.image_folder import index_image_folder
+
+    path = pathlib.Path(side).expanduser()
+    if not path.exists():
+        _fail(f"{side} does not exist (expected a folder of images or an .npz of InceptionStatistics).")
+    if path.is_file():
+        if path.suffix != ".npz":
+            _fail(f"{side} is a file but not an .npz of InceptionStatistics; give a folder of images or an .npz.")
+        return True
+    try:
+        paths, _, _ = index_image_folder(str(path), labels=None, owner="keras-gans compare")
+    except (ValueError, OSError) as error:
+        _fail(str(error))
+    if len(paths) < 2:  # the covariance of FID and the pairs of KID need two images at least
+        _fail(f"{side} holds {len(paths)} image(s); FID and KID need at least 2 per side.")
+    return False
 
 
 def compare_command(args):
@@ -63,14 +106,13 @@ def compare_command(args):
     unknown = [name for name in metrics if name not in METRIC_NAMES]
     if unknown or not metrics:
         _fail(f"unknown --metrics {unknown or args.metrics!r}; choose from {', '.join(METRIC_NAMES)}.")
-    for side in (args.images_a, args.images_b):
-        if not pathlib.Path(side).expanduser().exists():
-            _fail(f"{side} does not exist (expected a folder of images or an .npz of InceptionStatistics).")
+    _check_options(args)
+    saved = [_check_side(side) for side in (args.images_a, args.images_b)]
     from keras_gans.metrics.fid import fid_from_statistics
     from keras_gans.metrics.fid import kid_from_statistics
     from keras_gans.metrics.image_sets import image_set_statistics
 
-    inception = _inception(args.resize)
+    inception = None if all(saved) else _inception(args.resize)  # saved statistics need no network
     max_features = 10_000 if "kid" in metrics else 0
     try:
         stats = [
@@ -83,7 +125,7 @@ def compare_command(args):
         if "kid" in metrics:
             mean, std = kid_from_statistics(*stats, args.kid_subsets, args.kid_subset_size, args.seed)
             results.update(kid=mean, kid_std=std)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:
         _fail(str(error))
     report = {
         "images_a": str(args.images_a),
@@ -95,10 +137,17 @@ def compare_command(args):
     for name, value in results.items():
         print(f"{name:>8}: {value:.6g}")
     if args.output:
-        output = pathlib.Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(json.dumps(report, indent=2))
-        tmp.replace(output)
-        print(f"Results: {output}")
+        _write_report(report, pathlib.Path(args.output).expanduser())
     return report
+
+
+def _write_report(report, output):
+    """Writes `report` as JSON to `output` atomically: a failed write keeps the file that was there."""
+    from keras_gans.utils import durable
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        durable.write_json(output, report, indent=2)
+    except OSError as error:
+        _fail(f"argument --output: {output} could not be written ({error}).")
+    print(f"Results: {output}")
