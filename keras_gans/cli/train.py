@@ -46,7 +46,8 @@ checkpoints needs `--resume` (continue) or `--overwrite` (delete them and start 
 
 Exit status: 0 when the run completed; 3 when training stopped because a loss became NaN or Inf (the outputs are
 still written, `metrics.json` says `"diverged": true` and `diverged_at` gives the step, and the newest checkpoint is
-the last good one); 1 with a message for unusable arguments, data or files; 2 for argument syntax errors.
+the last good one); 130 when interrupted (Ctrl-C), with one line that names the last checkpoint to `--resume`
+from; 1 with a message for unusable arguments, data or files; 2 for argument syntax errors.
 
 The backend is Keras' (`KERAS_BACKEND=jax|tensorflow|torch`) or `--backend`; this module imports keras lazily.
 
@@ -65,7 +66,10 @@ import sys
 import time
 
 from keras_gans.cli import BACKEND_HELP
-from keras_gans.cli import folder_problem
+from keras_gans.cli.train_checks import check_in_memory_size
+from keras_gans.cli.train_checks import check_numbers
+from keras_gans.cli.train_checks import fit_batch_to_folder
+from keras_gans.cli.train_checks import writable_folder_problem
 from keras_gans.cli.train_digits import DIGIT_DATASETS
 from keras_gans.cli.train_digits import DIGIT_QUALITY_IMAGES
 from keras_gans.cli.train_digits import DIGITS
@@ -87,6 +91,7 @@ TINY_PROGAN_CHANNELS = 64
 MODEL_CONFIG_FILE = "model.json"
 RUN_FILE = "run.json"
 EXIT_DIVERGED = 3  # exit status of a run stopped by a non-finite loss
+EXIT_INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 # Arguments that define the model: a resumed run must use the same values.
 _RUN_KEYS = ("model", "preset", "resolution", "conditional", "paper_recipe")
 
@@ -218,12 +223,18 @@ def _auto_choice(args):
         config = auto_config(info, resolution=args.resolution, batch_size=args.batch_size, gamma=args.gamma)
     except ValueError as e:
         _fail(f"--preset auto: {e}")  # names the option (resolution, batch_size or gamma)
+    fit_batch_to_folder(config, info.num_images * (2 if args.mirror else 1), args.batch_size is not None)
     print("Configuration chosen for these images (--preset auto):\n" + "\n".join(f"  {r}" for r in config["reasons"]))
     return config
 
 
 def _resolve_arguments(args):
     """Checks the arguments before any data is loaded; returns the resolved run description."""
+    check_numbers(args)
+    for option, folder in (("--output", args.output), ("--checkpoint-dir", args.checkpoint_dir)):
+        problem = folder and writable_folder_problem(folder)
+        if problem:
+            _fail(f"argument {option}: {problem}")
     if args.preset is None:
         folder = args.model == "r3gan" and pathlib.Path(str(args.dataset)).expanduser().is_dir()
         digits = args.model == "r3gan" and str(args.dataset) in DIGIT_DATASETS
@@ -252,16 +263,10 @@ def _resolve_arguments(args):
     for name in ("batch_size", "sample_every"):
         if getattr(args, name) < 1:
             _fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}.")
-    if args.steps is not None and args.steps < 0 or args.kimg is not None and args.kimg < 0:
-        _fail("--steps and --kimg must be >= 0.")
     if args.resume and args.overwrite:
         _fail("give --resume or --overwrite, not both.")
     if args.checkpoint_every is not None and args.checkpoint_every < 1:
         _fail(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}.")
-    for option, folder in (("--output", args.output), ("--checkpoint-dir", args.checkpoint_dir)):
-        problem = folder and folder_problem(folder)
-        if problem:
-            _fail(f"argument {option}: {problem}")
     if args.auto:
         return {
             "model": "r3gan",
@@ -287,8 +292,6 @@ def _resolve_arguments(args):
         _fail("--gamma is an R3GAN option (ProGAN trains with WGAN-GP).")
     if tiny or digits:
         resolution = (DIGITS["resolution"] if digits else 32) if args.resolution is None else args.resolution
-        if resolution < 4 or resolution & (resolution - 1):
-            _fail(f"--resolution must be 4 * 2^k, got {resolution}.")
     else:
         network = table[args.preset]["generator"]
         if args.model == "r3gan":
@@ -301,6 +304,7 @@ def _resolve_arguments(args):
                 f"the preset '{args.preset}' is {preset_resolution}x{preset_resolution}; got --resolution "
                 f"{args.resolution}."
             )
+    check_in_memory_size(args, resolution, 1 if digits else 3)
     return {
         "model": args.model,
         "preset": "tiny32" if tiny else args.preset,
@@ -370,10 +374,18 @@ def _build_model(run, args, num_classes, total_images):
         )
         schedule = _tiny_progan_schedule(levels, total_images)
         if overrides:
-            schedule = ProGANSchedule.from_config({**schedule.get_config(), **overrides})
+            schedule = _progan_schedule(ProGANSchedule.from_config, {**schedule.get_config(), **overrides})
         return ProGAN(generator, discriminator, schedule=schedule, seed=args.seed, name="progan_tiny")
-    schedule = ProGANSchedule.from_preset(run["preset"], **overrides)
+    schedule = _progan_schedule(ProGANSchedule.from_preset, run["preset"], **overrides)
     return ProGAN.from_preset(run["preset"], load_weights=False, schedule=schedule, num_classes=num_classes)
+
+
+def _progan_schedule(make, *args, **kwargs):
+    """`make(*args, **kwargs)`; a schedule the --lod-*-kimg options make impossible is a one-line error."""
+    try:
+        return make(*args, **kwargs)
+    except ValueError as e:
+        _fail(f"--lod-training-kimg / --lod-transition-kimg: {e}")
 
 
 def _compile(model, run, args):
@@ -464,7 +476,7 @@ def _load_data(args, run, fit_batch):
             seed=args.seed,
             **options,
         )
-    except (ValueError, FileNotFoundError, ImportError) as e:
+    except (ValueError, OSError, ImportError) as e:  # OSError: a download that failed (offline) or a bad file
         _fail(f"--dataset {spec!r}: {e}")
 
 
@@ -519,7 +531,33 @@ def _plot_losses(history, path):
 
 
 def train_command(args):
-    """Runs `keras-gans train` with parsed arguments; returns the metrics dict."""
+    """Runs `keras-gans train` with parsed arguments; returns the metrics dict.
+
+    Ctrl-C ends the run with one line that names the newest checkpoint, and exit status `EXIT_INTERRUPTED`.
+    """
+    try:
+        return _train(args)
+    except KeyboardInterrupt:
+        _report_interrupt(args)
+
+
+def _report_interrupt(args):
+    from keras_gans.callbacks.checkpoint import latest_checkpoint
+
+    checkpoint_dir = (
+        pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir else pathlib.Path(args.output) / "checkpoint"
+    )
+    last = latest_checkpoint(str(checkpoint_dir)) if checkpoint_dir.is_dir() else None
+    where = (
+        f"the last checkpoint is {last}; continue with --resume"
+        if last
+        else "no checkpoint was written yet; start again to train"
+    )
+    print(f"keras-gans train: interrupted; {where}.", file=sys.stderr)
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+def _train(args):
     run = _resolve_arguments(args)  # before any data is loaded
     import contextlib
 
@@ -544,13 +582,16 @@ def train_command(args):
     scope = contextlib.ExitStack()  # model and optimizers are created in the engine's scope (tf.distribute)
     if setup is not None:
         scope.enter_context(setup.scope())
-    output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     keras_gans.backend.enable_convolution_autotuning()  # cuDNN's fastest algorithms, as the official scripts
     steps_total = _target_steps(args)
     # R3GAN's step takes two real halves (D step, G step); ProGAN's WGAN-GP step takes one batch.
     fit_batch = 2 * args.batch_size if run["model"] == "r3gan" else args.batch_size
     data, info = _load_data(args, run, fit_batch)
+    try:  # after the data loaded, so that a refused dataset leaves no folder behind
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        _fail(f"argument --output: {output} cannot be created ({e.strerror or e}).")
     num_classes = info.num_classes if run["conditional"] else 0
 
     checkpoint = GANCheckpoint(checkpoint_dir, every_n_images=args.checkpoint_every or args.batch_size * 50)
@@ -657,7 +698,8 @@ def train_command(args):
             f"(real digits at this size: {real['confident_fraction']:.1%}, {real['classes_covered']})."
         )
     print(f"Samples: {output / 'samples.png'}")
-    print(f"Losses:  {output / 'losses.png'}")
+    if history["images"]:
+        print(f"Losses:  {output / 'losses.png'}")
     print(f"Metrics: {output / 'metrics.json'}")
     if metrics["diverged"]:
         at, last = metrics["diverged_at"], metrics["last_checkpoint"]
