@@ -16,6 +16,7 @@ import pathlib
 
 from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import folder_problem
+from keras_gans.cli.generate import read_json_file
 from keras_gans.cli.generate import run_checkpoint_dir
 
 # The names of keras_gans.metrics.evaluation.METRICS (not imported here: subcommand modules import keras lazily).
@@ -90,10 +91,15 @@ def _checkpoint_and_dataset(path):
     path = pathlib.Path(path).expanduser()
     if not path.exists():
         _fail(f"--checkpoint {path} does not exist.")
-    path = run_checkpoint_dir(path)  # the --output folder of `keras-gans train` names its checkpoint directory
-    run_file = next((d / RUN_FILE for d in (path, path.parent) if (d / RUN_FILE).is_file()), None)
-    dataset = json.loads(run_file.read_text()).get("dataset") if run_file else None
-    return path, dataset
+    try:
+        path = run_checkpoint_dir(path)  # the --output folder of `keras-gans train` holds its checkpoint directory
+        run_file = next((d / RUN_FILE for d in (path, path.parent) if (d / RUN_FILE).is_file()), None)
+        run = read_json_file(run_file, "the run description that `keras-gans train` writes") if run_file else {}
+    except ValueError as e:
+        _fail(f"--checkpoint {path}: {e}")
+    if not isinstance(run, dict):
+        _fail(f"--checkpoint {path}: {run_file} holds a {type(run).__name__}; expected a JSON object.")
+    return path, run.get("dataset")
 
 
 def _load_model(args):

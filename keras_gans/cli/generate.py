@@ -88,7 +88,7 @@ def load_model_or_exit(args, fail):
     try:
         return load_gan(args.preset, args.checkpoint)
     except (ValueError, OSError) as e:
-        fail(str(e))
+        fail(f"{'--preset' if args.preset else '--checkpoint'} {args.preset or args.checkpoint}: {e}")
 
 
 def parse_seeds(text):
@@ -108,16 +108,53 @@ def parse_seeds(text):
 
 
 def run_checkpoint_dir(path):
-    """The checkpoint directory of `path` when it is the --output folder of `keras-gans train` (the one its
-    `metrics.json` names, else `<path>/checkpoint`); otherwise `path` itself."""
-    if not (path / TRAIN_METRICS_FILE).is_file():
+    """The checkpoint directory of `path` when it is the --output folder of `keras-gans train`; otherwise `path`.
+
+    `<path>/checkpoint` (where `train` writes by default) comes first, so a copied or moved run folder loads its
+    own checkpoints, also while its run is going (before `metrics.json` exists). Otherwise `metrics.json` names the
+    folder: an absolute path as it is, a relative one (relative to where `train` ran) only inside `path`.
+
+    Args:
+        path: a `pathlib.Path` given as `--checkpoint`.
+
+    Raises:
+        ValueError: `metrics.json` names a relative checkpoint folder that is not inside `path`.
+    """
+    if (path / CHECKPOINT_MODEL_FILE).is_file() or not path.is_dir():
         return path
+    if (path / "checkpoint").is_dir():
+        return path / "checkpoint"
+    saved = _saved_checkpoint_dir(path / TRAIN_METRICS_FILE)
+    if saved is None:
+        return path
+    if saved.is_absolute():
+        return saved if saved.is_dir() else path
+    # `train` stored the path as given, e.g. "runs/r1/ckpts" for --output runs/r1: try each tail inside `path`.
+    tails = [pathlib.Path(*saved.parts[i:]) for i in range(len(saved.parts))]
+    found = next((path / tail for tail in tails if (path / tail).is_dir()), None)
+    if found is None:
+        raise ValueError(
+            f"{path / TRAIN_METRICS_FILE} names the checkpoint directory {saved!s} (relative to where "
+            f"`keras-gans train` ran), which is not inside {path}; pass that directory as --checkpoint."
+        )
+    return found
+
+
+def _saved_checkpoint_dir(metrics_file):
+    """The `checkpoint_dir` that `metrics_file` records, or None (no file, or a damaged one)."""
     try:
-        saved = json.loads((path / TRAIN_METRICS_FILE).read_text()).get("checkpoint_dir")
+        saved = json.loads(metrics_file.read_text()).get("checkpoint_dir")
     except (OSError, ValueError, AttributeError):
-        saved = None  # a damaged metrics.json still leaves the default folder
-    candidates = ([pathlib.Path(saved)] if isinstance(saved, str) else []) + [path / "checkpoint"]
-    return next((candidate for candidate in candidates if candidate.is_dir()), path)
+        return None
+    return pathlib.Path(saved).expanduser() if isinstance(saved, str) and saved else None
+
+
+def read_json_file(path, expected):
+    """The JSON value in `path`; `ValueError` naming the file and `expected` when it cannot be read."""
+    try:
+        return json.loads(pathlib.Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{path} is not readable JSON ({e}); expected {expected}.") from e
 
 
 def _checkpoint_paths(path):
@@ -144,14 +181,12 @@ def _checkpoint_paths(path):
                         stacklevel=2,
                     )
                 return pathlib.Path(candidate), path / CHECKPOINT_MODEL_FILE
-            skipped.append(f"{pathlib.Path(candidate).name}: {problem}")
+            skipped.append(f"{pathlib.Path(candidate).name}: {problem.rstrip('.')}")
         raise ValueError(f"none of the checkpoints in {path} can be read: {'; '.join(skipped)}")
     return None
 
 
 def _from_checkpoint(path):
-    import keras
-
     from keras_gans.callbacks.checkpoint import WEIGHTS_FILE
     from keras_gans.utils.weights_io import load_weights_file
 
@@ -162,8 +197,25 @@ def _from_checkpoint(path):
             f"{CHECKPOINT_MODEL_FILE} beside ckpt-* folders)."
         )
     folder, config = found
-    model = keras.saving.deserialize_keras_object(json.loads(config.read_text()))
+    model = _model_from_config(config)
     load_weights_file(model, folder / WEIGHTS_FILE, "checkpoint weights")
+    return model
+
+
+def _model_from_config(config_file):
+    """The `GAN` that `config_file` (the model.json of `keras-gans train`) describes, without weights."""
+    import keras
+
+    from keras_gans.models.gan import GAN
+
+    expected = "the model configuration that `keras-gans train` writes"
+    config = read_json_file(config_file, expected)
+    try:
+        model = keras.saving.deserialize_keras_object(config)
+    except Exception as e:  # Keras reports unknown classes and bad fields as TypeError, ValueError or KeyError
+        raise ValueError(f"{config_file} cannot be read as {expected} ({type(e).__name__}: {e}).") from e
+    if not isinstance(model, GAN):
+        raise ValueError(f"{config_file} describes a {type(model).__name__}; expected {expected} (a GAN).")
     return model
 
 
