@@ -15,6 +15,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 SUBCOMMANDS = (
     "train",
@@ -36,15 +37,43 @@ OUTPUT_RULE = "--output is a file where the command writes one file and a folder
 
 
 def folder_problem(path):
-    """Why `path` cannot be used as an output folder (a file is in the way), or `None` when it can."""
+    """Why `path` cannot be used as an output folder (a file is in the way, or its nearest existing folder takes no
+    new files), or `None` when it can."""
     path = pathlib.Path(path).expanduser()
-    for candidate in (path, *path.parents):
+    return _folder_problem(path, path)
+
+
+def file_problem(path, kind):
+    """Why `path` cannot be used as an output file of `kind` (e.g. "a .png"), or `None` when it can."""
+    path = pathlib.Path(path).expanduser()
+    if path.is_dir():
+        return f"{path} is a folder; give {kind} file name."
+    return _folder_problem(path.parent, path)
+
+
+def _folder_problem(folder, target):
+    """Why `folder` cannot hold (once created) the output `target`, or `None`."""
+    for candidate in (folder, *folder.parents):
         if candidate.exists():
             if candidate.is_dir():
-                return None
-            if candidate == path:
-                return f"{path} is an existing file, not a folder; give a folder name."
-            return f"{path} cannot be created because {candidate} is a file; give a folder name."
+                return _unwritable_problem(target, candidate)
+            if candidate == folder:
+                return f"{folder} is an existing file, not a folder; give a folder name."
+            return f"{folder} cannot be created because {candidate} is a file; give a folder name."
+    return None
+
+
+def _unwritable_problem(path, folder):
+    """Why no file can be created in `folder`, the nearest existing folder of `path`, or `None`.
+
+    A probe file (deleted at once) answers for every cause at once: permissions, read-only mounts and virtual file
+    systems such as /proc, where the permission bits say nothing.
+    """
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        return f"{path} cannot be written: no file can be created in {folder} ({e.strerror or e})."
     return None
 
 

@@ -26,6 +26,7 @@ loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import folder_problem
 
 FORMATS = {"r3gan": (".pkl",), "pgz": (".pth", ".pt"), "progan-tf": (".pkl",)}
 
@@ -77,6 +78,9 @@ def _format_of(source, given):
 def _check_output(output, overwrite):
     from keras_gans.utils import preset_utils
 
+    problem = folder_problem(output)
+    if problem:
+        _fail(f"the output {problem}")
     if not output.exists():
         return
     if not output.is_dir():

@@ -15,7 +15,7 @@ import json
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
-from keras_gans.cli import folder_problem
+from keras_gans.cli import file_problem
 from keras_gans.cli.generate import read_json_file
 from keras_gans.cli.generate import run_checkpoint_dir
 
@@ -124,7 +124,7 @@ def evaluate_command(args):
     if args.num_images < 1 or args.batch_size < 1:
         _fail("--num-images and --batch-size must be positive.")
     output = pathlib.Path(args.output)
-    problem = f"{output} is a folder; give a JSON file name." if output.is_dir() else folder_problem(output.parent)
+    problem = file_problem(output, "a JSON")
     if problem:
         _fail(f"argument --output: {problem}")
     import keras

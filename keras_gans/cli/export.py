@@ -12,7 +12,11 @@ returns `images` (NHWC, uint8 pixels as `keras-gans generate` writes them, or fl
 (pass `--backend`).
 """
 
+import pathlib
+
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import file_problem
+from keras_gans.cli import folder_problem
 from keras_gans.cli.generate import load_gan
 
 FORMATS = ("tf_saved_model", "onnx", "litert")  # keras_gans.export.FORMATS (keras is imported lazily here)
@@ -25,7 +29,9 @@ def register(commands):
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="preset name, preset directory, hf://... or kaggle://...")
-    source.add_argument("--checkpoint", help="checkpoint directory of `keras-gans train` (or one ckpt-* folder)")
+    source.add_argument(
+        "--checkpoint", help="checkpoint directory of `keras-gans train`, its --output folder, or one ckpt-* folder"
+    )
     parser.add_argument(
         "--format",
         default="tf_saved_model",
@@ -53,8 +59,23 @@ def register(commands):
     return parser
 
 
+def _fail(message):
+    raise SystemExit(f"keras-gans export: {message}")
+
+
+def _check_output(args):
+    """Exits with a one-line message when `--output` cannot be written, before the model is loaded."""
+    name = "litert" if args.format == "tflite" else args.format
+    output = pathlib.Path(args.output)
+    suffix = {"onnx": ".onnx", "litert": ".tflite"}.get(name)
+    problem = file_problem(output, f"a {suffix}") if suffix else folder_problem(output)
+    if problem:
+        _fail(f"argument --output: {problem}")
+
+
 def export_command(args):
     """Runs `keras-gans export` with parsed arguments; returns the path written."""
+    _check_output(args)
     try:
         model = load_gan(preset=args.preset, checkpoint=args.checkpoint)
     except (ValueError, OSError) as error:

@@ -23,6 +23,7 @@ import re
 import warnings
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import file_problem
 from keras_gans.cli import folder_problem
 
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
@@ -335,11 +336,7 @@ def generate_command(args):
             f"argument --output: {output} names one PNG file but {len(seeds)} images are written; pass --grid "
             "for one grid image, or give a folder."
         )
-    problem = (
-        (f"{output} is a folder; give a .png file name." if output.is_dir() else folder_problem(output.parent))
-        if one_file
-        else folder_problem(output)
-    )
+    problem = file_problem(output, "a .png") if one_file else folder_problem(output)
     if problem:
         _fail(f"argument --output: {problem}")
     model = load_model_or_exit(args, _fail)

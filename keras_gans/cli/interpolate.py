@@ -10,6 +10,9 @@ linearly from `--class` to `--end-class`. `--truncation-psi` scales every latent
 The suffix of `--output` picks the format: `.gif` (Pillow) or `.mp4` (needs `pip install "keras-gans[video]"`).
 """
 
+import pathlib
+
+from keras_gans.cli import file_problem
 from keras_gans.cli.generate import add_model_arguments
 from keras_gans.cli.generate import load_model_or_exit
 
@@ -58,12 +61,20 @@ def register(commands):
 
 def interpolate_command(args):
     """Runs `keras-gans interpolate` with parsed arguments; returns the written path."""
+    from keras_gans.explore.interpolation import ANIMATION_FORMATS
     from keras_gans.explore.interpolation import interpolation_frames
     from keras_gans.explore.interpolation import upscale
     from keras_gans.explore.interpolation import write_animation
 
     if args.steps < 2:
         _fail(f"--steps must be >= 2, got {args.steps}.")
+    problem = file_problem(args.output, "a .gif or .mp4")
+    if not problem and pathlib.Path(args.output).suffix.lower() not in ANIMATION_FORMATS:
+        problem = (
+            f"{args.output} does not end with one of {', '.join(ANIMATION_FORMATS)} (the suffix picks the format)."
+        )
+    if problem:
+        _fail(f"argument --output: {problem}")
     model = load_model_or_exit(args, _fail)
     try:
         frames = interpolation_frames(

@@ -11,6 +11,7 @@ labels=class_probabilities)` reproduces the PNG files. See `keras_gans.explore.p
 
 import pathlib
 
+from keras_gans.cli import folder_problem
 from keras_gans.cli.generate import add_model_arguments
 from keras_gans.cli.generate import load_model_or_exit
 
@@ -86,6 +87,9 @@ def project_command(args):
     names = [pathlib.Path(p).stem for p in args.images]
     if len(set(names)) != len(names):
         _fail("--images: two images have the same file name; their reconstructions would overwrite each other.")
+    problem = folder_problem(args.output)
+    if problem:
+        _fail(f"argument --output: {problem}")
     model = load_model_or_exit(args, _fail)
     try:
         images = read_images(args.images, model.image_shape)
