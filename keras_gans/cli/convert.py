@@ -97,6 +97,8 @@ def convert_command(args):
     """Runs `keras-gans convert` with parsed arguments; returns the preset directory."""
     source = pathlib.Path(args.source).expanduser()
     output = pathlib.Path(args.output).expanduser()
+    if source.is_dir():
+        _fail(f"{source} is a folder; give the checkpoint file (.pkl or .pth).")
     if not source.is_file():
         _fail(f"no such checkpoint file: {source}.")
     kind = _format_of(source, args.format)

@@ -123,6 +123,8 @@ def evaluate_command(args):
     options = _metric_options(args.metric_option)
     if args.num_images < 1 or args.batch_size < 1:
         _fail("--num-images and --batch-size must be positive.")
+    if args.seed < 0:
+        _fail(f"--seed must be >= 0, got {args.seed}.")
     output = pathlib.Path(args.output)
     problem = file_problem(output, "a JSON")
     if problem:

@@ -63,9 +63,17 @@ def _fail(message):
     raise SystemExit(f"keras-gans export: {message}")
 
 
-def _check_output(args):
-    """Exits with a one-line message when `--output` cannot be written, before the model is loaded."""
+def _check_format_and_output(args):
+    """Exits with a one-line message when this backend cannot write `--format` or `--output` cannot be written,
+    before the model is loaded."""
+    from keras_gans.export import BACKENDS
+    from keras_gans.export import check_export_format
+
     name = "litert" if args.format == "tflite" else args.format
+    try:
+        check_export_format(name, switch_advice=f"pass `--backend {BACKENDS[name][0]}`")
+    except (ValueError, ImportError) as error:
+        _fail(error)
     output = pathlib.Path(args.output)
     suffix = {"onnx": ".onnx", "litert": ".tflite"}.get(name)
     problem = file_problem(output, f"a {suffix}") if suffix else folder_problem(output)
@@ -75,7 +83,7 @@ def _check_output(args):
 
 def export_command(args):
     """Runs `keras-gans export` with parsed arguments; returns the path written."""
-    _check_output(args)
+    _check_format_and_output(args)
     try:
         model = load_gan(preset=args.preset, checkpoint=args.checkpoint)
     except (ValueError, OSError) as error:

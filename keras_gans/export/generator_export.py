@@ -63,6 +63,7 @@ _REQUIRED = {
     ("litert", "jax"): (("tensorflow", "tensorflow-cpu"),),
 }
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
+_ONE_FILE_EXPORTS = {"onnx": "an ONNX", "litert": "a LiteRT"}  # as messages name them
 # The file that marks a directory as a SavedModel, which an export may replace.
 SAVED_MODEL_FILE = "saved_model.pb"
 # Loggers of the converters, quiet below ERROR during a write: they log (e.g. jax2onnx's serializer for the
@@ -143,16 +144,25 @@ def _canonical_format(format):
     return name
 
 
-def check_export_format(format, backend=None):
-    """Returns the canonical format name; raises a clear error if `backend` (default: Keras') cannot write it."""
+def check_export_format(format, backend=None, switch_advice=None):
+    """Returns the canonical format name; raises a clear error if `backend` (default: Keras') cannot write it.
+
+    Args:
+        format: a name of `FORMATS` or an alias (e.g. "tflite").
+        backend: the backend that would write it; default: Keras' backend.
+        switch_advice: how to switch to a backend that can, e.g. "pass `--backend tensorflow`"; default: save a
+            preset and export it under `KERAS_BACKEND`.
+    """
     name = _canonical_format(format)
     backend = backend or keras.backend.backend()
     if backend not in BACKENDS[name]:
         reason = _WHY_NOT.get((name, backend), f"Keras cannot export to {name} on the {backend} backend")
+        advice = switch_advice or (
+            f"save the model with `save_to_preset` and export it under KERAS_BACKEND={BACKENDS[name][0]}"
+        )
         raise ValueError(
             f"export_generator: format={name!r} is not available on the {backend} backend ({reason}). Backends "
-            f"that can write it: {', '.join(BACKENDS[name])}. The weights are the same on every backend: save the "
-            f"model with `save_to_preset` and export it under KERAS_BACKEND={BACKENDS[name][0]}."
+            f"that can write it: {', '.join(BACKENDS[name])}. The weights are the same on every backend: {advice}."
         )
     missing = [package for module, package in _REQUIRED[(name, backend)] if importlib.util.find_spec(module) is None]
     if missing:
@@ -168,7 +178,8 @@ def _check_path(path, name):
     suffix = SUFFIXES.get(name)
     if suffix and path.suffix != suffix:
         raise ValueError(
-            f"export_generator: a {name} export is one file whose name ends with {suffix!r}; got {str(path)!r}."
+            f"export_generator: {_ONE_FILE_EXPORTS[name]} export is one file whose name ends with {suffix!r}; got "
+            f"{str(path)!r}."
         )
     if name == "tf_saved_model" and path.is_file():
         raise ValueError(f"export_generator: a SavedModel is a directory; {str(path)!r} is a file.")
@@ -185,7 +196,8 @@ def _check_replaceable(path, name):
     if name != "tf_saved_model":
         if path.is_dir():
             raise ValueError(
-                f"export_generator: a {name} export is one file, but {str(path)!r} is a directory; it is not replaced."
+                f"export_generator: {_ONE_FILE_EXPORTS[name]} export is one file, but {str(path)!r} is a directory; "
+                "it is not replaced."
             )
         return
     if path.is_symlink() or (any(path.iterdir()) and not (path / SAVED_MODEL_FILE).is_file()):

@@ -57,10 +57,12 @@ def test_export_onnx_float_trained_generator(conditional_preset, tmp_path, capsy
 
 def test_export_errors_name_the_problem(conditional_preset, tmp_path):
     _, preset = conditional_preset
-    with pytest.raises(SystemExit, match=r"keras-gans export: .*ends with '\.onnx'"):
+    with pytest.raises(SystemExit, match=r"keras-gans export: .*an ONNX export is one file .*ends with '\.onnx'"):
         cli.main(["export", "--preset", str(preset), "--format", "onnx", "--output", str(tmp_path / "g.pb")])
     with pytest.raises(SystemExit, match="keras-gans export: --preset .*missing"):
-        cli.main(["export", "--preset", str(tmp_path / "missing"), "--output", str(tmp_path / "g")])
+        cli.main(
+            ["export", "--preset", str(tmp_path / "missing"), "--format", "onnx", "--output", str(tmp_path / "g.onnx")]
+        )
     backend = keras.backend.backend()
     unavailable = [fmt for fmt, backends in BACKENDS.items() if backend not in backends]
     for fmt in unavailable:  # e.g. litert on JAX and PyTorch: the message names the backends that can
