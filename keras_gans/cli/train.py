@@ -66,10 +66,10 @@ import sys
 import time
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import folder_problem
 from keras_gans.cli.train_checks import check_in_memory_size
 from keras_gans.cli.train_checks import check_numbers
 from keras_gans.cli.train_checks import fit_batch_to_folder
-from keras_gans.cli.train_checks import writable_folder_problem
 from keras_gans.cli.train_digits import DIGIT_DATASETS
 from keras_gans.cli.train_digits import DIGIT_QUALITY_IMAGES
 from keras_gans.cli.train_digits import DIGITS
@@ -232,7 +232,7 @@ def _resolve_arguments(args):
     """Checks the arguments before any data is loaded; returns the resolved run description."""
     check_numbers(args)
     for option, folder in (("--output", args.output), ("--checkpoint-dir", args.checkpoint_dir)):
-        problem = folder and writable_folder_problem(folder)
+        problem = folder and folder_problem(folder)
         if problem:
             _fail(f"argument {option}: {problem}")
     if args.preset is None:

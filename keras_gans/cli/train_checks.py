@@ -1,12 +1,9 @@
 """Checks of `keras-gans train` arguments that run before anything is created or loaded: numbers, the size of
-in-memory datasets, output folders and the batch size of a small image folder."""
+in-memory datasets and the batch size of a small image folder."""
 
 import math
-import os
-import pathlib
-import tempfile
 
-from keras_gans.cli import folder_problem
+from keras_gans.training.generate_arguments import physical_memory_bytes
 
 MAX_RESOLUTION = 1024  # the largest resolution of any preset
 MAX_SEED = 2**32 - 1  # NumPy's seeds (keras.utils.set_random_seed) are unsigned 32-bit
@@ -46,14 +43,6 @@ def check_numbers(args):
         _fail(f"--resolution must be 4 * 2^k (a power of two) from 4 to {MAX_RESOLUTION}, got {args.resolution}.")
 
 
-def physical_memory_bytes():
-    """The machine's memory in bytes, or `None` where the system does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def check_in_memory_size(args, resolution, channels):
     """Refuses a `--resolution` at which a named in-memory dataset would not fit in half the machine's memory."""
     count = IN_MEMORY_IMAGES.get(str(args.dataset))
@@ -67,23 +56,6 @@ def check_in_memory_size(args, resolution, channels):
             f"{needed / 2**30:.1f} GiB at this resolution, more than half of this machine's "
             f"{memory / 2**30:.1f} GiB; choose a smaller --resolution."
         )
-
-
-def writable_folder_problem(folder):
-    """Why `folder` cannot be created or written (a file in the way, a read-only or virtual file system), or `None`.
-
-    A temporary folder is made and removed in the nearest existing parent, so that nothing is left behind.
-    """
-    problem = folder_problem(folder)
-    if problem:
-        return problem
-    path = pathlib.Path(folder).expanduser().absolute()
-    parent = next(p for p in (path, *path.parents) if p.exists())
-    try:
-        pathlib.Path(tempfile.mkdtemp(prefix=".keras-gans-probe-", dir=parent)).rmdir()
-    except OSError as e:
-        return f"{path} cannot be created in {parent} ({e.strerror or e})."
-    return None
 
 
 def fit_batch_to_folder(config, num_images, batch_size_given):

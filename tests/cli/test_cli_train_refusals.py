@@ -4,6 +4,7 @@ Tiny runs: 4x4 images of the embedded digits, 2 images per half batch, a one-sta
 """
 
 import errno
+import pathlib
 import tempfile
 
 import keras
@@ -64,18 +65,18 @@ def test_an_impossible_progan_schedule_is_one_line(tmp_path):
 
 def test_folders_that_cannot_be_created_are_refused_first(tmp_path, monkeypatch):
     # A read-only parent folder (permissions do not stop root, so its refusal is simulated).
-    read_only, make_folder = tmp_path / "read_only", tempfile.mkdtemp
+    read_only, make_file = tmp_path / "read_only", tempfile.TemporaryFile
     read_only.mkdir()
 
-    def mkdtemp(*args, dir=None, **kwargs):
-        if dir == read_only:
+    def temporary_file(*args, dir=None, **kwargs):
+        if dir is not None and pathlib.Path(dir) == read_only:
             raise OSError(errno.EROFS, "Read-only file system")
-        return make_folder(*args, dir=dir, **kwargs)
+        return make_file(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
     for option in ("--output", "--checkpoint-dir"):
         folder = read_only / option.strip("-")
-        with pytest.raises(SystemExit, match=f"argument {option}: .*cannot be created in .*Read-only file system"):
+        with pytest.raises(SystemExit, match=f"argument {option}: .*no file can be created in .*Read-only file system"):
             cli.main([*TINY, "--steps", "1", "--output", str(tmp_path / "run"), option, str(folder)])
         assert not folder.exists()
     assert not (tmp_path / "run").exists()
