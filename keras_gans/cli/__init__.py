@@ -57,6 +57,8 @@ def _folder_problem(folder, target):
         if candidate.exists():
             if candidate.is_dir():
                 return _unwritable_problem(target, candidate)
+            if target != folder:  # an output file
+                return f"{target} cannot be written because {candidate} is a file; give another path."
             if candidate == folder:
                 return f"{folder} is an existing file, not a folder; give a folder name."
             return f"{folder} cannot be created because {candidate} is a file; give a folder name."

@@ -12,6 +12,7 @@ Each side is a folder of image files (read at the size of its first image, or `-
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import file_problem
 
 METRIC_NAMES = ("fid", "kid")
 
@@ -71,13 +72,9 @@ def _check_options(args):
         check_kid_options(args.kid_subsets, args.kid_subset_size, "keras-gans compare")
     except ValueError as error:
         _fail(str(error).replace("`num_subsets`", "--kid-subsets").replace("`subset_size`", "--kid-subset-size"))
-    if args.output:
-        output = pathlib.Path(args.output).expanduser()
-        if output.is_dir():
-            _fail(f"argument --output: {output} is a folder; give a file name for the JSON results.")
-        blocker = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
-        if blocker is not None:
-            _fail(f"argument --output: {output} cannot be written because {blocker} is a file; give another path.")
+    problem = args.output and file_problem(args.output, "a JSON")
+    if problem:
+        _fail(f"argument --output: {problem}")
 
 
 def _check_side(side):

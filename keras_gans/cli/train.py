@@ -541,12 +541,15 @@ def train_command(args):
         _report_interrupt(args)
 
 
+def _checkpoint_dir(args):
+    """`--checkpoint-dir`, by default `<--output>/checkpoint`."""
+    return pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir else pathlib.Path(args.output) / "checkpoint"
+
+
 def _report_interrupt(args):
     from keras_gans.callbacks.checkpoint import latest_checkpoint
 
-    checkpoint_dir = (
-        pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir else pathlib.Path(args.output) / "checkpoint"
-    )
+    checkpoint_dir = _checkpoint_dir(args)
     last = latest_checkpoint(str(checkpoint_dir)) if checkpoint_dir.is_dir() else None
     where = (
         f"the last checkpoint is {last}; continue with --resume"
@@ -576,7 +579,7 @@ def _train(args):
 
     setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
-    checkpoint_dir = pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir else output / "checkpoint"
+    checkpoint_dir = _checkpoint_dir(args)
     if setup is not None and not setup.is_chief:
         output = output / f"process-{setup.process_index}"
     scope = contextlib.ExitStack()  # model and optimizers are created in the engine's scope (tf.distribute)
