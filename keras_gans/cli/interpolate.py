@@ -1,15 +1,16 @@
 """`keras-gans interpolate`: an animated GIF (or MP4) walking the latent space between two seeds.
 
-    keras-gans interpolate --preset stacked_mnist_small --start-seed 0 --end-seed 7 --steps 32 --output walk.gif
+    keras-gans interpolate --preset stacked_mnist_small --start-seed 0 --end-seed 7 --frames 32 --output walk.gif
     keras-gans interpolate --preset mnist_small --start-seed 3 --end-seed 3 --class 1 --end-class 4 \\
         --output class_blend.mp4
 
-Frame `i` of `--steps` frames is the image of the latent `slerp(z_start, z_end, i / (steps - 1))` (or `--method
+Frame `i` of `--frames` is the image of the latent `slerp(z_start, z_end, i / (frames - 1))` (or `--method
 lerp`), where seed `s` gives the latent of `keras-gans generate --seeds s`; for conditional models the labels blend
 linearly from `--class` to `--end-class`. `--truncation-psi` scales every latent toward the mean latent 0.
 The suffix of `--output` picks the format: `.gif` (Pillow) or `.mp4` (needs `pip install "keras-gans[video]"`).
 """
 
+import argparse
 import pathlib
 
 from keras_gans.cli import file_problem
@@ -31,7 +32,9 @@ def register(commands):
     add_model_arguments(parser)
     parser.add_argument("--start-seed", type=int, default=0, help="seed of the first frame's latent")
     parser.add_argument("--end-seed", type=int, default=1, help="seed of the last frame's latent")
-    parser.add_argument("--steps", type=int, default=24, help="frames, both endpoints included (>= 2)")
+    parser.add_argument("--frames", type=int, default=24, help="frames, both endpoints included (>= 2)")
+    # `--steps` is accepted for `--frames` but not listed: elsewhere it counts iterations.
+    parser.add_argument("--steps", dest="frames", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--method",
         choices=["slerp", "lerp"],
@@ -66,8 +69,8 @@ def interpolate_command(args):
     from keras_gans.explore.interpolation import upscale
     from keras_gans.explore.interpolation import write_animation
 
-    if args.steps < 2:
-        _fail(f"--steps must be >= 2, got {args.steps}.")
+    if args.frames < 2:
+        _fail(f"--frames must be >= 2, got {args.frames}.")
     problem = file_problem(args.output, "a .gif or .mp4")
     if not problem and pathlib.Path(args.output).suffix.lower() not in ANIMATION_FORMATS:
         problem = (
@@ -81,7 +84,7 @@ def interpolate_command(args):
             model,
             args.start_seed,
             args.end_seed,
-            args.steps,
+            args.frames,
             args.method,
             args.class_id,
             args.end_class,

@@ -1,5 +1,7 @@
 """Interpolation videos: images along a latent path (and a class blend), written as GIF or MP4."""
 
+import contextlib
+import os
 import pathlib
 
 import numpy as np
@@ -9,6 +11,27 @@ from keras_gans.explore.latents import interpolate_classes
 from keras_gans.explore.latents import interpolate_latents
 
 ANIMATION_FORMATS = (".gif", ".mp4")
+# imageio-ffmpeg's switch that starts ffmpeg without a `preexec_fn`
+_FFMPEG_NO_PREEXEC = "IMAGEIO_FFMPEG_NO_PREVENT_SIGINT"
+
+
+@contextlib.contextmanager
+def _ffmpeg_started_without_fork_hooks():
+    """Within it, imageio-ffmpeg starts ffmpeg without `preexec_fn=os.setpgrp`.
+
+    A `preexec_fn` makes `subprocess` run the interpreter's fork hooks, where JAX warns that forking a multithreaded
+    process can deadlock (and it can); without it, ffmpeg is spawned directly. It then shares the terminal's process
+    group, so Ctrl-C stops it too, which `atomic_output` already handles.
+    """
+    before = os.environ.get(_FFMPEG_NO_PREEXEC)
+    os.environ[_FFMPEG_NO_PREEXEC] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_FFMPEG_NO_PREEXEC, None)
+        else:
+            os.environ[_FFMPEG_NO_PREEXEC] = before
 
 
 def seed_latent(seed, latent_dim):
@@ -154,7 +177,7 @@ def write_animation(frames, path, fps=12, loop=True):
         import imageio.v2 as imageio
     except ImportError as error:
         raise ImportError(f'{path}: writing MP4 needs imageio with ffmpeg: pip install "keras-gans[video]".') from error
-    with atomic_output(path) as tmp:
+    with atomic_output(path) as tmp, _ffmpeg_started_without_fork_hooks():
         try:
             writer = imageio.get_writer(
                 tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=2

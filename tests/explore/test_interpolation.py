@@ -5,6 +5,9 @@ slerp/lerp functions (tested against closed forms in test_latents.py) for the fr
 read back with Pillow (GIF) and imageio (MP4).
 """
 
+import os
+import subprocess
+
 import imageio.v2 as imageio
 import keras
 import numpy as np
@@ -102,10 +105,25 @@ def test_cli_interpolate_writes_a_gif_with_every_frame(conditional_r3gan, tmp_pa
     np.testing.assert_array_equal(frames, expected)
 
 
-def test_write_animation_mp4_and_errors(conditional_r3gan, tmp_path):
+def test_write_animation_mp4_and_errors(conditional_r3gan, tmp_path, monkeypatch):
     model, preset = conditional_r3gan
     out = tmp_path / "walk.mp4"
-    assert cli.main(["interpolate", "--preset", str(preset), "--steps", "4", "--scale", "4", "--output", str(out)]) == 0
+    popen_arguments = []
+
+    def recording_popen(*args, **kwargs):
+        popen_arguments.append(kwargs)
+        return popen(*args, **kwargs)
+
+    popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    assert (
+        cli.main(["interpolate", "--preset", str(preset), "--frames", "4", "--scale", "4", "--output", str(out)]) == 0
+    )
+    # ffmpeg is spawned without a `preexec_fn`, which would run the fork hooks of a multithreaded process (JAX warns).
+    assert popen_arguments and all(kwargs.get("preexec_fn") is None for kwargs in popen_arguments)
+    assert "IMAGEIO_FFMPEG_NO_PREVENT_SIGINT" not in os.environ
+    monkeypatch.undo()
+    monkeypatch.setenv("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")  # the reader's ffmpeg, likewise
     video = np.stack(imageio.mimread(out, format="FFMPEG"))
     assert video.shape == (4, 32, 32, 3)
     expected = interpolation_frames(model, 0, 1, num_steps=4, start_class=0).repeat(4, 1).repeat(4, 2)
@@ -115,7 +133,9 @@ def test_write_animation_mp4_and_errors(conditional_r3gan, tmp_path):
         write_animation(expected, tmp_path / "walk.avi")
     with pytest.raises(ValueError, match="MP4 \\(libx264\\) needs even frame sizes"):
         write_animation(np.zeros((2, 5, 5, 3), "uint8"), tmp_path / "odd.mp4")
-    with pytest.raises(SystemExit, match="keras-gans interpolate: --steps must be >= 2"):
+    with pytest.raises(SystemExit, match="keras-gans interpolate: --frames must be >= 2"):
+        cli.main(["interpolate", "--preset", str(preset), "--frames", "1", "--output", str(out)])
+    with pytest.raises(SystemExit, match="keras-gans interpolate: --frames must be >= 2"):  # its unlisted alias
         cli.main(["interpolate", "--preset", str(preset), "--steps", "1", "--output", str(out)])
     with pytest.raises(SystemExit, match=r"`end_class` must be a class id in \[0, 3\)"):
         cli.main(["interpolate", "--preset", str(preset), "--end-class", "3", "--output", str(out)])
