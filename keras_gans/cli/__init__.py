@@ -31,6 +31,7 @@ SUBCOMMANDS = (
 )
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
+BACKENDS = ("jax", "tensorflow", "torch")
 BACKEND_HELP = "Keras backend (default: KERAS_BACKEND, else tensorflow)"
 # `--output` in every subcommand: the file itself where one file is written, a folder where several are.
 OUTPUT_RULE = "--output is a file where the command writes one file and a folder where it writes several."
@@ -82,6 +83,9 @@ def _unwritable_problem(path, folder):
 def build_parser():
     """Returns the `keras-gans` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n\n")[0], epilog=OUTPUT_RULE)
+    # Also accepted before the subcommand (`keras-gans --backend torch generate ...`); its own dest, because a
+    # subcommand's default would overwrite a shared one.
+    parser.add_argument("--backend", dest="global_backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(f"keras_gans.cli.{name.replace('-', '_')}").register(commands)
@@ -114,8 +118,11 @@ def _restart_on_backend(backend, argv):
 def main(argv=None):
     """Parses `argv` (default `sys.argv[1:]`), selects the backend and runs the subcommand; returns the exit
     status (0 on success)."""
-    args = build_parser().parse_args(argv)
-    backend = getattr(args, "backend", None)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    backend = getattr(args, "backend", None) or args.global_backend
+    if args.global_backend and backend != args.global_backend:
+        parser.error(f"--backend {args.global_backend} before the subcommand and --backend {backend} after it differ.")
     if backend:
         keras = sys.modules.get("keras")
         if keras is not None and keras.backend.backend() != backend:

@@ -12,6 +12,7 @@ largest per-pixel difference of each image and exits with status 1 when one exce
 import json
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 
 
 def _fail(message):
@@ -32,7 +33,7 @@ def register(commands):
     )
     parser.add_argument("--reference-dir", required=True, help="the folder with img0.png ... img9.png")
     parser.add_argument("--max-diff", type=int, default=1, help="largest per-pixel difference that passes")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.set_defaults(func=check_command)
     return parser
 

@@ -12,6 +12,7 @@ Each side is a folder of image files (read at the size of its first image, or `-
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import file_problem
 
 METRIC_NAMES = ("fid", "kid")
@@ -42,7 +43,7 @@ def register(commands):
     parser.add_argument("--kid-subset-size", type=int, default=1000, help="images per KID subset")
     parser.add_argument("--seed", type=int, default=0, help="seed of the KID subsets")
     parser.add_argument("--output", default=None, help="JSON file for the results")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.set_defaults(func=compare_command)
     return parser
 

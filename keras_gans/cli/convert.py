@@ -26,6 +26,7 @@ loaded with `keras_gans.R3GAN.from_preset(dir)` / `keras_gans.ProGAN.from_preset
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import folder_problem
 
 FORMATS = {"r3gan": (".pkl",), "pgz": (".pth", ".pt"), "progan-tf": (".pkl",)}
@@ -56,7 +57,7 @@ def register(commands):
         help="progan-tf: the growing schedule to continue with (a ProGAN preset or schedule name)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing preset directory")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.set_defaults(func=convert_command)
     return parser
 

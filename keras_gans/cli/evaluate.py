@@ -15,6 +15,7 @@ import json
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import file_problem
 from keras_gans.cli.generate import read_json_file
 from keras_gans.cli.generate import run_checkpoint_dir
@@ -62,7 +63,7 @@ def register(commands):
         default="evaluation.json",
         help="the JSON file written with the results (one file: --output names it)",
     )
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.set_defaults(func=evaluate_command)
     return parser
 

@@ -15,6 +15,7 @@ returns `images` (NHWC, uint8 pixels as `keras-gans generate` writes them, or fl
 import pathlib
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import file_problem
 from keras_gans.cli import folder_problem
 from keras_gans.cli.generate import load_gan
@@ -54,7 +55,7 @@ def register(commands):
         default=None,
         help="fix the batch size of the inputs (default: any; LiteRT from JAX needs one)",
     )
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     parser.set_defaults(func=export_command)
     return parser
 
@@ -66,12 +67,12 @@ def _fail(message):
 def _check_format_and_output(args):
     """Exits with a one-line message when this backend cannot write `--format` or `--output` cannot be written,
     before the model is loaded."""
-    from keras_gans.export import BACKENDS
+    from keras_gans.export import BACKENDS as EXPORT_BACKENDS
     from keras_gans.export import check_export_format
 
     name = "litert" if args.format == "tflite" else args.format
     try:
-        check_export_format(name, switch_advice=f"pass `--backend {BACKENDS[name][0]}`")
+        check_export_format(name, switch_advice=f"pass `--backend {EXPORT_BACKENDS[name][0]}`")
     except (ValueError, ImportError) as error:
         _fail(error)
     output = pathlib.Path(args.output)

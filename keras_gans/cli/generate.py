@@ -23,6 +23,7 @@ import re
 import warnings
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import file_problem
 from keras_gans.cli import folder_problem
 
@@ -79,7 +80,7 @@ def add_model_arguments(parser):
     )
     parser.add_argument("--no-ema", action="store_true", help="use the trained generator, not the EMA generator")
     parser.add_argument("--batch-size", type=int, default=32, help="images per generator call")
-    parser.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
 
 
 def load_model_or_exit(args, fail):

@@ -66,6 +66,7 @@ import sys
 import time
 
 from keras_gans.cli import BACKEND_HELP
+from keras_gans.cli import BACKENDS
 from keras_gans.cli import folder_problem
 from keras_gans.cli.train_checks import check_in_memory_size
 from keras_gans.cli.train_checks import check_numbers
@@ -182,7 +183,7 @@ def register(commands):
         action="store_true",
         help="delete the checkpoints already in --checkpoint-dir and start a new run",
     )
-    train.add_argument("--backend", choices=["jax", "tensorflow", "torch"], default=None, help=BACKEND_HELP)
+    train.add_argument("--backend", choices=BACKENDS, default=None, help=BACKEND_HELP)
     train.add_argument("--seed", type=int, default=0, help="seed of the initial weights, latents and data order")
     train.add_argument(
         "--distribute",

@@ -66,3 +66,23 @@ def test_backend_flag_from_python_waits_for_a_child_process(monkeypatch, tmp_pat
     monkeypatch.setenv("KERAS_GANS_CLI_RESTARTED_BACKEND", OTHER)
     with pytest.raises(SystemExit, match=f"could not start Keras with the {OTHER} backend"):
         cli.main(argv)
+
+
+def test_backend_flag_before_the_subcommand(monkeypatch, tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 3)
+    argv = ["--backend", OTHER, "generate", "--preset", "x", "--output", str(tmp_path)]
+    assert cli.main(argv) == 3
+    ((command, env),) = calls
+    assert command == [sys.executable, "-m", "keras_gans.cli", *argv]
+    assert env["KERAS_BACKEND"] == OTHER
+    with pytest.raises(SystemExit, match="'x' is neither a file or folder nor a preset name"):
+        cli.main(["--backend", CURRENT, "generate", "--preset", "x", "--output", str(tmp_path)])
+    # Both places, the same backend: accepted; two different ones: a usage error naming both.
+    with pytest.raises(SystemExit, match="'x' is neither a file or folder nor a preset name"):
+        cli.main(["--backend", CURRENT, "generate", "--preset", "x", "--backend", CURRENT, "--output", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--backend", CURRENT, "generate", "--preset", "x", "--backend", OTHER, "--output", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert f"--backend {CURRENT} before the subcommand and --backend {OTHER} after it differ" in capsys.readouterr().err
+    assert len(calls) == 1
