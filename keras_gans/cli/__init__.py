@@ -32,6 +32,7 @@ SUBCOMMANDS = (
 # Set in a process started by `_restart_on_backend`, so that a failed backend switch cannot loop.
 _RESTARTED = "KERAS_GANS_CLI_RESTARTED_BACKEND"
 BACKENDS = ("jax", "tensorflow", "torch")
+EXIT_INTERRUPTED = 130  # exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it
 BACKEND_HELP = "Keras backend (default: KERAS_BACKEND, else tensorflow)"
 # `--output` in every subcommand: the file itself where one file is written, a folder where several are.
 OUTPUT_RULE = "--output is a file where the command writes one file and a folder where it writes several."
@@ -128,5 +129,9 @@ def main(argv=None):
         if keras is not None and keras.backend.backend() != backend:
             return _restart_on_backend(backend, argv)
         os.environ["KERAS_BACKEND"] = backend
-    args.func(args)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:  # commands with something to report about it (train, generate) report it themselves
+        print(f"keras-gans {args.command}: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0

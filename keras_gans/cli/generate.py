@@ -20,12 +20,15 @@ import json
 import math
 import pathlib
 import re
+import sys
 import warnings
 
 from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import BACKENDS
+from keras_gans.cli import EXIT_INTERRUPTED
 from keras_gans.cli import file_problem
 from keras_gans.cli import folder_problem
+from keras_gans.cli.seeds import parse_seeds
 
 CHECKPOINT_MODEL_FILE = "model.json"  # written by `keras-gans train` beside its checkpoints
 TRAIN_METRICS_FILE = "metrics.json"  # written by `keras-gans train` in its --output folder
@@ -91,22 +94,6 @@ def load_model_or_exit(args, fail):
         return load_gan(args.preset, args.checkpoint)
     except (ValueError, OSError) as e:
         fail(f"{'--preset' if args.preset else '--checkpoint'} {args.preset or args.checkpoint}: {e}")
-
-
-def parse_seeds(text):
-    """`'0-3,7'` -> `[0, 1, 2, 3, 7]`: comma-separated non-negative integers and inclusive ranges `a-b`."""
-    seeds = []
-    for part in str(text).split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
-        if not match:
-            raise ValueError(f"expected seeds such as '0-15' or '1,5,9' (non-negative integers); got {text!r}.")
-        start = int(match.group(1))
-        stop = int(match.group(2)) if match.group(2) is not None else start
-        if stop < start:
-            raise ValueError(f"the range '{part}' is empty (its end is below its start).")
-        seeds.extend(range(start, stop + 1))
-    return seeds
 
 
 def run_checkpoint_dir(path):
@@ -282,45 +269,58 @@ def _set_stored_lod(model):
             network.set_lod(float(keras.ops.convert_to_numpy(network.lod.value)))
 
 
+def generated_chunks(model, seeds, class_id=None, use_ema=True, batch_size=32, truncation_psi=1.0):
+    """Yields `(seeds_of_chunk, uint8 images)` for consecutive chunks of at most `batch_size` seeds: image `i` is
+    `model.generate(1, seed=seeds[i])` (with the label and `truncation_psi`). Latents are drawn per chunk, so the
+    memory used does not grow with the number of seeds. `--class` is checked at the call, before any image."""
+    if model.num_classes == 0 and class_id is not None:
+        raise ValueError("--class was given but the model is unconditional.")
+    if model.num_classes and class_id is not None and not 0 <= class_id < model.num_classes:
+        raise ValueError(f"--class must be in [0, {model.num_classes}) for this model; got {class_id}.")
+    return _chunks(model, seeds, class_id, use_ema, batch_size, truncation_psi)
+
+
+def _chunks(model, seeds, class_id, use_ema, batch_size, truncation_psi):
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(seeds), desc="images", unit="img", leave=False, disable=len(seeds) <= batch_size) as bar:
+        for start in range(0, len(seeds), batch_size):
+            chunk = seeds[start : start + batch_size]
+            z = np.concatenate([np.random.default_rng(s).standard_normal((1, model.latent_dim)) for s in chunk])
+            labels = None
+            if model.num_classes:  # without --class the classes cycle over the whole seed list
+                index = np.arange(start, start + len(chunk))
+                labels = index % model.num_classes if class_id is None else np.full(len(chunk), class_id)
+            images = model.generate(
+                z.astype("float32"),
+                labels=labels,
+                use_ema=use_ema,
+                batch_size=batch_size,
+                truncation_psi=truncation_psi,
+            )
+            bar.update(len(chunk))
+            yield chunk, images
+
+
 def generate_images(model, seeds, class_id=None, use_ema=True, batch_size=32, truncation_psi=1.0):
     """uint8 images `(len(seeds), H, W, C)`: image `i` is `model.generate(1, seed=seeds[i])` (with the label and
     `truncation_psi`)."""
     import numpy as np
 
-    if model.num_classes == 0 and class_id is not None:
-        raise ValueError("--class was given but the model is unconditional.")
-    if model.num_classes and class_id is not None and not 0 <= class_id < model.num_classes:
-        raise ValueError(f"--class must be in [0, {model.num_classes}) for this model; got {class_id}.")
-    z = np.concatenate([np.random.default_rng(s).standard_normal((1, model.latent_dim)) for s in seeds])
-    labels = None
-    if model.num_classes:
-        labels = np.arange(len(seeds)) % model.num_classes if class_id is None else np.full(len(seeds), class_id)
-    from tqdm.auto import tqdm
-
-    chunks = []
-    with tqdm(total=len(seeds), desc="images", unit="img", leave=False, disable=len(seeds) <= batch_size) as bar:
-        for start in range(0, len(seeds), batch_size):
-            part = slice(start, start + batch_size)
-            chunks.append(
-                model.generate(
-                    z[part].astype("float32"),
-                    labels=None if labels is None else labels[part],
-                    use_ema=use_ema,
-                    batch_size=batch_size,
-                    truncation_psi=truncation_psi,
-                )
-            )
-            bar.update(len(chunks[-1]))
-    return np.concatenate(chunks)
+    chunks = generated_chunks(model, seeds, class_id, use_ema, batch_size, truncation_psi)
+    return np.concatenate([images for _, images in chunks])
 
 
 def generate_command(args):
-    """Runs `keras-gans generate` with parsed arguments; returns the written paths."""
+    """Runs `keras-gans generate` with parsed arguments; returns the path written: the PNG file (one image or the
+    grid) or the folder of per-seed PNGs."""
     import numpy as np
 
     from keras_gans.callbacks.sample_grid import image_grid
     from keras_gans.callbacks.sample_grid import save_png
     from keras_gans.explore.interpolation import upscale
+    from keras_gans.training.generate_arguments import check_generation_size
 
     try:
         seeds = parse_seeds(args.seeds)
@@ -341,25 +341,40 @@ def generate_command(args):
     if problem:
         _fail(f"argument --output: {problem}")
     model = load_model_or_exit(args, _fail)
+    folder = output.parent if one_file else output
+    written = 0
     try:
-        images = generate_images(model, seeds, args.class_id, not args.no_ema, args.batch_size, args.truncation_psi)
+        chunks = generated_chunks(model, seeds, args.class_id, not args.no_ema, args.batch_size, args.truncation_psi)
+        if args.grid:  # one image of them all: they must fit in memory together
+            height, width, channels = model.image_shape
+            grid_shape = (height * args.scale, width * args.scale, channels)
+            check_generation_size(len(seeds), model.latent_dim, grid_shape, "uint8", "--grid with --seeds")
+            images = upscale(np.concatenate([images for _, images in chunks]), args.scale)
+            cols = args.cols or math.ceil(math.sqrt(len(seeds)))
+            rows = math.ceil(len(seeds) / cols)
+            padded = np.zeros((rows * cols,) + images.shape[1:], images.dtype)
+            padded[: len(images)] = images
+            folder.mkdir(parents=True, exist_ok=True)
+            path = output if one_file else output / "grid.png"
+            save_png(image_grid(padded, rows, cols), path)
+        else:  # written as they are made, so that a long run keeps what it made when stopped
+            for chunk, images in chunks:
+                folder.mkdir(parents=True, exist_ok=True)  # once the first images exist
+                for seed, image in zip(chunk, upscale(images, args.scale)):
+                    save_png(image, output if one_file else output / f"seed{seed:04d}.png")
+                    written += 1
+            path = output
     except (ValueError, OSError) as e:
         _fail(str(e))
-    images = upscale(images, args.scale)
-    folder = output.parent if one_file else output
-    folder.mkdir(parents=True, exist_ok=True)
-    if args.grid:
-        cols = args.cols or math.ceil(math.sqrt(len(seeds)))
-        rows = math.ceil(len(seeds) / cols)
-        padded = np.zeros((rows * cols,) + images.shape[1:], images.dtype)
-        padded[: len(images)] = images
-        paths = [output if one_file else output / "grid.png"]
-        save_png(image_grid(padded, rows, cols), paths[0])
-    else:
-        paths = [output] if one_file else [output / f"seed{seed:04d}.png" for seed in seeds]
-        for image, path in zip(images, paths):
-            save_png(image, path)
+    except KeyboardInterrupt:
+        print(
+            f"keras-gans generate: interrupted after writing {written:,} of {len(seeds):,} images to {folder}.",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_INTERRUPTED) from None
     print(
-        f"Wrote {paths[0]}." if one_file else f"Wrote {len(paths)} PNG file{'s' if len(paths) > 1 else ''} to {output}."
+        f"Wrote {path}."
+        if path.suffix.lower() == ".png"
+        else f"Wrote {written:,} PNG file{'s' if written != 1 else ''} to {output}."
     )
-    return paths
+    return path

@@ -67,6 +67,7 @@ import time
 
 from keras_gans.cli import BACKEND_HELP
 from keras_gans.cli import BACKENDS
+from keras_gans.cli import EXIT_INTERRUPTED
 from keras_gans.cli import folder_problem
 from keras_gans.cli.train_checks import check_in_memory_size
 from keras_gans.cli.train_checks import check_numbers
@@ -92,7 +93,6 @@ TINY_PROGAN_CHANNELS = 64
 MODEL_CONFIG_FILE = "model.json"
 RUN_FILE = "run.json"
 EXIT_DIVERGED = 3  # exit status of a run stopped by a non-finite loss
-EXIT_INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 # Arguments that define the model: a resumed run must use the same values.
 _RUN_KEYS = ("model", "preset", "resolution", "conditional", "paper_recipe")
 

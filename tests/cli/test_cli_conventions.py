@@ -67,3 +67,14 @@ def test_generate_batches_match_one_call(preset):
     np.testing.assert_array_equal(
         generate_images(model, list(range(5)), batch_size=2), generate_images(model, list(range(5)), batch_size=8)
     )
+
+
+def test_ctrl_c_ends_any_subcommand_with_one_line_and_status_130(monkeypatch, capsys):
+    from keras_gans.cli import export
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "export_command", interrupted)
+    assert cli.main(["export", "--preset", "x", "--output", "out"]) == cli.EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "keras-gans export: interrupted.\n"

@@ -11,7 +11,8 @@ from PIL import Image
 
 import keras_gans
 from keras_gans import cli
-from keras_gans.cli.generate import parse_seeds
+from keras_gans.callbacks import sample_grid
+from keras_gans.cli.seeds import parse_seeds
 
 
 def _png(path):
@@ -121,8 +122,16 @@ def test_generate_scale_repeats_every_pixel(conditional_r3gan, tmp_path):
 
 
 def test_parse_seeds():
-    assert parse_seeds("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10]
-    assert parse_seeds("5") == [5]
+    seeds = parse_seeds("0-3,7, 9-10")
+    assert list(seeds) == [0, 1, 2, 3, 7, 9, 10] and len(seeds) == 7
+    assert [seeds[i] for i in range(-7, 7)] == list(seeds) * 2
+    assert seeds[3:6] == [3, 7, 9] and seeds[5:100] == [9, 10]
+    with pytest.raises(IndexError):
+        seeds[7]
+    assert list(parse_seeds("5")) == [5]
+    # A long range is held as a range: its length and any element, without a list of its seeds.
+    huge = parse_seeds("3,10-10000000009")
+    assert len(huge) == 10**10 + 1 and huge[1] == 10 and huge[-1] == 10**10 + 9 and huge[10**9] == 10**9 + 9
     for bad in ("", "a", "-1", "3-1", "1,,2", "0-"):
         with pytest.raises(ValueError):
             parse_seeds(bad)
@@ -153,3 +162,30 @@ def test_generate_errors_are_helpful(conditional_r3gan, progan, tmp_path):
         cli.main(["generate", "--preset", str(preset), "--scale", "0", "--output", out])
     with pytest.raises(SystemExit, match="--class was given but the model is unconditional"):
         cli.main(["generate", "--preset", str(progan[1]), "--class", "0", "--output", out])
+
+
+def test_generate_writes_as_it_goes_and_stops_cleanly_on_ctrl_c(conditional_r3gan, tmp_path, monkeypatch, capsys):
+    model, preset = conditional_r3gan
+    out = tmp_path / "many"
+    saved = []
+    save_png = sample_grid.save_png
+
+    def save_then_interrupt(image, path):
+        if len(saved) == 3:
+            raise KeyboardInterrupt
+        save_png(image, path)
+        saved.append(path)
+
+    monkeypatch.setattr(sample_grid, "save_png", save_then_interrupt)
+    # A billion seeds: images are made and written chunk by chunk, not all at once.
+    argv = ["generate", "--preset", str(preset), "--seeds", "0-999999999", "--batch-size", "2", "--output", str(out)]
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 130
+    assert "interrupted after writing 3 of 1,000,000,000 images to" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["seed0000.png", "seed0001.png", "seed0002.png"]
+    np.testing.assert_array_equal(_png(out / "seed0002.png"), model.generate(1, seed=2, labels=2)[0])
+    # The grid holds all images at once: refused before any is made when they cannot fit in memory.
+    with pytest.raises(SystemExit, match="--grid with --seeds: 1000000000000 images need at least"):
+        cli.main([*argv[:4], "0-999999999999", *argv[5:], "--grid"])
+    assert len(saved) == 3
