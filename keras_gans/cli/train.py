@@ -42,7 +42,9 @@ Outputs in `--output`: `samples.png` (EMA-generator samples of fixed latents, al
 `samples-<images>.png`), `losses.png`, `metrics.json`; checkpoints go to `--checkpoint-dir` (default
 `<output>/checkpoint`) together with the model's configuration (`model.json`), so that `--resume` continues the
 run exactly and `keras-gans generate --checkpoint` can sample from it. A checkpoint directory that already holds
-checkpoints needs `--resume` (continue) or `--overwrite` (delete them and start again).
+checkpoints needs `--resume` (continue) or `--overwrite` (delete them and start again). A resumed run keeps the
+model and data-order arguments of the run (`run.json`): it takes the run's `--batch-size` when none is given and
+refuses another `--batch-size`, `--seed`, `--mirror` or `--fit`, which would change the batches it sees.
 
 Exit status: 0 when the run completed; 3 when training stopped because a loss became NaN or Inf (the outputs are
 still written, `metrics.json` says `"diverged": true` and `diverged_at` gives the step, and the newest checkpoint is
@@ -95,6 +97,9 @@ RUN_FILE = "run.json"
 EXIT_DIVERGED = 3  # exit status of a run stopped by a non-finite loss
 # Arguments that define the model: a resumed run must use the same values.
 _RUN_KEYS = ("model", "preset", "resolution", "conditional", "paper_recipe")
+# Arguments that define which batches a step sees: a resumed run uses the same ones, so that it sees the batches
+# the uninterrupted run would have seen.
+_DATA_ORDER_KEYS = ("batch_size", "seed", "mirror", "fit")
 
 
 def _fail(message):
@@ -232,6 +237,8 @@ def _auto_choice(args):
 def _resolve_arguments(args):
     """Checks the arguments before any data is loaded; returns the resolved run description."""
     check_numbers(args)
+    if args.resume and args.batch_size is None:  # a resumed run keeps its batch size
+        args.batch_size = _saved_run(_checkpoint_dir(args)).get("batch_size")
     for option, folder in (("--output", args.output), ("--checkpoint-dir", args.checkpoint_dir)):
         problem = folder and folder_problem(folder)
         if problem:
@@ -419,21 +426,36 @@ def _compile(model, run, args):
     )
 
 
-def _resume_model(checkpoint_dir, run):
+def _saved_run(checkpoint_dir):
+    """The run description `train` saved in `checkpoint_dir` (`{}` where there is none)."""
+    path = checkpoint_dir / RUN_FILE
+    saved = _read_json(path) if path.is_file() else {}
+    if not isinstance(saved, dict):
+        _fail(f"--resume: {path} holds no JSON object; the checkpoint directory is damaged.")
+    return saved
+
+
+def _check_resumed_run(args, run, checkpoint_dir):
+    """Exits when the arguments of a resumed run differ from the saved run's in its model or its data order."""
+    saved = _saved_run(checkpoint_dir)
+    now = {**run, **{key: getattr(args, key) for key in _DATA_ORDER_KEYS}}
+    for keys, what in ((_RUN_KEYS, "model arguments"), (_DATA_ORDER_KEYS, "data-order arguments")):
+        differ = [
+            f"--{key.replace('_', '-')}: checkpoint {saved[key]!r}, now {now[key]!r}"
+            for key in keys
+            if key in saved and saved[key] != now[key]
+        ]
+        if differ:
+            _fail(
+                f"--resume: {checkpoint_dir} holds a run with other {what} ({'; '.join(differ)}). Pass the "
+                "original arguments, or another --checkpoint-dir for a new run."
+            )
+
+
+def _resume_model(checkpoint_dir):
     """The model of the run in `checkpoint_dir`, rebuilt from its saved configuration."""
     import keras
 
-    saved = _read_json(checkpoint_dir / RUN_FILE) if (checkpoint_dir / RUN_FILE).is_file() else {}
-    differ = [
-        f"{key}: checkpoint {saved[key]!r}, now {run[key]!r}"
-        for key in _RUN_KEYS
-        if key in saved and saved[key] != run[key]
-    ]
-    if differ:
-        _fail(
-            f"--resume: {checkpoint_dir} holds a run with other model arguments ({'; '.join(differ)}). Pass the "
-            "original arguments, or another --checkpoint-dir for a new run."
-        )
     config_path = checkpoint_dir / MODEL_CONFIG_FILE
     if not config_path.is_file():
         _fail(
@@ -581,6 +603,8 @@ def _train(args):
     setup = keras_gans.distribution.data_parallel() if args.distribute else None
     output = pathlib.Path(args.output)
     checkpoint_dir = _checkpoint_dir(args)
+    if args.resume and _has_checkpoint(checkpoint_dir):  # before the data is loaded
+        _check_resumed_run(args, run, checkpoint_dir)
     if setup is not None and not setup.is_chief:
         output = output / f"process-{setup.process_index}"
     scope = contextlib.ExitStack()  # model and optimizers are created in the engine's scope (tf.distribute)
@@ -610,7 +634,7 @@ def _train(args):
             )
         _delete_checkpoints(checkpoint_dir)
     if resuming:
-        model = _resume_model(checkpoint_dir, run)
+        model = _resume_model(checkpoint_dir)
     else:
         model = _build_model(run, args, num_classes, steps_total * args.batch_size)
     if model.num_classes != num_classes:
@@ -624,7 +648,8 @@ def _train(args):
         print(f"Resumed from {restored['path']} ({restored['images_seen']} images seen).")
     else:
         durable.write_json(checkpoint_dir / MODEL_CONFIG_FILE, model_config(model), indent=2, sort_keys=True)
-        durable.write_json(checkpoint_dir / RUN_FILE, {**run, "dataset": str(args.dataset)}, indent=2)
+        data_order = {key: getattr(args, key) for key in _DATA_ORDER_KEYS}
+        durable.write_json(checkpoint_dir / RUN_FILE, {**run, **data_order, "dataset": str(args.dataset)}, indent=2)
     scope.close()
 
     steps_done = read_images_seen(model) // args.batch_size

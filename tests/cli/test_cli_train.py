@@ -57,10 +57,18 @@ def test_train_on_an_image_folder_with_kimg_checkpoint_dir_and_resume(tmp_path):
 
     with pytest.raises(SystemExit, match="already holds checkpoints; pass --resume"):
         cli.main(args + ["--kimg", "0.008"])
-    with pytest.raises(SystemExit, match="other model arguments \\(model: checkpoint 'r3gan', now 'progan'"):
+    with pytest.raises(SystemExit, match="other model arguments \\(--model: checkpoint 'r3gan', now 'progan'"):
         cli.main(args + ["--kimg", "0.008", "--resume", "--model", "progan"])
-    # --resume rebuilds the model from the checkpoint directory and trains 2 more steps (4 in all).
-    assert cli.main(args + ["--kimg", "0.008", "--resume"]) == 0
+    # Another batch size or seed would show the resumed run other batches than the uninterrupted run's.
+    with pytest.raises(SystemExit, match="other data-order arguments \\(--batch-size: checkpoint 2, now 4\\)"):
+        cli.main(args + ["--kimg", "0.008", "--resume", "--batch-size", "4"])
+    with pytest.raises(SystemExit, match="other data-order arguments \\(--seed: checkpoint 0, now 1\\)"):
+        cli.main(args + ["--kimg", "0.008", "--resume", "--seed", "1"])
+    assert json.loads((checkpoints / "run.json").read_text())["batch_size"] == 2
+    # --resume rebuilds the model from the checkpoint directory and trains 2 more steps (4 in all), with the
+    # run's batch size when none is given.
+    without_batch_size = args[: args.index("--batch-size")] + args[args.index("--batch-size") + 2 :]
+    assert cli.main(without_batch_size + ["--kimg", "0.008", "--resume"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert (metrics["images_seen"], metrics["steps"], metrics["steps_this_run"]) == (8, 4, 2)
     assert [p.name for p in sorted(checkpoints.glob("ckpt-*"))] == ["ckpt-000000000004", "ckpt-000000000008"]
