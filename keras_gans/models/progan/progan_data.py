@@ -9,9 +9,10 @@ generator whose k-th batch has exactly the schedule's minibatch for the step tha
   generator equals `images_seen` of the step that receives each batch, however far a data adapter reads ahead;
 * the source is read at whatever batch size it has and re-cut: NumPy arrays (and other arrays) are indexed in a
   seeded random order, one pass after another (batches may straddle passes, like the official repeating
-  `tf.data` pipeline); iterables of batches (`tf.data.Dataset`, PyTorch `DataLoader`, `keras.utils.PyDataset`)
-  are read batch by batch into a buffer and iterated again when exhausted (so a shuffling loader reshuffles every
-  pass); a one-shot iterator ends the stream when it is exhausted (an incomplete last batch is dropped).
+  `tf.data` pipeline), from position `images_seen` of that sequence, so a resumed run continues it; iterables of
+  batches (`tf.data.Dataset`, PyTorch `DataLoader`, `keras.utils.PyDataset`) are read batch by batch into a buffer
+  and iterated again when exhausted (so a shuffling loader reshuffles every pass); a one-shot iterator ends the
+  stream when it is exhausted (an incomplete last batch is dropped).
 
 Every batch holds full-resolution images: the model box-downsamples and fades them to the current level of detail
 inside its step (`fade_reals`). Keras' data adapters accept generators on every backend; the batch dimension is
@@ -31,9 +32,13 @@ def _is_array(x):
 
 
 class _ArrayStream:
-    """Images (and labels) of arrays in passes of a seeded random (or the stored) order."""
+    """Images (and labels) of arrays in passes of a seeded random (or the stored) order, from image `start` on.
 
-    def __init__(self, images, labels, shuffle, seed):
+    Pass `p` visits the images in the permutation of `numpy.random.default_rng([seed, p])` (as `ArrayBatches`), so
+    a stream started at `start` (a resumed run's `images_seen`) continues the sequence of one started at 0.
+    """
+
+    def __init__(self, images, labels, shuffle, seed, start=0):
         self.images = images if isinstance(images, np.ndarray) else _to_numpy(images)
         self.labels = None if labels is None else np.asarray(_to_numpy(labels))
         if self.labels is not None and len(self.labels) != len(self.images):
@@ -41,13 +46,19 @@ class _ArrayStream:
         if len(self.images) == 0:
             raise ValueError("scheduled_batches: the image array is empty.")
         self.shuffle = shuffle
-        self.rng = np.random.default_rng(seed)
-        self.order = np.zeros((0,), "int64")
+        self.seed = np.random.SeedSequence().entropy if seed is None else int(seed)
+        self.next_pass, offset = divmod(int(start), len(self.images))
+        self.order = self._pass_order()[offset:]
+
+    def _pass_order(self):
+        n = len(self.images)
+        order = np.random.default_rng([self.seed, self.next_pass]).permutation(n) if self.shuffle else np.arange(n)
+        self.next_pass += 1
+        return order
 
     def take(self, count):
         while len(self.order) < count:
-            n = len(self.images)
-            self.order = np.concatenate([self.order, self.rng.permutation(n) if self.shuffle else np.arange(n)])
+            self.order = np.concatenate([self.order, self._pass_order()])
         index, self.order = self.order[:count], self.order[count:]
         images = np.take(self.images, index, axis=0)
         return images, None if self.labels is None else np.take(self.labels, index, axis=0)
@@ -116,7 +127,8 @@ def scheduled_batches(x, y=None, *, schedule, images_seen=0, shuffle=True, seed=
         schedule: a `ProGANSchedule`.
         images_seen: the model's `images_seen` when the stream starts.
         shuffle: shuffle array inputs (a new permutation for every pass); iterables keep their own order.
-        seed: seed of the array shuffling.
+        seed: seed of the array shuffling. Arrays are read from image `images_seen` of the seeded sequence of
+            passes, so a resumed run sees the images the uninterrupted run would have seen; iterables start anew.
 
     Yields:
         `(images,)` or `(images, labels)` NumPy tuples (what Keras' generator adapter expects).
@@ -129,7 +141,7 @@ def scheduled_batches(x, y=None, *, schedule, images_seen=0, shuffle=True, seed=
     ```
     """
     if _is_array(x):
-        stream = _ArrayStream(x, y, shuffle, seed)
+        stream = _ArrayStream(x, y, shuffle, seed, start=images_seen)
     else:
         if y is not None:
             raise ValueError("scheduled_batches: give labels inside the batches of a dataset, not as `y`.")

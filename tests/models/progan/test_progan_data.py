@@ -44,12 +44,17 @@ def test_array_stream_follows_the_schedule_and_covers_every_image_once_per_pass(
     shown = np.concatenate([b[0] for b in batches])  # 32 images: one pass of 20, then 12 of the next
     np.testing.assert_array_equal(shown, np.concatenate([images, images[:12]]))
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), np.concatenate([labels, labels[:12]]))
-    # Resuming after 16 images continues with the 8x8 minibatch; shuffled passes are permutations.
+    # Shuffled passes are permutations; resuming after 16 images continues with the 8x8 minibatch and with the
+    # images the uninterrupted stream shows from its 17th image on (the rest of pass 0, then pass 1).
+    stream = scheduled_batches(images, schedule=schedule, shuffle=True, seed=0)
+    uninterrupted = np.concatenate([next(stream)[0] for _ in range(8)])  # 8 + 8 + 6 * 4 = 40 images, two passes
+    for one_pass in (uninterrupted[:20], uninterrupted[20:]):
+        assert sorted(one_pass[:, 0, 0, 0].tolist()) == sorted(images[:, 0, 0, 0].tolist())
+    assert not np.array_equal(uninterrupted[:20], uninterrupted[20:])  # a new order every pass
     stream = scheduled_batches(images, schedule=schedule, images_seen=16, shuffle=True, seed=0)
-    batches = [next(stream) for _ in range(5)]
-    assert [len(b) for b in batches] == [1] * 5 and [len(b[0]) for b in batches] == expected_sizes(16, 5)
-    first_pass = np.concatenate([b[0] for b in batches])
-    assert sorted(first_pass[:, 0, 0, 0].tolist()) == sorted(images[:, 0, 0, 0].tolist())
+    batches = [next(stream) for _ in range(6)]
+    assert [len(b) for b in batches] == [1] * 6 and [len(b[0]) for b in batches] == expected_sizes(16, 6)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), uninterrupted[16:40])
     assert schedule.steps_to_show(20) == 3 and schedule.steps_to_show(20, images_seen=16) == 5
 
 
@@ -98,3 +103,33 @@ def test_fit_takes_the_schedule_minibatch_across_a_phase_change():
     assert gan.discriminator.active_resolution == 8
     with pytest.raises(ValueError, match="exclude each other"):
         gan.fit(images, batch_size=4, per_resolution_minibatch=True, verbose=0)
+
+
+def test_fit_on_arrays_resumed_from_a_checkpoint_continues_the_run_exactly(tmp_path):
+    from keras_gans.callbacks import GANCheckpoint
+
+    def build():
+        gan = ProGAN(
+            keras_gans.ProGANGenerator(resolution=8, channels=[4, 4]),
+            keras_gans.ProGANDiscriminator(resolution=8, channels=[4, 4]),
+            schedule=ProGANSchedule(8, **SCHEDULE),
+            seed=1,
+        )
+        gan.compile()
+        return gan
+
+    images = np.random.default_rng(0).integers(0, 256, (24, 8, 8, 3)).astype("uint8")
+    keras.utils.set_random_seed(0)
+    uninterrupted = build()
+    # Two epochs of 4 steps (minibatches 8, 8, 4, 4, then 4 x 4): 40 images, a checkpoint after 16 and 32.
+    uninterrupted.fit(images, epochs=2, verbose=0, callbacks=[GANCheckpoint(tmp_path / "a", every_n_images=16)])
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "ckpt-000000000016").rename(tmp_path / "b" / "ckpt-000000000016")
+    resumed = build()
+    checkpoint = GANCheckpoint(tmp_path / "b", every_n_images=16)
+    assert checkpoint.resume(resumed)["images_seen"] == 16
+    resumed.fit(images, verbose=0, callbacks=[checkpoint])  # 24 images from 16: 6 steps of 4, to 40
+    for network in ("generator", "discriminator", "ema_generator"):
+        ours, theirs = getattr(resumed, network).weights, getattr(uninterrupted, network).weights
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), a.path)
