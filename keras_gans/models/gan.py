@@ -520,8 +520,9 @@ class GAN(PresetMixin, keras.Model):
         before any training step. An array input whose last batch would be smaller than `min_batch_size` loses
         those images, with a warning. Every later batch is checked on the device (labels that are not a class, a
         batch below the minimum); a failed check stops training and raises `ValueError` after it (see
-        `keras_gans.training.inputs`). An exception that escapes `fit` leaves the variables with the values of the
-        last step that completed (see `keras_gans.backend.trainer_state`).
+        `keras_gans.training.inputs`). With `initial_epoch`, data with `set_epoch` (`keras_gans.datasets`
+        batches) starts at that epoch's order. An exception that escapes `fit` leaves the variables with the values
+        of the last step that completed (see `keras_gans.backend.trainer_state`).
         """
         from keras_gans.callbacks.batch_checks import StopOnInvalidBatch
         from keras_gans.callbacks.nonfinite import TerminateOnNonFinite
@@ -532,6 +533,9 @@ class GAN(PresetMixin, keras.Model):
         if batch_size is not None and batch_size < minimum:
             raise ValueError(gan_inputs.small_batch_message(batch_size, minimum))
         x, y = self._drop_small_remainder(x, y, batch_size, minimum)
+        # `keras_gans.datasets` batches: a resumed run sees the order of the epoch it starts at, not epoch 0's.
+        if kwargs.get("initial_epoch") and hasattr(x, "set_epoch"):
+            x.set_epoch(kwargs["initial_epoch"])
         images, labels, x = peek_first_batch(x, y, batch_size)
         if images is not None:
             gan_inputs.check_batch_values(images, labels, self.image_shape, self.num_classes)

@@ -76,3 +76,20 @@ def test_evaluate_and_a_failed_predict_keep_the_weights(tmp_path):
     _assert_model_kept(gan, before, tmp_path)
     latents = keras.random.normal((2, 4), seed=0)
     assert gan.predict(latents, verbose=0).shape == (2, 8, 8, 3)
+
+
+def test_fit_from_initial_epoch_reads_that_epochs_order():
+    class LoggedBatches(keras_gans.datasets.ArrayBatches):
+        def __getitem__(self, index):
+            read.append(self.epoch)
+            return super().__getitem__(index)
+
+    read = []
+    generator, discriminator = tiny_networks(width=4, latent_dim=4)
+    gan = keras_gans.GAN(generator, discriminator, seed=0)
+    gan.compile(loss="rpgan", r1_gamma=0.1, r2_gamma=0.1)
+    data = LoggedBatches(uint8_images(8), batch_size=8, seed=0)  # one step of two halves of 4 per epoch
+    gan.fit(data, epochs=4, initial_epoch=2, verbose=0)
+    # Epochs 2 and 3 (a resumed run's) in their own orders, never epoch 0's or 1's; Keras moves to the next after
+    # each (and may read ahead into it).
+    assert read[0] == 2 and 3 in read and not {0, 1} & set(read)
