@@ -77,6 +77,17 @@ def _no_weights_error(owner, family, name):
     )
 
 
+def _fetch_for_architecture(owner, source, model_cls, name):
+    """The preset directory of `name`, fetched to read the architecture of weights whose source names none."""
+    try:
+        return source[1](model_cls, name)
+    except preset_utils.PresetDownloadError as e:
+        raise preset_utils.PresetDownloadError(
+            f"{owner}: the architecture of '{name}' is read from its checkpoint, so load_weights=False also needs "
+            f"the file once (it is cached after that). {e}"
+        ) from e
+
+
 def _unknown_name_error(owner, family, name):
     known = set(registry.architecture_names(family)) | set(registry.weighted_names(family))
     try:
@@ -194,7 +205,12 @@ class PresetMixin:
                 raise _no_weights_error(owner, family, name)
             if entry is not None:
                 return cls.from_preset_arguments(name, **overrides)
-            return cls.from_preset_dir(source[1](cls, name), False, overrides, network_overrides)
+            architecture = registry.source_architecture(family, name)
+            if architecture is not None:
+                return cls.load_preset(architecture[0], False, {**architecture[1], **overrides}, network_overrides)
+            return cls.from_preset_dir(
+                _fetch_for_architecture(owner, source, cls, name), False, overrides, network_overrides
+            )
         directory = _resolve_path_or_handle(cls, name, owner)
         if directory is None:
             raise (

@@ -50,7 +50,7 @@ def architecture_names(family):
     return sorted(presets_table(family))
 
 
-def register_weight_source(family, source, names, fetch, describe=None):
+def register_weight_source(family, source, names, fetch, describe=None, architecture=None):
     """Registers a source of weights.
 
     Args:
@@ -59,22 +59,33 @@ def register_weight_source(family, source, names, fetch, describe=None):
         names: a callable returning the names the source serves (read at every lookup).
         fetch: `fetch(model_cls, name)` -> the preset directory holding the weights.
         describe: optional `describe(name)` -> a description, for names without an architecture entry.
+        architecture: optional `architecture(name)` -> `(architecture name, {argument: value})`, the registered
+            architecture (and `from_preset` arguments) that the weights of a name without an architecture entry
+            fit, so that `load_weights=False` builds it without fetching the weights.
     """
     sources = _SOURCES.setdefault(family, [])
-    sources[:] = [s for s in sources if s[0] != source] + [(source, names, fetch, describe)]
+    sources[:] = [s for s in sources if s[0] != source] + [(source, names, fetch, describe, architecture)]
 
 
 def weight_source(family, name):
     """`(source, fetch)` of the first registered source serving `name`, or `None`."""
-    for source, names, fetch, _ in _SOURCES.get(family, ()):
+    for source, names, fetch, *_ in _SOURCES.get(family, ()):
         if name in names():
             return source, fetch
     return None
 
 
+def source_architecture(family, name):
+    """`(architecture name, {argument: value})` that the weights of `name` fit, where its source says, or `None`."""
+    for _, names, _, _, architecture in _SOURCES.get(family, ()):
+        if name in names():
+            return architecture(name) if architecture else None
+    return None
+
+
 def weighted_names(family):
     """Every name some weight source of `family` serves, sorted."""
-    return sorted({name for _, names, _, _ in _SOURCES.get(family, ()) for name in names()})
+    return sorted({name for _, names, *_ in _SOURCES.get(family, ()) for name in names()})
 
 
 def register_checkpoint_converter(family, suffixes, convert):
@@ -132,7 +143,7 @@ def list_presets(family):
         found = weight_source(family, name)
         description = entry.get("description")
         if description is None:
-            for source, names, _, describe in _SOURCES.get(family, ()):
+            for source, names, _, describe, _ in _SOURCES.get(family, ()):
                 if describe is not None and name in names():
                     description = describe(name)
                     break

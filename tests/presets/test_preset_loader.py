@@ -16,6 +16,7 @@ import pytest
 from keras_gans import presets
 from keras_gans.cli import main as cli_main
 from keras_gans.models.progan import ProGAN
+from keras_gans.models.progan import ProGANSchedule
 from keras_gans.models.r3gan import R3GAN
 from keras_gans.models.r3gan import R3GAN_PRESETS
 from keras_gans.models.r3gan import R3GANDiscriminator
@@ -158,6 +159,33 @@ def test_an_offline_pgz_download_fails_within_seconds(cache, monkeypatch):
     with pytest.raises(PresetDownloadError, match=r"dl.fbaipublicfiles.com.*by hand"):
         ProGAN.from_preset("pgz_celeba_cropped_128")
     assert time.monotonic() - start < OFFLINE_LIMIT_S
+
+
+def test_an_offline_pgz_architecture_says_that_it_needs_the_file_once(cache, monkeypatch):
+    _refuse_network(monkeypatch)
+    with pytest.raises(
+        PresetDownloadError, match=r"architecture of 'pgz_dtd_128' is read from its checkpoint.*by hand"
+    ):
+        ProGAN.from_preset("pgz_dtd_128", load_weights=False)
+
+
+def test_official_progan_names_build_their_architecture_offline_without_the_file(cache, monkeypatch):
+    from keras_gans.converters.progan_official_releases import PROGAN_TF_CHECKPOINTS
+
+    _refuse_network(monkeypatch)
+    for name in ("celebahq_1024_official", "lsun_cat_256_official"):
+        entry = PROGAN_TF_CHECKPOINTS[name]
+        fresh = ProGAN.from_preset(name, load_weights=False, latent_dim=8, fmap_base=2048, fmap_max=8)
+        architecture = ProGAN.from_preset(entry["architecture"], latent_dim=8, fmap_base=2048, fmap_max=8)
+        assert fresh.image_shape == (entry["resolution"], entry["resolution"], 3)
+        for network in ("generator", "discriminator"):
+            ours, theirs = getattr(fresh, network).get_config(), getattr(architecture, network).get_config()
+            assert {**ours, "name": None} == {**theirs, "name": None}
+        assert (
+            fresh.growth_schedule.get_config()
+            == ProGANSchedule.from_preset(entry["schedule"], resolution=entry["resolution"]).get_config()
+        )
+    assert not (cache / "downloads").exists() and not (cache / "presets").exists()
 
 
 def test_the_registry_is_extended_by_registering(cache):

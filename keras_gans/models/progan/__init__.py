@@ -53,6 +53,10 @@ registry.register_weight_source(
     lambda: PROGAN_TF_CHECKPOINTS,
     progan_official_releases.progan_tf_preset_dir,
     describe=lambda name: PROGAN_TF_CHECKPOINTS[name]["description"],
+    architecture=lambda name: (
+        PROGAN_TF_CHECKPOINTS[name]["architecture"],
+        {"schedule": PROGAN_TF_CHECKPOINTS[name]["schedule"]},
+    ),
 )
 registry.register_checkpoint_converter(
     progan_presets.PRESET_FAMILY, (".pkl",), progan_official.convert_progan_tf_pickle_to_preset
