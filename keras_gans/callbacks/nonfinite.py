@@ -68,7 +68,7 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
 
     Args:
         keys: names of the logs to watch (default: every numeric log of the step).
-        verbose: print the message (it is also raised as a `RuntimeWarning`).
+        verbose: report the divergence as a `RuntimeWarning` (`model.diverged` holds it either way).
 
     Examples:
 
@@ -119,9 +119,8 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
             f"(batch {batch}); images seen after the step: {images_seen}. Weights are no longer valid; "
             "restore the last checkpoint."
         )
-        if self.verbose:
-            print(message, flush=True)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        if self.verbose:  # one report: a warning shows in terminals and notebooks and can be filtered or caught
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     def get_config(self):
         return {"keys": self.keys, "verbose": self.verbose}

@@ -267,14 +267,17 @@ def _checkpointed_gan_then_nan(directory, num_images):
     return gan, checkpoint
 
 
-def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_nonfinite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     gan, checkpoint = _checkpointed_gan_then_nan(tmp_path, num_images=8)
     assert [os.path.basename(p) for p in list_checkpoints(tmp_path)] == ["ckpt-000000000004", "ckpt-000000000008"]
     good = latest_checkpoint(tmp_path)
     with open(os.path.join(good, "model.weights.h5"), "rb") as f:
         good_bytes = f.read()
-    with pytest.warns(RuntimeWarning, match="images seen after the step: 12"):
+    with pytest.warns(RuntimeWarning, match="images seen after the step: 12") as reports:
         history = gan.fit(uint8_images(16), batch_size=4, verbose=0, callbacks=[checkpoint], shuffle=False)
+    # Reported once, as the warning.
+    assert "Training stopped" not in capsys.readouterr().out
+    assert len([r for r in reports if "Training stopped" in str(r.message)]) == 1
     assert len(history.history["d_loss"]) == 1 and not np.isfinite(history.history["d_loss"][0])
     assert gan.diverged["images_seen"] == 12 and "d_loss" in gan.diverged["keys"]
     # The guard reads the logs asynchronously (it may see step 1 after step 2 started); GANCheckpoint, due before
