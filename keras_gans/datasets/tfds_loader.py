@@ -1,10 +1,11 @@
 """TensorFlow Datasets (TFDS) as GAN training data: a `tf.data.Dataset` of uint8 images and int32 labels.
 
 A `tf.data.Dataset` works with `fit()` on TensorFlow, JAX and PyTorch (Keras converts its batches), so this path
-is backend-neutral too; it needs the `datasets` extra (`pip install "keras-gans[datasets]"`: tensorflow-datasets
-and TensorFlow). Images that are resized are centre-cropped and resized with the same Pillow code as every other
-loader here (`keras_gans.datasets.resize`, LANCZOS by default), inside the pipeline through
-`tf.numpy_function`, so TFDS images and image-folder images of the same pictures are identical.
+is backend-neutral too; it needs tensorflow-datasets (the `datasets` extra) and TensorFlow (preinstalled on Colab
+and Kaggle, else the `tensorflow` extra): `pip install "keras-gans[datasets,tensorflow]"`. Images that are resized
+are centre-cropped and resized with the same Pillow code as every other loader here (`keras_gans.datasets.resize`,
+LANCZOS by default), inside the pipeline through `tf.numpy_function`, so TFDS images and image-folder images of the
+same pictures are identical.
 """
 
 import numpy as np
@@ -26,7 +27,8 @@ def import_tfds(owner):
             import tensorflow_datasets as tfds
     except ImportError as e:
         raise ImportError(
-            f'{owner} needs tensorflow-datasets and TensorFlow. Install them with `pip install "keras-gans[datasets]"`.'
+            f"{owner} needs tensorflow-datasets and TensorFlow ({e.name or e} is missing). Install them with "
+            '`pip install "keras-gans[datasets,tensorflow]"` (where TensorFlow is installed: "keras-gans[datasets]").'
         ) from e
     return tfds, tf
 

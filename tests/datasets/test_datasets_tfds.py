@@ -92,3 +92,21 @@ def test_a_failed_download_says_how_to_prepare_the_data_offline(tmp_path, monkey
         load_dataset("tfds:cifar10", data_dir=str(tmp_path))
     with pytest.raises(OSError, match=r"tfds build cifar10.*data_dir.*download=False"):
         load_tfds("cifar10", data_dir=str(tmp_path))
+
+
+def test_without_tensorflow_datasets_the_error_names_the_extras(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # makes the import fail
+    with pytest.raises(ImportError, match=r'tensorflow_datasets is missing.*"keras-gans\[datasets,tensorflow\]"'):
+        load_tfds("cifar10", download=False)
+
+
+def test_the_datasets_extra_leaves_the_tensorflow_build_to_the_user():
+    """Colab and Kaggle ship a GPU TensorFlow; an extra that required tensorflow-cpu would install it over that."""
+    import pathlib
+    import re
+
+    pyproject = (pathlib.Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    (datasets,) = re.findall(r"^datasets = \[(.*)\]$", pyproject, re.M)  # one line (Python 3.10 has no tomllib)
+    requirements = re.findall(r'"([^"]+)"', datasets)
+    assert "tensorflow-datasets>=4.9" in requirements
+    assert not [r for r in requirements if re.match(r"tensorflow(-cpu|-gpu)?\b(?!-datasets)", r)]
