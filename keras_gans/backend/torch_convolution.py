@@ -98,5 +98,19 @@ def convolution_nchw(x, w, stride=1, padding=(0, 0), transposed=False, groups=1)
     """`torch.nn.functional.conv2d(x, w, stride=stride, padding=padding, groups=groups)` (or `conv_transpose2d`
     with `transposed=True`, weight `[C_in, C_out / groups, kh, kw]`), with one-kernel gradients of every order (see
     the module docstring). `padding`: symmetric zero padding per spatial axis (a crop for `transposed`)."""
+    if _without_graph(x, w):
+        convolve = torch.nn.functional.conv_transpose2d if transposed else torch.nn.functional.conv2d
+        return convolve(x, w, stride=stride, padding=tuple(padding), groups=groups)
     spec = (tuple(x.shape), tuple(w.shape), (stride, stride), tuple(padding), bool(transposed), groups)
     return _ConvolutionProduct.apply(x, w, "output", spec)
+
+
+def _without_graph(x, w):
+    """Whether the convolution is only evaluated: no gradient will be taken, or it is being traced (for ONNX).
+
+    Then PyTorch's own function is called: the same kernel, without an autograd node, and one that tracers
+    understand (they cannot see into `_ConvolutionProduct`: ONNX export fails on its transposed form).
+    """
+    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        return True
+    return not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))

@@ -155,8 +155,17 @@ class EqualizedDense(keras.layers.Layer):
 
 def _shift_sum(kernel):
     """Zero-pads a (k, k, ...) kernel by one and sums its four 1-pixel shifts: a (k+1, k+1, ...) kernel."""
-    padded = ops.pad(kernel, [[1, 1], [1, 1], [0, 0], [0, 0]])
+    padded = _zero_border(_zero_border(kernel, 0), 1)
     return padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
+
+
+def _zero_border(kernel, axis):
+    """`kernel` with a zero slice before and after along `axis`. Concatenation rather than `ops.pad`: PyTorch's ONNX
+    exporter loses the shape of a padded tensor, and an ONNX convolution needs its kernel's."""
+    shape = list(kernel.shape)
+    shape[axis] = 1
+    zeros = ops.zeros(shape, kernel.dtype)
+    return ops.concatenate([zeros, kernel, zeros], axis=axis)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -118,11 +118,15 @@ def test_conditional_export_matches_generate(r3gan, tmp_path, fmt, caplog):
 
 def test_unconditional_export_rounds_like_generate(progan, tmp_path):
     """ProGAN: no `labels` input, and pixels rounded with offset 127.5 like `generate`; batch sizes vary, or are
-    fixed by `batch_size`."""
+    fixed by `batch_size`. At every level of detail: from lod 1 (4x4 blocks only) to lod 0 (the 8x8 block's
+    upsampling transposed convolution) through a fade."""
     fmt = "onnx"
-    path = progan.export_generator(tmp_path / "progan.onnx", format=fmt)
-    for n in (1, 5):
-        _compare(_run(path, fmt, {"latents": Z[:n]}), progan.generate(Z[:n]))
+    for lod in (1.0, 0.5, 0.0):
+        progan.ema_generator.set_lod(lod)
+        path = progan.export_generator(tmp_path / f"progan-{lod}.onnx", format=fmt)
+        for n in (1, 5):
+            _compare(_run(path, fmt, {"latents": Z[:n]}), progan.generate(Z[:n]))
+    progan.ema_generator.set_lod(1.0)
     import onnxruntime
 
     fixed = progan.export_generator(tmp_path / "fixed.onnx", format=fmt, batch_size=2)
