@@ -2,13 +2,15 @@
 
     keras-gans project --preset mnist_small --images a.png b.png --steps 300 --output projected/
 
-Images are read with Pillow, converted to the model's channels (RGB or grayscale) and resized to its resolution
-(bicubic) when their size differs. Writes, in `--output`: `<image name>_projected.png` (each reconstruction),
-`latents.npy` (`(N, latent_dim)` float32, in the order of `--images`) and, for conditional models,
-`class_probabilities.npy` (`(N, K)`, the labels the reconstructions used). `gan.generate(latents,
-labels=class_probabilities)` reproduces the PNG files. See `keras_gans.explore.project` for the loss.
+Images are read as training images are: EXIF orientation applied, 8-bit only, converted to the model's channels
+(RGB or grayscale), centre-cropped to a square and resized to its resolution (LANCZOS) when their size differs.
+Writes, in `--output`: `<image name>_projected.png` (each reconstruction), `latents.npy` (`(N, latent_dim)`
+float32, in the order of `--images`) and, for conditional models, `class_probabilities.npy` (`(N, K)`, the labels
+the reconstructions used). `gan.generate(latents, labels=class_probabilities)` reproduces the PNG files. See
+`keras_gans.explore.project` for the loss.
 """
 
+import contextlib
 import pathlib
 
 from keras_gans.cli import folder_problem
@@ -53,26 +55,23 @@ def register(commands):
 
 
 def read_images(paths, image_shape):
-    """uint8 `(N, H, W, C)` from image files, converted to `C` channels and resized to `H x W` if needed."""
+    """uint8 `(N, H, W, C)` from image files, read as training images are (`keras_gans.datasets.read_image`: EXIF
+    orientation applied, 8-bit only, centre-cropped to a square and resized with LANCZOS), in the model's channels."""
     import numpy as np
     from PIL import Image
-    from PIL import UnidentifiedImageError
+
+    from keras_gans.datasets.image_folder import read_image
 
     height, width, channels = image_shape
     if channels not in (1, 3):
         raise ValueError(f"the model makes {channels}-channel images; only 1 (grayscale) or 3 (RGB) can be read.")
     images = []
     for path in paths:
-        try:
-            with Image.open(path) as image:
-                image = image.convert("RGB" if channels == 3 else "L")
-                if image.size != (width, height):
-                    print(f"{path}: resized from {image.size[0]}x{image.size[1]} to {width}x{height}.")
-                    image = image.resize((width, height), Image.Resampling.BICUBIC)
-                array = np.asarray(image, dtype="uint8")
-        except (OSError, UnidentifiedImageError) as e:
-            raise ValueError(f"{path}: cannot read the image ({e}).") from e
-        images.append(array.reshape(height, width, channels))
+        with contextlib.suppress(OSError, ValueError), Image.open(path) as image:  # read_image names a bad file
+            if image.size != (width, height):
+                print(f"{path}: cropped and resized from {image.size[0]}x{image.size[1]} to {width}x{height}.")
+        color_mode = "rgb" if channels == 3 else "grayscale"
+        images.append(read_image(path, height, color_mode, owner="--images").reshape(height, width, channels))
     return np.stack(images)
 
 
@@ -84,6 +83,10 @@ def project_command(args):
 
     if args.steps < 0:
         _fail(f"--steps must be >= 0, got {args.steps}.")
+    if not args.learning_rate > 0 or args.learning_rate == float("inf"):
+        _fail(f"--learning-rate must be a finite number > 0, got {args.learning_rate}.")
+    if not args.feature_weight >= 0 or args.feature_weight == float("inf"):
+        _fail(f"--feature-weight must be a finite number >= 0, got {args.feature_weight}.")
     names = [pathlib.Path(p).stem for p in args.images]
     if len(set(names)) != len(names):
         _fail("--images: two images have the same file name; their reconstructions would overwrite each other.")

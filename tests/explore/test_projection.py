@@ -159,8 +159,19 @@ def test_cli_project_writes_reconstructions_and_latents(tmp_path):
     expected = gan.generate(latents, labels=probabilities)
     for i in range(2):
         np.testing.assert_array_equal(np.asarray(Image.open(out / f"face{i}_projected.png")), expected[i])
-    with pytest.raises(SystemExit, match="keras-gans project: .*missing.png: cannot read the image"):
-        cli.main(["project", "--preset", str(preset), "--images", str(tmp_path / "missing.png"), "--output", str(out)])
+    base = ["project", "--preset", str(preset), "--output", str(out)]
+    with pytest.raises(SystemExit, match="keras-gans project: --images: cannot read the image file .*missing.png"):
+        cli.main([*base, "--images", str(tmp_path / "missing.png")])
+    # 16-bit images are refused as the dataset loaders refuse them (Pillow would clip them to white).
+    Image.fromarray(np.linspace(0, 65535, 64).reshape(8, 8).astype(np.uint16)).save(tmp_path / "deep.png")
+    with pytest.raises(SystemExit, match="deep.png has Pillow mode I;16 .*only 8-bit images are supported"):
+        cli.main([*base, "--images", str(tmp_path / "deep.png")])
+    for option, value in (("--learning-rate", "-1"), ("--learning-rate", "inf"), ("--feature-weight", "-0.5")):
+        with pytest.raises(SystemExit, match=f"keras-gans project: {option} must be a finite number"):
+            cli.main([*base, "--images", paths[0], option, value])
+    for argument, value in (("learning_rate", 0.0), ("pixel_weight", float("nan")), ("feature_weight", -1.0)):
+        with pytest.raises(ValueError, match=f"project: `{argument}` must be a finite number"):
+            keras_gans.project(gan, images, steps=1, **{argument: value})
 
 
 def test_projection_feature_extractors(unconditional, tmp_path, monkeypatch):
