@@ -24,7 +24,8 @@ The conversion is Keras' own (`keras.Model.export`); which backend writes which 
 
 The batch size is dynamic unless `batch_size` fixes it. The weights do not depend on the backend, so a model
 trained on any backend can be exported from another one: save it with `save_to_preset` and load the preset under
-`KERAS_BACKEND=tensorflow`. Install the converters with `pip install "keras-gans[export]"`.
+`KERAS_BACKEND=tensorflow`. Install the converters with `pip install "keras-gans[export]"`; SavedModel and LiteRT
+also need TensorFlow (`"keras-gans[export,tensorflow]"`), also on JAX.
 """
 
 import contextlib
@@ -166,9 +167,11 @@ def check_export_format(format, backend=None, switch_advice=None):
         )
     missing = [package for module, package in _REQUIRED[(name, backend)] if importlib.util.find_spec(module) is None]
     if missing:
+        # TensorFlow is its own extra (a platform's GPU build must not be replaced by tensorflow-cpu).
+        extras = sorted({"tensorflow" if package == "tensorflow-cpu" else "export" for package in missing})
         raise ImportError(
             f"export_generator: format={name!r} on the {backend} backend needs "
-            f'{", ".join(missing)}: pip install "keras-gans[export]".'
+            f'{", ".join(missing)}: pip install "keras-gans[{",".join(extras)}]".'
         )
     return name
 

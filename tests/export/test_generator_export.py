@@ -188,3 +188,25 @@ def test_saved_model_export_replaces_an_empty_directory_and_an_earlier_export(pr
     assert not (path / "variables" / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["saved_model"]
     _compare(_run(path, "tf_saved_model", {"latents": Z}), progan.generate(Z))
+
+
+@pytest.mark.parametrize(
+    "fmt, backend, missing, extras",
+    [
+        ("tf_saved_model", "jax", {"tensorflow"}, "tensorflow"),
+        ("litert", "tensorflow", {"tensorflow"}, "tensorflow"),
+        ("onnx", "jax", {"jax2onnx", "onnx"}, "export"),
+        ("onnx", "torch", {"onnx"}, "export"),
+    ],
+)
+def test_a_missing_converter_names_the_extra_that_installs_it(monkeypatch, fmt, backend, missing, extras):
+    """TensorFlow comes from the `tensorflow` extra, the converters from `export`. (Module lookups are faked, so
+    every backend's requirements are checked in every pass.)"""
+    import importlib.util
+
+    from keras_gans.export.generator_export import check_export_format
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in missing else find_spec(name, *a))
+    with pytest.raises(ImportError, match=rf'on the {backend} backend needs .*pip install "keras-gans\[{extras}\]"'):
+        check_export_format(fmt, backend)
