@@ -43,11 +43,15 @@ def check_command(args):
     import pathlib
 
     from keras_gans.converters.progan_official_reference import compare_with_reference_images
+    from keras_gans.converters.progan_official_reference import reference_image_problem
     from keras_gans.models.progan import ProGAN
 
     source = args.pkl or args.preset
     if args.pkl and not pathlib.Path(args.pkl).is_file():
         _fail(f"no such file: {args.pkl}.")
+    problem = reference_image_problem(args.reference_dir)  # before a download and conversion of the model
+    if problem:
+        _fail(f"--reference-dir: {problem}")
     try:
         model = ProGAN.from_preset(source)
         report = compare_with_reference_images(model, args.reference_dir, max_diff=args.max_diff)

@@ -14,11 +14,23 @@ import numpy as np
 
 IMPORT_EXAMPLE_SEED = 1000
 IMPORT_EXAMPLE_INDICES = (477, 56, 83, 887, 583, 391, 86, 340, 341, 415)
+REFERENCE_IMAGES = len(IMPORT_EXAMPLE_INDICES)
 
 
 def import_example_latents(latent_dim=512):
     """The latents of the official `import_example.py` (float64, `(10, latent_dim)`)."""
     return np.random.RandomState(IMPORT_EXAMPLE_SEED).randn(1000, latent_dim)[list(IMPORT_EXAMPLE_INDICES)]
+
+
+def reference_image_problem(reference_dir, count=REFERENCE_IMAGES, file_pattern="img{}.png"):
+    """Why `reference_dir` cannot serve as the reference images (not a folder, or images missing), or `None`.
+    Cheap: checked before a model is loaded."""
+    reference_dir = pathlib.Path(reference_dir)
+    if not reference_dir.is_dir():
+        return f"{reference_dir} is not a folder (the folder of the reference images {file_pattern.format(0)} ...)."
+    missing = [str(reference_dir / file_pattern.format(i)) for i in range(count)]
+    missing = [f for f in missing if not pathlib.Path(f).is_file()]
+    return f"Missing reference images: {', '.join(missing)}." if missing else None
 
 
 def _read_png(path):
@@ -48,15 +60,15 @@ def compare_with_reference_images(
         `{"passed": bool, "max_abs_diff": int, "images": [{"file", "max_abs_diff", "differing_fraction"}]}`.
 
     Raises:
-        FileNotFoundError: a reference image is missing (the message names it).
+        FileNotFoundError: the folder or a reference image is missing (the message names it).
         ValueError: a reference image has another shape than the generated one.
     """
     reference_dir = pathlib.Path(reference_dir)
     latents = import_example_latents(model.latent_dim) if latents is None else np.asarray(latents)
     files = [reference_dir / file_pattern.format(i) for i in range(len(latents))]
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise FileNotFoundError(f"Missing reference images: {', '.join(missing)}.")
+    problem = reference_image_problem(reference_dir, len(latents), file_pattern)
+    if problem:
+        raise FileNotFoundError(problem)
     generated = model.generate(latents.astype("float32"), labels=labels)
     if generated.shape[-1] == 1:
         generated = generated[..., 0]

@@ -137,7 +137,7 @@ def test_wrong_resolution_is_refused(served, monkeypatch):
         ProGAN.from_preset(NAME)
 
 
-def test_reference_image_check_and_its_command(tmp_path, capsys):
+def test_reference_image_check_and_its_command(tmp_path, capsys, monkeypatch):
     """The official fixture's Gs outputs at lod 0 as reference PNGs (converted like `import_example.py`)."""
     from PIL import Image
 
@@ -164,8 +164,22 @@ def test_reference_image_check_and_its_command(tmp_path, capsys):
         cli.main(["check-official-progan", "--pkl", str(PKL), "--reference-dir", str(tmp_path)])
     assert info.value.code == 1 and "img3.png: max |difference| 16" in capsys.readouterr().out
     (tmp_path / "img9.png").unlink()
-    with pytest.raises(SystemExit, match="Missing reference images: .*img9.png"):
+    with pytest.raises(SystemExit, match="--reference-dir: Missing reference images: .*img9.png"):
         cli.main(["check-official-progan", "--pkl", str(PKL), "--reference-dir", str(tmp_path)])
+    # The folder is checked before the model is fetched (a registered name downloads and converts its file).
+    monkeypatch.setattr(ProGAN, "from_preset", lambda *a, **k: pytest.fail("the model was loaded first"))
+    with pytest.raises(SystemExit, match="--reference-dir: .*nowhere is not a folder"):
+        cli.main(
+            [
+                "check-official-progan",
+                "--preset",
+                "celebahq_1024_official",
+                "--reference-dir",
+                str(tmp_path / "nowhere"),
+            ]
+        )
+    with pytest.raises(SystemExit, match="--reference-dir: Missing reference images: .*img9.png"):
+        cli.main(["check-official-progan", "--preset", "celebahq_1024_official", "--reference-dir", str(tmp_path)])
 
 
 def test_convert_command_tells_an_official_progan_pickle_from_an_r3gan_snapshot(tmp_path):
