@@ -227,7 +227,8 @@ def _uint8_batches(batches, count, image_shape, users):
         if seen >= count:
             return
     raise ValueError(
-        f"{_OWNER}: {', '.join(users)} need {count} real images (num_real_images); the real data has only {seen}."
+        f"{_OWNER}: {', '.join(users)} {'needs' if len(users) == 1 else 'need'} {count} real images "
+        f"(num_real_images); the real data has only {seen}."
     )
 
 

@@ -188,7 +188,7 @@ def test_input_errors_explain_what_is_needed():
         GeneratorEvaluator("swd", real=reals, num_images=8, num_real_images=6)
     with pytest.raises(ValueError, match=r"unknown kid options \['subsets'\]"):
         GeneratorEvaluator("kid", real=reals, metric_options={"kid": {"subsets": 3}})
-    with pytest.raises(ValueError, match="need 10 real images.*has only 8"):
+    with pytest.raises(ValueError, match="fid needs 10 real images.*has only 8"):
         evaluate_generator(fakes, "fid", real=reals, num_images=8, num_real_images=10, inception=ProjectionFeatures())
     with pytest.raises(ValueError, match=r"real batches must be \(N, 16, 16, 1 or 3\)"):
         evaluate_generator(
