@@ -17,6 +17,7 @@ echo "=== wheel smoke test (JAX backend) in $WORK"
   cat "$WORK/build.log"; exit 1; }
 ls "$WORK"/dist
 WHEEL=$(ls "$WORK"/dist/keras_gans-*.whl)
+"$BUILD_PYTHON" -m zipfile -l "$WHEEL" | grep -q "dist-info/licenses/LICENSE" || { echo "the wheel has no LICENSE"; exit 1; }
 "$PYTHON" -m venv "$WORK/venv"
 "$WORK/venv/bin/python" -m pip install -q --disable-pip-version-check -c "$REPO/.ci/constraints.txt" "${WHEEL}[jax]"
 
