@@ -69,6 +69,7 @@ def _check_format_and_output(args):
     before the model is loaded."""
     from keras_gans.export import BACKENDS as EXPORT_BACKENDS
     from keras_gans.export import check_export_format
+    from keras_gans.export.generator_export import SUFFIXES
 
     name = "litert" if args.format == "tflite" else args.format
     try:
@@ -76,7 +77,7 @@ def _check_format_and_output(args):
     except (ValueError, ImportError) as error:
         _fail(error)
     output = pathlib.Path(args.output)
-    suffix = {"onnx": ".onnx", "litert": ".tflite"}.get(name)
+    suffix = SUFFIXES.get(name)
     problem = file_problem(output, f"a {suffix}") if suffix else folder_problem(output)
     if problem:
         _fail(f"argument --output: {problem}")

@@ -284,16 +284,18 @@ def _chunks(model, seeds, class_id, use_ema, batch_size, truncation_psi):
     import numpy as np
     from tqdm.auto import tqdm
 
+    from keras_gans.explore.interpolation import seed_latent
+
     with tqdm(total=len(seeds), desc="images", unit="img", leave=False, disable=len(seeds) <= batch_size) as bar:
         for start in range(0, len(seeds), batch_size):
             chunk = seeds[start : start + batch_size]
-            z = np.concatenate([np.random.default_rng(s).standard_normal((1, model.latent_dim)) for s in chunk])
+            z = np.stack([seed_latent(s, model.latent_dim) for s in chunk])
             labels = None
             if model.num_classes:  # without --class the classes cycle over the whole seed list
                 index = np.arange(start, start + len(chunk))
                 labels = index % model.num_classes if class_id is None else np.full(len(chunk), class_id)
             images = model.generate(
-                z.astype("float32"),
+                z,
                 labels=labels,
                 use_ema=use_ema,
                 batch_size=batch_size,

@@ -28,8 +28,8 @@ def reference_image_problem(reference_dir, count=REFERENCE_IMAGES, file_pattern=
     reference_dir = pathlib.Path(reference_dir)
     if not reference_dir.is_dir():
         return f"{reference_dir} is not a folder (the folder of the reference images {file_pattern.format(0)} ...)."
-    missing = [str(reference_dir / file_pattern.format(i)) for i in range(count)]
-    missing = [f for f in missing if not pathlib.Path(f).is_file()]
+    files = (reference_dir / file_pattern.format(i) for i in range(count))
+    missing = [str(f) for f in files if not f.is_file()]
     return f"Missing reference images: {', '.join(missing)}." if missing else None
 
 

@@ -221,13 +221,16 @@ def project(
         raise ValueError(f"project: `steps` must be an integer >= 0, got {steps!r}.")
     if int(num_candidates) != num_candidates or num_candidates < 1:
         raise ValueError(f"project: `num_candidates` must be an integer >= 1, got {num_candidates!r}.")
-    for name, value in (("learning_rate", learning_rate), ("pixel_weight", pixel_weight)):
-        if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
-            raise ValueError(f"project: `{name}` must be a finite number > 0, got {value!r}.")
-    if not (
-        isinstance(feature_weight, (int, float, np.number)) and np.isfinite(feature_weight) and feature_weight >= 0
+    for name, value, zero_allowed in (
+        ("learning_rate", learning_rate, False),
+        ("pixel_weight", pixel_weight, False),
+        ("feature_weight", feature_weight, True),
     ):
-        raise ValueError(f"project: `feature_weight` must be a finite number >= 0, got {feature_weight!r}.")
+        number = isinstance(value, (int, float, np.number)) and np.isfinite(value)
+        if not (number and (value >= 0 if zero_allowed else value > 0)):
+            raise ValueError(
+                f"project: `{name}` must be a finite number {'>=' if zero_allowed else '>'} 0, got {value!r}."
+            )
     generator = gan.ema_generator if use_ema else gan.generator
     fixed_labels = _fixed_labels(gan, labels, n)
     optimise_labels = bool(gan.num_classes) and fixed_labels is None
